@@ -1,0 +1,93 @@
+// Expr: an exact integer that knows how it was made.
+//
+// The worked answer is the arithmetic itself: `sym("F", 16) * (sym("k", 5) * sym("k", 5)
+// * sym("C", 3) + 1)` evaluates to 1216 and renders as `16 × (5 × 5 × 3 + 1) = 1216`,
+// or symbolically as `F × (k × k × C + 1)`. Every operation is checked: overflow of
+// 64-bit integers and division by zero throw ArithmeticError instead of printing a
+// wrong number.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace dlsolve {
+
+class ArithmeticError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// How operators are written; text and Markdown use Unicode, LaTeX its own commands.
+struct Notation {
+    const char* times;        // between factors: " × "
+    const char* tight_times;  // coefficient products such as 2·p: "·"
+    const char* minus;        // " − "
+    const char* plus;         // " + "
+    const char* divide;       // "/"
+    const char* floor_open;
+    const char* floor_close;
+    const char* ceil_open;
+    const char* ceil_close;
+    const char* paren_open;
+    const char* paren_close;
+    const char* max_name;     // "max"
+    const char* equals;       // " = "
+    const char* negative;     // sign of a negative literal: "−"
+    const char* thousands;    // digit group separator for results shown Keras-style: ","
+
+    static const Notation& unicode();
+    static const Notation& latex();
+};
+
+class Expr {
+public:
+    enum class Op { Leaf, Add, Sub, Mul, FloorDiv, CeilDiv, ExactDiv, Max };
+
+    Expr();  // the literal 0
+    Expr(int64_t literal);  // NOLINT(google-explicit-constructor): literals read naturally in formulas
+
+    // A named quantity: renders as its value in worked form, as its name symbolically.
+    static Expr sym(std::string name, int64_t value);
+    // A literal rendered as a tight coefficient product, as in 2·p.
+    static Expr tight_product(const Expr& coefficient, const Expr& factor);
+    // Sum of many terms as one node (no deep recursion for 10,000-layer totals).
+    static Expr sum(const std::vector<Expr>& terms);
+
+    int64_t value() const;
+    Op op() const;
+    bool is_leaf() const;
+    const std::string& name() const;  // empty for literals and operations
+    const std::vector<Expr>& children() const;
+    bool tight() const;  // a product written 2·p
+
+    // `16 × (5 × 5 × 3 + 1)` with values substituted.
+    std::string formula(const Notation& notation = Notation::unicode()) const;
+    // `F × (k × k × C + 1)`; leaves without a name show their value.
+    std::string symbolic(const Notation& notation = Notation::unicode()) const;
+    // `16 × (5 × 5 × 3 + 1) = 1216`, or just `1216` when there is nothing to show.
+    std::string worked(const Notation& notation = Notation::unicode(), bool group_result = false) const;
+
+    friend Expr operator+(const Expr& a, const Expr& b);
+    friend Expr operator-(const Expr& a, const Expr& b);
+    friend Expr operator*(const Expr& a, const Expr& b);
+    friend Expr floor_div(const Expr& a, const Expr& b);
+    friend Expr ceil_div(const Expr& a, const Expr& b);
+    // a / b where b divides a exactly (channels per group); throws otherwise.
+    friend Expr exact_div(const Expr& a, const Expr& b);
+    friend Expr max(const Expr& a, const Expr& b);
+
+    struct Node;
+
+private:
+    explicit Expr(std::shared_ptr<const Node> node);
+    static Expr make(Op op, std::vector<Expr> children, bool tight = false);
+    std::shared_ptr<const Node> node_;
+};
+
+// 52163 → "52,163" (Keras prints counts this way).
+std::string group_digits(int64_t value, const char* separator = ",");
+
+}  // namespace dlsolve

@@ -1,0 +1,55 @@
+#include "ir/convention.h"
+
+namespace dlsolve {
+
+const Convention& Convention::keras() {
+    static const Convention c{
+        .framework = Framework::Keras,
+        .name = "keras",
+        .channels_last = true,
+        .batch_symbol = "None",
+        .shape_open = "(",
+        .shape_close = ")",
+        .naming = Naming::PerClassCounter,
+        .default_input_name = "input_1",
+        .running_stats = RunningStats::NonTrainableParams,
+        .integer_padding = false,
+        .pooling_accepts_same = true,
+        .same_conv_needs_stride_1 = false,
+        .pooling_has_ceil_mode = false,
+        .default_pool_size = 2,
+        .leaky_relu_alpha = 0.3,
+        .global_pool_keeps_spatial = false,
+        .total_label = "Total params",
+        .table_title = "Model",
+    };
+    return c;
+}
+
+const Convention& Convention::pytorch() {
+    static const Convention c{
+        .framework = Framework::PyTorch,
+        .name = "pytorch",
+        .channels_last = false,
+        .batch_symbol = "N",
+        .shape_open = "[",
+        .shape_close = "]",
+        .naming = Naming::SequentialIndex,
+        .default_input_name = "input",
+        .running_stats = RunningStats::Buffers,
+        .integer_padding = true,
+        .pooling_accepts_same = false,
+        .same_conv_needs_stride_1 = true,
+        .pooling_has_ceil_mode = true,
+        .default_pool_size = 0,
+        .leaky_relu_alpha = 0.01,
+        .global_pool_keeps_spatial = true,
+        .total_label = "Total params",
+        .table_title = "Network",
+    };
+    return c;
+}
+
+const Convention& Convention::of(Framework f) { return f == Framework::Keras ? keras() : pytorch(); }
+
+}  // namespace dlsolve

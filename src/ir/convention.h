@@ -1,0 +1,53 @@
+// Framework conventions as data. Keras and PyTorch differ in layout, class names,
+// padding words, defaults and what counts as a parameter; layers read those
+// differences from here instead of branching on the framework name.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace dlsolve {
+
+enum class Framework { Keras = 0, PyTorch = 1 };
+
+// Where BatchNorm's moving mean and variance are counted.
+enum class RunningStats { NonTrainableParams, Buffers };
+
+enum class Naming {
+    PerClassCounter,  // Keras: conv2d, conv2d_1, … (snake case of the class name)
+    SequentialIndex,  // PyTorch nn.Sequential: "0", "1", …
+};
+
+struct Convention {
+    Framework framework;
+    std::string_view name;           // "keras" / "pytorch"
+    bool channels_last;              // [H, W, C] rather than [C, H, W]
+    std::string_view batch_symbol;   // "None" / "N"
+    std::string_view shape_open;     // "(" / "["
+    std::string_view shape_close;
+    Naming naming;
+    std::string_view default_input_name;
+    RunningStats running_stats;
+    bool integer_padding;            // padding may be a number of pixels
+    bool pooling_accepts_same;       // MaxPooling2D(padding='same') exists
+    bool same_conv_needs_stride_1;   // nn.Conv2d(padding='same') rejects strides
+    bool pooling_has_ceil_mode;
+    int64_t default_pool_size;       // 0: the pool size must be given
+    double leaky_relu_alpha;
+    bool global_pool_keeps_spatial;  // AdaptiveAvgPool2d(1) gives [C, 1, 1]
+    std::string_view total_label;    // "Total params" in both
+    std::string_view table_title;    // "Model" / "Network"
+
+    static const Convention& keras();
+    static const Convention& pytorch();
+    static const Convention& of(Framework f);
+
+    // Pick the framework's word from a per-kind pair {keras, pytorch}.
+    template <typename T>
+    const T& pick(const T& keras_value, const T& pytorch_value) const {
+        return framework == Framework::Keras ? keras_value : pytorch_value;
+    }
+};
+
+}  // namespace dlsolve

@@ -1,0 +1,57 @@
+// Activation layers: relu, leaky_relu, sigmoid, tanh, softmax, linear, hard_threshold,
+// either as their own type or as {"type": "activation", "activation": WORD}. They keep
+// the shape and have no parameters.
+#include <fmt/format.h>
+
+#include "layers/common.h"
+#include "layers/registry.h"
+
+namespace dlsolve {
+namespace {
+
+struct ActivationNames {
+    std::string_view word;
+    std::string_view keras_class;  // class of the dedicated Keras layer, or Activation
+    std::string_view torch_class;
+};
+
+constexpr ActivationNames kActivations[] = {
+    {"relu", "ReLU", "ReLU"},
+    {"leaky_relu", "LeakyReLU", "LeakyReLU"},
+    {"softmax", "Softmax", "Softmax"},
+    {"sigmoid", "Activation", "Sigmoid"},
+    {"tanh", "Activation", "Tanh"},
+    {"linear", "Activation", "Identity"},
+    {"hard_threshold", "Activation", "HardThreshold"},
+};
+
+class ActivationLayer : public Layer {
+public:
+    std::string activation;
+    bool generic = false;  // written as {"type": "activation"}: Keras's Activation class
+    double alpha = 0.0;      // leaky_relu slope
+    double threshold = 0.0;  // hard_threshold: 1 above, 0 otherwise
+
+    std::string class_name(const Convention& c, const std::vector<Dims>&) const override {
+        for (const auto& names : kActivations)
+            if (names.word == activation)
+                return std::string(generic && c.framework == Framework::Keras ? "Activation"
+                                                                               : c.pick(names.keras_class, names.torch_class));
+        return "Activation";
+    }
+
+    ShapeExpr output_shape(const std::vector<Dims>& in, const Convention& c) const override { return same_shape(in[0], c); }
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> parse_activation(Fields& fields, const Convention& convention, std::string_view type) {
+    auto layer = std::make_unique<ActivationLayer>();
+    layer->generic = type == "activation";
+    layer->activation = layer->generic ? read_activation(fields, true) : std::string(type);
+    if (layer->activation == "leaky_relu") layer->alpha = fields.number("alpha", convention.leaky_relu_alpha, 0.0, 1e9);
+    if (layer->activation == "hard_threshold") layer->threshold = fields.number("threshold", 0.0, -1e300, 1e300);
+    return layer;
+}
+
+}  // namespace dlsolve

@@ -1,0 +1,77 @@
+#include "layers/common.h"
+
+#include <fmt/format.h>
+
+#include "problem/error.h"
+
+namespace dlsolve {
+
+Padding read_padding(Fields& fields, const Convention& convention, bool same_allowed) {
+    const Json* value = fields.raw("padding");
+    if (!value) return {};
+    if (value->is_string()) {
+        const auto word = value->get<std::string>();
+        if (word == "valid") return {};
+        if (word == "same" && same_allowed) return {Padding::Kind::Same, {0, 0}};
+    } else if (convention.integer_padding) {
+        return {Padding::Kind::Explicit, fields.pair("padding", {0, 0}, 0)};
+    }
+    std::string expected = same_allowed ? "\"valid\" or \"same\"" : "\"valid\"";
+    if (convention.integer_padding) expected += " or a number of pixels (int or [h, w])";
+    fields.fail("padding", expected);
+}
+
+Expr effective_kernel(const Window& window, const Axis& axis) {
+    Expr k = Expr::sym(fmt::format("k_{}", axis.suffix), window.kernel);
+    if (window.dilation == 1) return k;
+    return Expr::tight_product(Expr::sym(fmt::format("d_{}", axis.suffix), window.dilation), k - 1) + 1;
+}
+
+Expr sliding_output(int64_t n, const Window& window, Padding::Kind padding, const Axis& axis, bool ceil_mode,
+                    const char* window_name) {
+    const Expr size = Expr::sym(axis.size, n);
+    const Expr stride = Expr::sym(fmt::format("s_{}", axis.suffix), window.stride);
+    if (padding == Padding::Kind::Same) return ceil_div(size, stride);
+
+    const Expr kernel = effective_kernel(window, axis);
+    Expr span = size - kernel;
+    if (window.pad > 0) span = span + Expr::tight_product(2, Expr::sym(fmt::format("p_{}", axis.suffix), window.pad));
+    if (span.value() < 0) {
+        const std::string padded = window.pad > 0 ? fmt::format("{} + 2·{} = {}", n, window.pad, n + 2 * window.pad)
+                                                  : std::to_string(n);
+        throw LayerError(fmt::format("{} {} ({}) is larger than the padded input {} = {}", window_name,
+                                     kernel.value(), axis.size[0] == 'H' ? "height" : "width",
+                                     axis.size, padded));
+    }
+    if (!ceil_mode) return floor_div(span, stride) + 1;
+    Expr out = ceil_div(span, stride) + 1;
+    // PyTorch drops a last window that would start in the right padding.
+    if ((out.value() - 1) * window.stride >= n + window.pad) out = out - 1;
+    return out;
+}
+
+Expr transposed_output(int64_t n, const Window& window, Padding::Kind padding, int64_t output_padding,
+                       bool output_padding_given, const Axis& axis) {
+    const Expr size = Expr::sym(axis.size, n);
+    const Expr stride = Expr::sym(fmt::format("s_{}", axis.suffix), window.stride);
+    const Expr kernel = effective_kernel(window, axis);
+    if (!output_padding_given && padding == Padding::Kind::Same) return size * stride;
+    if (!output_padding_given && padding == Padding::Kind::Valid) return size * stride + max(kernel - stride, 0);
+
+    // (n − 1)·s + k_eff − 2·pad + output_padding; Keras pads ⌊k_eff/2⌋ for "same".
+    Expr out = (size - 1) * stride + kernel;
+    int64_t pad = window.pad;
+    if (padding == Padding::Kind::Same) pad = kernel.value() / 2;
+    if (pad > 0) out = out - Expr::tight_product(2, Expr::sym(fmt::format("p_{}", axis.suffix), pad));
+    if (output_padding > 0) out = out + Expr::sym(fmt::format("op_{}", axis.suffix), output_padding);
+    if (out.value() < 1)
+        throw LayerError(fmt::format("transposed convolution output {} = {} is not positive", axis.size, out.value()));
+    return out;
+}
+
+std::string read_activation(Fields& fields, bool required) {
+    return fields.word("activation", {"relu", "sigmoid", "tanh", "softmax", "linear", "leaky_relu", "hard_threshold"},
+                       required ? "" : "linear");
+}
+
+}  // namespace dlsolve

@@ -1,0 +1,47 @@
+// Conv2D / nn.Conv2d.
+#include <fmt/format.h>
+
+#include "layers/conv_base.h"
+#include "layers/registry.h"
+#include "problem/error.h"
+
+namespace dlsolve {
+namespace {
+
+class Conv2D : public Layer {
+public:
+    ConvOptions o;
+
+    std::string class_name(const Convention& c, const std::vector<Dims>&) const override {
+        return std::string(c.pick<std::string_view>("Conv2D", "Conv2d"));
+    }
+
+    ShapeExpr output_shape(const std::vector<Dims>& in, const Convention& c) const override {
+        const Image image = as_image(in[0], c);
+        check_conv_channels(o, image.channels);
+        const auto axis = [&](int64_t n, int64_t k, int64_t s, int64_t d, int64_t p, const Axis& a) {
+            return sliding_output(n, {k, s, d, p}, o.padding.kind, a, false, "kernel");
+        };
+        return image_shape(Expr::sym("F", o.filters),
+                           axis(image.height, o.kernel.h, o.stride.h, o.dilation.h, o.padding.pixels.h, kHeight),
+                           axis(image.width, o.kernel.w, o.stride.w, o.dilation.w, o.padding.pixels.w, kWidth), c);
+    }
+
+    ParamCount params(const std::vector<Dims>& in, const Convention& c) const override {
+        return conv_params(o, as_image(in[0], c).channels);
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> parse_conv2d(Fields& fields, const Convention& convention, std::string_view) {
+    auto layer = std::make_unique<Conv2D>();
+    layer->o = read_conv_options(fields, convention, true);
+    const auto& o = layer->o;
+    if (convention.same_conv_needs_stride_1 && o.padding.kind == Padding::Kind::Same && (o.stride.h > 1 || o.stride.w > 1))
+        throw ProblemError(fields.path_of("padding"),
+                           "PyTorch does not support padding=\"same\" with stride > 1; give the padding in pixels");
+    return layer;
+}
+
+}  // namespace dlsolve

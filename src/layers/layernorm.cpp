@@ -1,0 +1,49 @@
+// LayerNormalization / nn.LayerNorm: γ and β over the normalised axes, 2 × their size.
+// Keras normalises the last axis; PyTorch the trailing `normalized_shape`.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "layers/registry.h"
+#include "problem/error.h"
+
+namespace dlsolve {
+namespace {
+
+class LayerNorm : public Layer {
+public:
+    std::vector<int64_t> normalized_shape;  // empty: the last axis
+
+    std::string class_name(const Convention& c, const std::vector<Dims>&) const override {
+        return std::string(c.pick<std::string_view>("LayerNormalization", "LayerNorm"));
+    }
+
+    ShapeExpr output_shape(const std::vector<Dims>& in, const Convention& c) const override {
+        const Dims& dims = in[0];
+        if (normalized_shape.size() > dims.size() ||
+            !std::equal(normalized_shape.rbegin(), normalized_shape.rend(), dims.rbegin()))
+            throw LayerError(fmt::format("normalized_shape {} does not match the trailing axes of the input {}",
+                                         format_dims(normalized_shape), format_dims(dims)));
+        return same_shape(dims, c);
+    }
+
+    ParamCount params(const std::vector<Dims>& in, const Convention& c) const override {
+        const Dims& dims = in[0];
+        const size_t axes = normalized_shape.empty() ? 1 : normalized_shape.size();
+        const auto labels = dim_labels(dims.size(), c);
+        Expr size = Expr::sym(labels[dims.size() - axes], dims[dims.size() - axes]);
+        for (size_t i = dims.size() - axes + 1; i < dims.size(); ++i) size = size * Expr::sym(labels[i], dims[i]);
+        return ParamCount::trainable_only(Expr(2) * size);  // γ and β
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> parse_layernorm(Fields& fields, const Convention& convention, std::string_view) {
+    auto layer = std::make_unique<LayerNorm>();
+    if (convention.framework == Framework::PyTorch && fields.has("normalized_shape"))
+        layer->normalized_shape = fields.int_list("normalized_shape", false);
+    return layer;
+}
+
+}  // namespace dlsolve

@@ -1,0 +1,65 @@
+// MaxPooling2D / nn.MaxPool2d and AveragePooling2D / nn.AvgPool2d: a window with no
+// parameters; the stride defaults to the pool size.
+#include <fmt/format.h>
+
+#include "layers/common.h"
+#include "layers/registry.h"
+#include "problem/error.h"
+
+namespace dlsolve {
+namespace {
+
+class Pool2D : public Layer {
+public:
+    bool is_max = true;
+    Pair pool{2, 2};
+    Pair stride{2, 2};
+    Pair dilation{1, 1};
+    Padding padding;
+    bool ceil_mode = false;
+
+    std::string class_name(const Convention& c, const std::vector<Dims>&) const override {
+        if (is_max) return std::string(c.pick<std::string_view>("MaxPooling2D", "MaxPool2d"));
+        return std::string(c.pick<std::string_view>("AveragePooling2D", "AvgPool2d"));
+    }
+
+    ShapeExpr output_shape(const std::vector<Dims>& in, const Convention& c) const override {
+        const Image image = as_image(in[0], c);
+        const auto axis = [&](int64_t n, int64_t k, int64_t s, int64_t d, int64_t p, const Axis& a) {
+            return sliding_output(n, {k, s, d, p}, padding.kind, a, ceil_mode, "pool");
+        };
+        return image_shape(Expr::sym("C", image.channels),
+                           axis(image.height, pool.h, stride.h, dilation.h, padding.pixels.h, kHeight),
+                           axis(image.width, pool.w, stride.w, dilation.w, padding.pixels.w, kWidth), c);
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> parse_pool2d(Fields& fields, const Convention& convention, std::string_view type) {
+    auto layer = std::make_unique<Pool2D>();
+    layer->is_max = type == "maxpool2d";
+    const int64_t fallback = convention.default_pool_size;
+    if (fallback > 0) {
+        layer->pool = fields.pair("pool", {fallback, fallback});
+    } else {
+        auto pool = fields.optional_pair("pool");
+        if (!pool) throw ProblemError(fields.path(), "missing required key \"pool\" (a positive integer or [h, w])");
+        layer->pool = *pool;
+    }
+    layer->stride = fields.pair("stride", layer->pool);
+    layer->padding = read_padding(fields, convention, convention.pooling_accepts_same);
+    if (convention.pooling_has_ceil_mode) {
+        layer->ceil_mode = fields.boolean("ceil_mode", false);
+        if (layer->is_max) layer->dilation = fields.pair("dilation", {1, 1});
+    }
+    const auto& p = layer->padding.pixels;
+    const auto& k = layer->pool;
+    // PyTorch: "pad should be at most half of effective kernel size".
+    if (2 * p.h > k.h || 2 * p.w > k.w)
+        throw ProblemError(fields.path_of("padding"),
+                           fmt::format("padding must be at most half the pool size {}×{}, found [{}, {}]", k.h, k.w, p.h, p.w));
+    return layer;
+}
+
+}  // namespace dlsolve

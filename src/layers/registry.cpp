@@ -1,0 +1,43 @@
+#include "layers/registry.h"
+
+namespace dlsolve {
+
+const std::vector<LayerKind>& layer_kinds() {
+    static const std::vector<LayerKind> kinds{
+        {"input", parse_input},
+        {"conv2d", parse_conv2d},
+        {"conv2d_transpose", parse_conv2d_transpose},
+        {"maxpool2d", parse_pool2d},
+        {"avgpool2d", parse_pool2d},
+        {"global_avgpool2d", parse_global_pool2d},
+        {"global_maxpool2d", parse_global_pool2d},
+        {"adaptive_avgpool2d", parse_adaptive_avgpool2d},
+        {"upsampling2d", parse_upsampling2d},
+        {"zeropadding2d", parse_zeropadding2d},
+        {"flatten", parse_flatten},
+        {"reshape", parse_reshape},
+        {"dense", parse_dense},
+        {"batchnorm", parse_batchnorm},
+        {"layernorm", parse_layernorm},
+        {"dropout", parse_dropout},
+        {"activation", parse_activation},
+        {"relu", parse_activation},
+        {"leaky_relu", parse_activation},
+        {"sigmoid", parse_activation},
+        {"tanh", parse_activation},
+        {"softmax", parse_activation},
+        {"linear", parse_activation},
+        {"hard_threshold", parse_activation},
+        {"concat", parse_concat},
+        {"add", parse_add},
+    };
+    return kinds;
+}
+
+const LayerKind* find_layer_kind(std::string_view type) {
+    for (const auto& kind : layer_kinds())
+        if (kind.type == type) return &kind;
+    return nullptr;
+}
+
+}  // namespace dlsolve

@@ -1,0 +1,250 @@
+#include "problem/problem.h"
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "layers/registry.h"
+#include "problem/error.h"
+
+namespace dlsolve {
+namespace {
+
+// nlohmann keeps the last of two equal keys; a problem file must not have them.
+class DuplicateKeyCheck {
+public:
+    bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+        using E = Json::parse_event_t;
+        switch (event) {
+            case E::object_start: open(false); break;
+            case E::array_start: open(true); break;
+            case E::object_end:
+            case E::array_end:
+                frames_.pop_back();
+                element_done();
+                break;
+            case E::key: {
+                auto key = parsed.get<std::string>();
+                auto& frame = frames_.back();
+                if (!frame.keys.insert(key).second) throw ProblemError(path() + "/" + key, "duplicate key");
+                frame.key = key;
+                break;
+            }
+            case E::value: element_done(); break;
+        }
+        return true;
+    }
+
+private:
+    struct Frame {
+        bool array;
+        size_t index = 0;
+        std::string key;
+        std::set<std::string> keys;
+    };
+    void open(bool array) { frames_.push_back({array, 0, {}, {}}); }
+    void element_done() {
+        if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+    }
+    std::string path() const {
+        std::string out;
+        for (size_t i = 0; i + 1 < frames_.size(); ++i)
+            out += "/" + (frames_[i].array ? std::to_string(frames_[i].index) : frames_[i].key);
+        return out;
+    }
+    std::vector<Frame> frames_;
+};
+
+Json parse_json(const std::string& text) {
+    try {
+        return Json::parse(text, DuplicateKeyCheck());
+    } catch (const Json::parse_error& e) {
+        // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error …"
+        std::string message = e.what();
+        const auto at = message.find("parse error");
+        if (at != std::string::npos) message = message.substr(at);
+        throw ProblemError("", "invalid JSON: " + message);
+    }
+}
+
+// Keras's generic_utils.to_snake_case: Conv2D → conv2d, MaxPooling2D → max_pooling2d.
+std::string to_snake_case(const std::string& class_name) {
+    static std::map<std::string, std::string> cache;
+    auto it = cache.find(class_name);
+    if (it != cache.end()) return it->second;
+    static const std::regex word_start("(.)([A-Z][a-z0-9]+)");
+    static const std::regex lower_upper("([a-z])([A-Z])");
+    std::string out = std::regex_replace(std::regex_replace(class_name, word_start, "$1_$2"), lower_upper, "$1_$2");
+    for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return cache[class_name] = out;
+}
+
+class Namer {
+public:
+    explicit Namer(const Convention& c) : convention_(c) {}
+    std::string next(const Layer& layer, size_t position) {
+        if (convention_.naming == Naming::SequentialIndex) return std::to_string(position);
+        const std::string base = to_snake_case(layer.class_name(convention_, {}));
+        const int n = counters_[base]++;
+        return n == 0 ? base : fmt::format("{}_{}", base, n);
+    }
+
+private:
+    const Convention& convention_;
+    std::map<std::string, int> counters_;
+};
+
+std::unique_ptr<Layer> parse_layer(const Json& object, const std::string& path, const Convention& convention) {
+    Fields fields(object, path);
+    const std::string type = fields.string("type");
+    const LayerKind* kind = find_layer_kind(type);
+    if (!kind) {
+        std::vector<std::string> types;
+        for (const auto& k : layer_kinds()) types.emplace_back(k.type);
+        const std::string hint = closest(type, types);
+        throw ProblemError(fields.path_of("type"), hint.empty() ? fmt::format("unknown layer type \"{}\"", type)
+                                                                : fmt::format("unknown layer type \"{}\" (did you mean \"{}\"?)", type, hint));
+    }
+    auto name = fields.optional_string("name");
+    if (name && name->empty()) fields.fail("name", "a non-empty string");
+    auto inputs = fields.names("inputs");
+    const bool trainable = fields.boolean("trainable", true);
+    auto layer = kind->parse(fields, convention, type);
+    fields.finish();
+    layer->type = type;
+    layer->path = path;
+    layer->name = name.value_or("");
+    layer->inputs = std::move(inputs);
+    layer->trainable = trainable;
+    return layer;
+}
+
+std::vector<std::string> read_notes(Fields& fields) {
+    const Json* note = fields.raw("note");
+    if (!note) return {};
+    if (note->is_string()) return {note->get<std::string>()};
+    std::vector<std::string> notes;
+    if (note->is_array())
+        for (const auto& item : *note)
+            if (item.is_string()) notes.push_back(item.get<std::string>());
+    if (!note->is_array() || notes.size() != note->size() || notes.empty()) fields.fail("note", "a string or an array of strings");
+    return notes;
+}
+
+bool is_answer_value(const Json& v) {
+    if (v.is_number()) return true;
+    if (!v.is_array() || v.empty()) return false;
+    for (const auto& item : v)
+        if (!is_answer_value(item)) return false;
+    return true;
+}
+
+std::vector<Question> read_ask(const Json* ask, const Graph& graph) {
+    std::vector<Question> questions;
+    if (!ask) return questions;
+    static const std::vector<std::string> answered{"shapes", "params"};
+    static const std::vector<std::string> later{"receptive_field", "flops", "macs", "memory", "forward", "loss",
+                                                "gradients", "updates", "grad", "update"};
+    if (!ask->is_array()) throw ProblemError("/ask", "expected an array of questions, found " + describe(*ask));
+    for (size_t i = 0; i < ask->size(); ++i) {
+        const std::string path = fmt::format("/ask/{}", i);
+        const Json& item = (*ask)[i];
+        Question q;
+        if (item.is_string()) {
+            q.topic = item.get<std::string>();
+        } else if (item.is_object() && item.size() == 1 && item.begin().value().is_string()) {
+            q.topic = item.begin().key();
+            q.layer = item.begin().value().get<std::string>();
+        } else {
+            throw ProblemError(path, "expected a question word or {\"WORD\": \"LAYER\"}, found " + describe(item));
+        }
+        if (std::find(answered.begin(), answered.end(), q.topic) == answered.end()) {
+            if (std::find(later.begin(), later.end(), q.topic) != later.end())
+                throw ProblemError(path, fmt::format("\"{}\" is not answered by this version of dlsolve (it answers \"shapes\" and \"params\")", q.topic));
+            const std::string hint = closest(q.topic, answered);
+            throw ProblemError(path, hint.empty() ? fmt::format("unknown question \"{}\"", q.topic)
+                                                  : fmt::format("unknown question \"{}\" (did you mean \"{}\"?)", q.topic, hint));
+        }
+        if (!q.layer.empty() && !graph.find(q.layer)) {
+            std::vector<std::string> names;
+            for (size_t l = 0; l < graph.size(); ++l) names.push_back(graph.layer(l).name);
+            const std::string hint = closest(q.layer, names);
+            throw ProblemError(path + "/" + q.topic, hint.empty() ? fmt::format("unknown layer \"{}\"", q.layer)
+                                                                  : fmt::format("unknown layer \"{}\" (did you mean \"{}\"?)", q.layer, hint));
+        }
+        questions.push_back(std::move(q));
+    }
+    return questions;
+}
+
+}  // namespace
+
+std::string read_problem_text(const std::string& path) {
+    if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ProblemError("", "cannot open the file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw ProblemError("", "cannot read the file");
+    return text.str();
+}
+
+Problem parse_problem(const std::string& text) {
+    const Json root = parse_json(text);
+    Fields top(root, "");
+    const std::string title = top.string("title");
+    const std::string source = top.optional_string("source").value_or("");
+    const std::string framework = top.word("framework", {"keras", "pytorch"}, "keras");
+    const Convention& convention = framework == "pytorch" ? Convention::pytorch() : Convention::keras();
+    const auto batch = top.optional_positive("batch");
+    const auto notes = read_notes(top);
+    const double tolerance = top.number("tolerance", 1e-6, 0.0, 1.0);
+
+    std::vector<std::unique_ptr<Layer>> layers;
+    const Json* input = top.raw("input");
+    if (!input) throw ProblemError("", "missing required key \"input\" (an object with \"shape\")");
+    {
+        Fields fields(*input, "/input");
+        auto name = fields.optional_string("name");
+        if (name && name->empty()) fields.fail("name", "a non-empty string");
+        auto layer = parse_input(fields, convention, "input");
+        fields.finish();
+        layer->type = "input";
+        layer->path = "/input";
+        layer->name = name.value_or(std::string(convention.default_input_name));
+        layers.push_back(std::move(layer));
+    }
+
+    const Json* list = top.raw("layers");
+    if (!list) throw ProblemError("", "missing required key \"layers\" (an array of layer objects)");
+    if (!list->is_array() || list->empty()) top.fail("layers", "a non-empty array of layer objects");
+    Namer namer(convention);
+    for (size_t i = 0; i < list->size(); ++i) {
+        auto layer = parse_layer((*list)[i], fmt::format("/layers/{}", i), convention);
+        if (layer->name.empty()) layer->name = namer.next(*layer, i);
+        layers.push_back(std::move(layer));
+    }
+
+    Json expect;
+    if (const Json* e = top.raw("expect")) {
+        if (!e->is_object()) top.fail("expect", "an object of answer keys");
+        for (const auto& [key, value] : e->items())
+            if (!is_answer_value(value))
+                throw ProblemError("/expect/" + key, "expected a number or an array of numbers, found " + describe(value));
+        expect = *e;
+    }
+    const Json* ask = top.raw("ask");
+    top.finish();
+
+    Graph graph(std::move(layers));
+    auto questions = read_ask(ask, graph);
+    return Problem{title, source, notes, &convention, batch, std::move(graph), std::move(questions), std::move(expect), tolerance};
+}
+
+}  // namespace dlsolve

@@ -1,0 +1,38 @@
+// A parsed problem file: the network as a Graph, the framework convention, what is
+// asked and the answer key.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/convention.h"
+#include "ir/graph.h"
+#include "problem/fields.h"
+
+namespace dlsolve {
+
+struct Question {
+    std::string topic;   // "shapes" or "params"
+    std::string layer;   // empty: every layer
+};
+
+struct Problem {
+    std::string title;
+    std::string source;
+    std::vector<std::string> notes;
+    const Convention* convention = &Convention::keras();
+    std::optional<int64_t> batch;
+    Graph graph;
+    std::vector<Question> ask;
+    Json expect;  // object: answer key → value; null when absent
+    double tolerance = 1e-6;
+};
+
+// Parses the text of a problem file. Throws ProblemError with a JSON path or a layer.
+Problem parse_problem(const std::string& text);
+
+// Reads a file ("-" for standard input). Throws ProblemError when it cannot be read.
+std::string read_problem_text(const std::string& path);
+
+}  // namespace dlsolve

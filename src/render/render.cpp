@@ -1,0 +1,140 @@
+#include "render/render.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace dlsolve {
+namespace {
+
+// Display width of UTF-8 text: one column per code point (×, ⌊, − are narrow).
+size_t display_width(const std::string& s) {
+    return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::string pad(const std::string& s, size_t width, bool right) {
+    const size_t w = display_width(s);
+    if (w >= width) return s;
+    return right ? std::string(width - w, ' ') + s : s + std::string(width - w, ' ');
+}
+
+std::string rstrip(std::string s) {
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    return s;
+}
+
+std::string markdown_escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '|' || c == '*' || c == '`' || c == '<') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string render_part(const Part& part, const Notation& notation) {
+    std::string figure = part.worked ? part.expr.worked(notation, part.group_digits)
+                         : part.group_digits ? group_digits(part.expr.value(), notation.thousands)
+                                             : std::to_string(part.expr.value());
+    return part.label.empty() ? figure : part.label + notation.equals + figure;
+}
+
+std::string render_cell(const Cell& cell, const Notation& notation) {
+    std::string out = cell.text;
+    for (size_t i = 0; i < cell.parts.size(); ++i) {
+        if (i > 0) out += ", ";
+        else if (!out.empty() && out.back() != ' ') out += "  ";
+        out += render_part(cell.parts[i], notation);
+    }
+    return out;
+}
+
+std::string render_text(const Worksheet& sheet) {
+    const Notation& n = Notation::unicode();
+    std::string out = sheet.title + "\n";
+    for (const auto& note : sheet.notes) out += "Note: " + note + "\n";
+    for (const auto& section : sheet.sections) {
+        out += "\n" + section.heading + "\n";
+        for (const auto& table : section.tables) {
+            std::vector<std::vector<std::string>> cells;
+            std::vector<size_t> widths;
+            for (const auto& c : table.columns) widths.push_back(display_width(c));
+            for (const auto& row : table.rows) {
+                cells.emplace_back();
+                for (size_t c = 0; c < row.size(); ++c) {
+                    cells.back().push_back(render_cell(row[c], n));
+                    widths[c] = std::max(widths[c], display_width(cells.back().back()));
+                }
+            }
+            size_t total = 0;
+            for (auto w : widths) total += w + 2;
+            const auto line = [&](const std::vector<std::string>& row) {
+                std::string text;
+                for (size_t c = 0; c < row.size(); ++c)
+                    text += pad(row[c], widths[c], table.right_aligned[c]) + (c + 1 < row.size() ? "  " : "");
+                return rstrip(text) + "\n";
+            };
+            const std::string rule(std::min<size_t>(total - 2, 120), '=');
+            out += line(table.columns) + rule + "\n";
+            for (const auto& row : cells) out += line(row);
+            out += rule + "\n";
+        }
+        for (const auto& l : section.lines) out += l.label + ": " + render_cell(l.cell, n) + "\n";
+    }
+    return out;
+}
+
+std::string render_markdown(const Worksheet& sheet) {
+    const Notation& n = Notation::unicode();
+    std::string out = "## " + markdown_escape(sheet.title) + "\n";
+    for (const auto& note : sheet.notes) out += "\n> **Note:** " + markdown_escape(note) + "\n";
+    for (const auto& section : sheet.sections) {
+        out += "\n### " + section.heading + "\n";
+        for (const auto& table : section.tables) {
+            out += "\n|";
+            for (const auto& c : table.columns) out += " " + c + " |";
+            out += "\n|";
+            for (bool right : table.right_aligned) out += right ? " ---: |" : " --- |";
+            out += "\n";
+            for (const auto& row : table.rows) {
+                out += "|";
+                for (const auto& cell : row) out += " " + markdown_escape(render_cell(cell, n)) + " |";
+                out += "\n";
+            }
+        }
+        if (!section.lines.empty()) out += "\n";
+        for (const auto& l : section.lines) out += "- **" + markdown_escape(l.label) + ":** " + markdown_escape(render_cell(l.cell, n)) + "\n";
+    }
+    return out;
+}
+
+std::string render_json(const Worksheet& sheet) {
+    const Notation& n = Notation::unicode();
+    Json steps = Json::array();
+    for (const auto& step : sheet.steps) {
+        Json s = Json::object();
+        s["key"] = step.key;
+        s["label"] = step.label;
+        s["formula"] = step.expr.formula(n);
+        s["symbolic"] = step.expr.symbolic(n);
+        s["value"] = step.expr.value();
+        steps.push_back(std::move(s));
+    }
+    Json out = Json::object();
+    out["answers"] = sheet.answers;
+    out["steps"] = std::move(steps);
+    return out.dump(2, ' ', false, Json::error_handler_t::strict) + "\n";
+}
+
+std::string render(const Worksheet& sheet, Format format) {
+    switch (format) {
+        case Format::Markdown: return render_markdown(sheet);
+        case Format::Json: return render_json(sheet);
+        case Format::Text: break;
+    }
+    return render_text(sheet);
+}
+
+}  // namespace dlsolve

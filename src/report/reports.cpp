@@ -1,0 +1,212 @@
+#include "report/reports.h"
+
+#include <fmt/format.h>
+
+namespace dlsolve {
+namespace {
+
+Json shape_answer(const Problem& problem, const Dims& dims) {
+    Json out = Json::array();
+    if (problem.batch) out.push_back(*problem.batch);
+    for (auto d : dims) out.push_back(d);
+    return out;
+}
+
+std::string shape_text(const Problem& problem, const Dims& dims) {
+    const int64_t* batch = problem.batch ? &*problem.batch : nullptr;
+    return format_shape(dims, *problem.convention, batch);
+}
+
+std::string layer_heading(const Problem& problem, size_t i, const Analysis& analysis) {
+    return fmt::format("{} ({})", problem.graph.layer(i).name, analysis.layers[i].class_name);
+}
+
+// The dimensions that were computed or changed, H and W merged when worked alike:
+// `H = W = ⌈128/2⌉ = 64`.
+std::vector<Part> shape_parts(const LayerResult& result) {
+    const auto& out = result.output;
+    const Dims* in = result.input_shapes.empty() ? nullptr : &result.input_shapes[0];
+    std::vector<Part> parts;
+    for (size_t d = 0; d < out.dims.size(); ++d) {
+        const bool unchanged = in && in->size() == out.dims.size() && (*in)[d] == out.dims[d].value();
+        if (out.dims[d].is_leaf() && (unchanged || !in)) continue;
+        if (!parts.empty() && !parts.back().expr.is_leaf() && parts.back().expr.formula() == out.dims[d].formula()) {
+            parts.back().label += " = " + out.labels[d];
+            continue;
+        }
+        parts.push_back({out.labels[d], out.dims[d]});
+    }
+    return parts;
+}
+
+void add_shape_steps(Worksheet& sheet, const std::string& key, const LayerResult& result) {
+    for (size_t d = 0; d < result.output.dims.size(); ++d)
+        if (!result.output.dims[d].is_leaf()) sheet.steps.push_back({key, result.output.labels[d], result.output.dims[d]});
+}
+
+std::vector<Part> param_parts(const ParamCount& p) {
+    if (p.total.value() == 0) return {};
+    std::vector<Part> parts{{"", p.total}};
+    if (p.non_trainable.value() != 0) {
+        parts.push_back({"trainable", p.trainable});
+        parts.push_back({"non-trainable", p.non_trainable});
+    }
+    return parts;
+}
+
+bool any_buffers(const Analysis& analysis) { return analysis.totals.buffers.value() != 0; }
+
+void add_shape_answers(Json& answers, const Problem& problem, const Analysis& analysis) {
+    for (size_t i = 0; i < problem.graph.size(); ++i)
+        answers["shapes." + problem.graph.layer(i).name] = shape_answer(problem, analysis.layers[i].output.values());
+}
+
+void add_param_answers(Json& answers, const Problem& problem, const Analysis& analysis) {
+    for (size_t i = 0; i < problem.graph.size(); ++i) {
+        const auto& name = problem.graph.layer(i).name;
+        answers["params." + name] = analysis.layers[i].params.total.value();
+        if (analysis.layers[i].params.buffers.value() != 0) answers["buffers." + name] = analysis.layers[i].params.buffers.value();
+    }
+    const auto& t = analysis.totals;
+    answers["params.total"] = t.total.value();
+    answers["params.trainable"] = t.trainable.value();
+    answers["params.non_trainable"] = t.non_trainable.value();
+    if (problem.convention->running_stats == RunningStats::Buffers) answers["buffers.total"] = t.buffers.value();
+}
+
+void add_param_steps(Worksheet& sheet, const Problem& problem, const Analysis& analysis) {
+    for (size_t i : problem.graph.order()) {
+        const auto& p = analysis.layers[i].params;
+        const std::string& name = problem.graph.layer(i).name;
+        if (p.total.value() != 0) sheet.steps.push_back({"params." + name, "params", p.total});
+        if (p.buffers.value() != 0) sheet.steps.push_back({"buffers." + name, "buffers", p.buffers});
+    }
+    const auto& t = analysis.totals;
+    sheet.steps.push_back({"params.total", "total", t.total});
+    sheet.steps.push_back({"params.trainable", "trainable", t.trainable});
+    sheet.steps.push_back({"params.non_trainable", "non-trainable", t.non_trainable});
+    if (problem.convention->running_stats == RunningStats::Buffers) sheet.steps.push_back({"buffers.total", "buffers", t.buffers});
+}
+
+Section shapes_section(const Problem& problem, const Analysis& analysis) {
+    Table table{{"Layer (type)", "Input Shape", "Output Shape", "Arithmetic"}, {false, false, false, false}, {}};
+    for (size_t i : problem.graph.order()) {
+        const auto& r = analysis.layers[i];
+        std::vector<std::string> inputs;
+        for (const auto& dims : r.input_shapes) inputs.push_back(shape_text(problem, dims));
+        Cell arithmetic{r.input_shapes.empty() ? "given" : "", shape_parts(r)};
+        if (arithmetic.parts.empty() && arithmetic.text.empty()) arithmetic.text = "unchanged";
+        table.rows.push_back({{layer_heading(problem, i, analysis), {}},
+                              {fmt::format("{}", fmt::join(inputs, " + ")), {}},
+                              {shape_text(problem, r.output.values()), {}},
+                              std::move(arithmetic)});
+    }
+    return {"Output shapes", {std::move(table)}, {}};
+}
+
+Section params_section(const Problem& problem, const Analysis& analysis) {
+    const bool dag = problem.graph.has_explicit_inputs();
+    const bool buffers = any_buffers(analysis);
+    Table table{{"Layer (type)", "Output Shape", "Param #"}, {false, false, true}, {}};
+    if (buffers) table.columns.push_back("Buffers"), table.right_aligned.push_back(true);
+    table.columns.push_back("Formula"), table.right_aligned.push_back(false);
+    if (dag) table.columns.push_back("Connected to"), table.right_aligned.push_back(false);
+
+    for (size_t i : problem.graph.order()) {
+        const auto& r = analysis.layers[i];
+        std::vector<Cell> row{{layer_heading(problem, i, analysis), {}},
+                              {shape_text(problem, r.output.values()), {}},
+                              {"", {{"", r.params.total, false, true}}}};
+        if (buffers) {
+            row.push_back(r.params.buffers.value() == 0 ? Cell{"", {}} : Cell{"", {{"", r.params.buffers, false, true}}});
+        }
+        Cell formula{"", param_parts(r.params)};
+        if (r.params.buffers.value() != 0) formula.parts.push_back({"buffers", r.params.buffers});
+        if (!problem.graph.layer(i).trainable && r.params.total.value() != 0) formula.text = "frozen: ";
+        row.push_back(std::move(formula));
+        if (dag) {
+            std::vector<std::string> sources;
+            for (size_t src : problem.graph.inputs_of(i)) sources.push_back(problem.graph.layer(src).name);
+            row.push_back({fmt::format("{}", fmt::join(sources, ", ")), {}});
+        }
+        table.rows.push_back(std::move(row));
+    }
+    const auto& t = analysis.totals;
+    std::vector<Line> lines{{"Total params", {"", {{"", t.total, true, true}}}},
+                            {"Trainable params", {"", {{"", t.trainable, true, true}}}},
+                            {"Non-trainable params", {"", {{"", t.non_trainable, true, true}}}}};
+    if (buffers) lines.push_back({"Buffers (running statistics, not parameters)", {"", {{"", t.buffers, true, true}}}});
+    return {"Parameters", {std::move(table)}, std::move(lines)};
+}
+
+Worksheet base_worksheet(const Problem& problem) {
+    Worksheet sheet;
+    sheet.title = fmt::format("{}: \"{}\" ({})", problem.convention->table_title, problem.title, problem.convention->name);
+    sheet.notes = problem.notes;
+    return sheet;
+}
+
+size_t layer_index(const Problem& problem, const std::string& name) {
+    for (size_t i = 0; i < problem.graph.size(); ++i)
+        if (problem.graph.layer(i).name == name) return i;
+    return problem.graph.size();  // unreachable: ask names are checked when parsing
+}
+
+}  // namespace
+
+Worksheet shapes_worksheet(const Problem& problem, const Analysis& analysis) {
+    Worksheet sheet = base_worksheet(problem);
+    sheet.sections.push_back(shapes_section(problem, analysis));
+    add_shape_answers(sheet.answers, problem, analysis);
+    for (size_t i : problem.graph.order()) add_shape_steps(sheet, "shapes." + problem.graph.layer(i).name, analysis.layers[i]);
+    return sheet;
+}
+
+Worksheet params_worksheet(const Problem& problem, const Analysis& analysis) {
+    Worksheet sheet = base_worksheet(problem);
+    sheet.sections.push_back(params_section(problem, analysis));
+    add_param_answers(sheet.answers, problem, analysis);
+    add_param_steps(sheet, problem, analysis);
+    return sheet;
+}
+
+Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
+    std::vector<Question> questions = problem.ask;
+    if (questions.empty()) questions = {{"shapes", ""}, {"params", ""}};
+    Worksheet sheet = base_worksheet(problem);
+    for (const auto& q : questions) {
+        if (q.layer.empty()) {
+            Worksheet part = q.topic == "shapes" ? shapes_worksheet(problem, analysis) : params_worksheet(problem, analysis);
+            for (auto& s : part.sections) sheet.sections.push_back(std::move(s));
+            for (auto& [key, value] : part.answers.items()) sheet.answers[key] = value;
+            for (auto& step : part.steps) sheet.steps.push_back(std::move(step));
+            continue;
+        }
+        const size_t i = layer_index(problem, q.layer);
+        const auto& r = analysis.layers[i];
+        const std::string key = q.topic + "." + q.layer;
+        Section section{fmt::format("{} of {}", q.topic == "shapes" ? "Output shape" : "Parameters", q.layer), {}, {}};
+        if (q.topic == "shapes") {
+            section.lines.push_back({layer_heading(problem, i, analysis), {shape_text(problem, r.output.values()), shape_parts(r)}});
+            sheet.answers[key] = shape_answer(problem, r.output.values());
+            add_shape_steps(sheet, key, r);
+        } else {
+            Cell cell{"", param_parts(r.params)};
+            if (cell.parts.empty()) cell.parts.push_back({"", r.params.total});
+            section.lines.push_back({layer_heading(problem, i, analysis), cell});
+            sheet.answers[key] = r.params.total.value();
+            sheet.steps.push_back({key, "params", r.params.total});
+        }
+        sheet.sections.push_back(std::move(section));
+    }
+    return sheet;
+}
+
+Json all_answers(const Problem& problem, const Analysis& analysis) {
+    Json answers = Json::object();
+    add_shape_answers(answers, problem, analysis);
+    add_param_answers(answers, problem, analysis);
+    return answers;
+}
+
+}  // namespace dlsolve

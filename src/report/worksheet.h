@@ -1,0 +1,58 @@
+// What a command answers, ready to print: tables and lines whose numbers are Exprs
+// (so each renderer writes the formula in its own notation), the answers by dotted
+// key, and the worked steps. Built from an Analysis; renderers only format it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "expr/expr.h"
+#include "problem/fields.h"
+
+namespace dlsolve {
+
+// One figure in a cell: `H = ⌈128/2⌉ = 64`, or only the value (`1,216`).
+struct Part {
+    std::string label;          // "H", or empty
+    Expr expr;
+    bool worked = true;         // formula = value; false: the value alone
+    bool group_digits = false;  // 52,163 as Keras prints counts
+};
+
+struct Cell {
+    std::string text;          // plain text (names, shapes)
+    std::vector<Part> parts;   // figures after the text, joined by ", "
+};
+
+struct Table {
+    std::vector<std::string> columns;
+    std::vector<bool> right_aligned;
+    std::vector<std::vector<Cell>> rows;
+};
+
+struct Line {
+    std::string label;  // "Total params"
+    Cell cell;
+};
+
+struct Section {
+    std::string heading;
+    std::vector<Table> tables;
+    std::vector<Line> lines;
+};
+
+struct Step {
+    std::string key;    // the answer key the step supports, e.g. params.conv1
+    std::string label;  // what is computed, e.g. "H" or "params"
+    Expr expr;
+};
+
+struct Worksheet {
+    std::string title;
+    std::vector<std::string> notes;
+    std::vector<Section> sections;
+    Json answers = Json::object();
+    std::vector<Step> steps;
+};
+
+}  // namespace dlsolve
