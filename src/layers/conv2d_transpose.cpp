@@ -24,10 +24,10 @@ public:
         const auto axis = [&](int64_t n, int64_t k, int64_t s, int64_t d, int64_t p, int64_t op, const Axis& a) {
             return transposed_output(n, {k, s, d, p}, o.padding.kind, op, output_padding_given, a);
         };
-        return image_shape(
-            Expr::sym("F", o.filters),
-            axis(image.height, o.kernel.h, o.stride.h, o.dilation.h, o.padding.pixels.h, output_padding.h, kHeight),
-            axis(image.width, o.kernel.w, o.stride.w, o.dilation.w, o.padding.pixels.w, output_padding.w, kWidth), c);
+        // Height first, so an error names the height when both are wrong.
+        Expr height = axis(image.height, o.kernel.h, o.stride.h, o.dilation.h, o.padding.pixels.h, output_padding.h, kHeight);
+        Expr width = axis(image.width, o.kernel.w, o.stride.w, o.dilation.w, o.padding.pixels.w, output_padding.w, kWidth);
+        return image_shape(Expr::sym("F", o.filters), std::move(height), std::move(width), c);
     }
 
     ParamCount params(const std::vector<Dims>& in, const Convention& c) const override {

@@ -28,9 +28,10 @@ public:
         const auto axis = [&](int64_t n, int64_t k, int64_t s, int64_t d, int64_t p, const Axis& a) {
             return sliding_output(n, {k, s, d, p}, padding.kind, a, ceil_mode, "pool");
         };
-        return image_shape(Expr::sym("C", image.channels),
-                           axis(image.height, pool.h, stride.h, dilation.h, padding.pixels.h, kHeight),
-                           axis(image.width, pool.w, stride.w, dilation.w, padding.pixels.w, kWidth), c);
+        // Height first, so an error names the height when both are wrong.
+        Expr height = axis(image.height, pool.h, stride.h, dilation.h, padding.pixels.h, kHeight);
+        Expr width = axis(image.width, pool.w, stride.w, dilation.w, padding.pixels.w, kWidth);
+        return image_shape(Expr::sym("C", image.channels), std::move(height), std::move(width), c);
     }
 };
 

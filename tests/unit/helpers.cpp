@@ -1,0 +1,38 @@
+#include "helpers.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "problem/error.h"
+
+namespace dlsolve::test {
+
+const LayerResult& Solved::layer(const std::string& name) const {
+    for (size_t i = 0; i < problem.graph.size(); ++i)
+        if (problem.graph.layer(i).name == name) return analysis.layers[i];
+    throw std::out_of_range("no layer named " + name);
+}
+
+Solved solve_text(const std::string& problem_json) {
+    Problem problem = parse_problem(problem_json);
+    Analysis analysis = infer_shapes(problem);
+    count_params(problem, analysis);
+    return {std::move(problem), std::move(analysis)};
+}
+
+Solved solve(const std::string& framework, const std::string& input_shape, const std::string& layers) {
+    return solve_text(fmt::format(R"({{"title": "t", "framework": "{}", "input": {{"name": "x", "shape": {}}}, "layers": {}}})",
+                                  framework, input_shape, layers));
+}
+
+std::string error_of(const std::string& framework, const std::string& input_shape, const std::string& layers) {
+    try {
+        solve(framework, input_shape, layers);
+    } catch (const ProblemError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace dlsolve::test
