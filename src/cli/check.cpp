@@ -50,7 +50,7 @@ std::vector<std::string> collect(const std::vector<std::string>& paths, std::vec
 
 }  // namespace
 
-int run_check(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err) {
+int run_check(const std::vector<std::string>& paths, std::istream& in, std::ostream& out, std::ostream& err) {
     std::vector<std::string> unreadable;
     const auto files = collect(paths, unreadable);
     int passed = 0, failed = 0, skipped = 0;
@@ -65,7 +65,7 @@ int run_check(const std::vector<std::string>& paths, std::ostream& out, std::ost
         Json expect;
         double tolerance = 1e-6;
         try {
-            const Problem problem = parse_problem(read_problem_text(file));
+            const Problem problem = parse_problem(read_problem_text(file, in));
             Analysis analysis = infer_shapes(problem);
             count_params(problem, analysis);
             computed = all_answers(problem, analysis);

@@ -27,11 +27,11 @@ std::string one_line(std::string text) {
 
 using Builder = Worksheet (*)(const Problem&, const Analysis&);
 
-int answer(const std::string& file, Format format, Builder build, std::ostream& out, std::ostream& err) {
+int answer(const std::string& file, Format format, Builder build, std::istream& in, std::ostream& out, std::ostream& err) {
     const std::string shown = file == "-" ? "<stdin>" : file;
     std::string text;
     try {
-        const Problem problem = parse_problem(read_problem_text(file));
+        const Problem problem = parse_problem(read_problem_text(file, in));
         Analysis analysis = infer_shapes(problem);
         count_params(problem, analysis);
         text = render(build(problem, analysis), format);
@@ -45,7 +45,7 @@ int answer(const std::string& file, Format format, Builder build, std::ostream& 
 
 }  // namespace
 
-int run_cli(const std::vector<std::string>& args, std::istream& /*in*/, std::ostream& out, std::ostream& err) {
+int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {
     CLI::App app{"dlsolve solves the computational questions of deep-learning exams and shows its work:\n"
                  "every figure comes with the formula that produced it."};
     app.name("dlsolve");
@@ -94,9 +94,9 @@ int run_cli(const std::vector<std::string>& args, std::istream& /*in*/, std::ost
         const int status = app.exit(e, out, err);
         return status == 0 ? 0 : 2;
     }
-    if (check->parsed()) return run_check(paths, out, err);
+    if (check->parsed()) return run_check(paths, in, out, err);
     for (const auto& [sub, build] : builders)
-        if (sub->parsed()) return answer(file, format, build, out, err);
+        if (sub->parsed()) return answer(file, format, build, in, out, err);
     return 2;
 }
 

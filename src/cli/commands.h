@@ -11,6 +11,6 @@ namespace dlsolve {
 int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
 
 // `dlsolve check PATH…`: compares every problem's answers with its "expect".
-int run_check(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err);
+int run_check(const std::vector<std::string>& paths, std::istream& in, std::ostream& out, std::ostream& err);
 
 }  // namespace dlsolve

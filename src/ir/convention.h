@@ -27,11 +27,12 @@ struct Convention {
     std::string_view shape_open;     // "(" / "["
     std::string_view shape_close;
     Naming naming;
-    std::string_view default_input_name;
+    std::string_view sequential_input_name;  // the model input under SequentialIndex naming
     RunningStats running_stats;
     bool integer_padding;            // padding may be a number of pixels
     bool pooling_accepts_same;       // MaxPooling2D(padding='same') exists
     bool same_conv_needs_stride_1;   // nn.Conv2d(padding='same') rejects strides
+    bool strided_dilation_allowed;   // tf.keras 2 rejects strides > 1 with dilation > 1
     bool pooling_has_ceil_mode;
     int64_t default_pool_size;       // 0: the pool size must be given
     double leaky_relu_alpha;

@@ -18,6 +18,10 @@ Graph::Graph(std::vector<std::unique_ptr<Layer>> layers) : layers_(std::move(lay
     std::vector<std::string> names;
     for (size_t i = 0; i < n; ++i) {
         auto [it, inserted] = by_name_.emplace(layers_[i]->name, i);
+        if (!inserted && layers_[i]->auto_named)
+            throw ProblemError(describe_layer(*layers_[i]),
+                               fmt::format("its automatic name \"{}\" is already taken by {}; give one of them a different \"name\"",
+                                           layers_[i]->name, layers_[it->second]->path));
         if (!inserted)
             throw ProblemError(layers_[i]->path + "/name",
                                fmt::format("duplicate layer name \"{}\" (also {})", layers_[i]->name, layers_[it->second]->path));

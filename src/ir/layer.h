@@ -35,6 +35,7 @@ public:
     std::string path;                 // JSON pointer of the layer object, e.g. /layers/3
     std::vector<std::string> inputs;  // explicit inputs; empty: the previous layer
     bool trainable = true;
+    bool auto_named = false;          // named by the framework's rule, not by the file
 
     // The framework's class name, e.g. Conv2D / Conv2d; some depend on the input rank.
     virtual std::string class_name(const Convention& convention, const std::vector<Dims>& inputs) const = 0;

@@ -7,11 +7,14 @@
 namespace dlsolve {
 
 Padding read_padding(Fields& fields, const Convention& convention, bool same_allowed) {
+    // Where padding is counted in pixels (PyTorch), "valid" is 0 pixels and the
+    // explicit-padding formulas apply, e.g. (n − 1)·s + k for a transposed convolution.
+    const Padding none = convention.integer_padding ? Padding{Padding::Kind::Explicit, {0, 0}} : Padding{};
     const Json* value = fields.raw("padding");
-    if (!value) return {};
+    if (!value) return none;
     if (value->is_string()) {
         const auto word = value->get<std::string>();
-        if (word == "valid") return {};
+        if (word == "valid") return none;
         if (word == "same" && same_allowed) return {Padding::Kind::Same, {0, 0}};
     } else if (convention.integer_padding) {
         return {Padding::Kind::Explicit, fields.pair("padding", {0, 0}, 0)};
@@ -37,16 +40,17 @@ Expr sliding_output(int64_t n, const Window& window, Padding::Kind padding, cons
     Expr span = size - kernel;
     if (window.pad > 0) span = span + Expr::tight_product(2, Expr::sym(fmt::format("p_{}", axis.suffix), window.pad));
     if (span.value() < 0) {
-        const std::string padded = window.pad > 0 ? fmt::format("{} + 2·{} = {}", n, window.pad, n + 2 * window.pad)
-                                                  : std::to_string(n);
-        throw LayerError(fmt::format("{} {} ({}) is larger than the padded input {} = {}", window_name,
-                                     kernel.value(), axis.size[0] == 'H' ? "height" : "width",
-                                     axis.size, padded));
+        const char* side = axis.size[0] == 'H' ? "height" : "width";
+        if (window.pad == 0)
+            throw LayerError(fmt::format("{} {} ({}) is larger than the input {} = {}", window_name, kernel.value(), side, axis.size, n));
+        const Expr padded = size + Expr::tight_product(2, window.pad);
+        throw LayerError(fmt::format("{} {} ({}) is larger than the padded input {} = {}", window_name, kernel.value(), side,
+                                     axis.size, padded.worked()));
     }
     if (!ceil_mode) return floor_div(span, stride) + 1;
     Expr out = ceil_div(span, stride) + 1;
     // PyTorch drops a last window that would start in the right padding.
-    if ((out.value() - 1) * window.stride >= n + window.pad) out = out - 1;
+    if (((out - 1) * stride).value() >= (size + window.pad).value()) out = out - 1;
     return out;
 }
 

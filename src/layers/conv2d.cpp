@@ -42,6 +42,8 @@ std::unique_ptr<Layer> parse_conv2d(Fields& fields, const Convention& convention
     if (convention.same_conv_needs_stride_1 && o.padding.kind == Padding::Kind::Same && (o.stride.h > 1 || o.stride.w > 1))
         throw ProblemError(fields.path_of("padding"),
                            "PyTorch does not support padding=\"same\" with stride > 1; give the padding in pixels");
+    if (!convention.strided_dilation_allowed && (o.stride.h > 1 || o.stride.w > 1) && (o.dilation.h > 1 || o.dilation.w > 1))
+        throw ProblemError(fields.path_of("dilation"), "Keras does not support a stride > 1 together with a dilation > 1");
     return layer;
 }
 

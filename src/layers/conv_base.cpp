@@ -10,7 +10,7 @@ ConvOptions read_conv_options(Fields& fields, const Convention& convention, bool
     ConvOptions o;
     o.filters = fields.positive("filters");
     o.kernel = fields.optional_pair("kernel").value_or(Pair{0, 0});
-    if (o.kernel.h == 0) throw ProblemError(fields.path(), "missing required key \"kernel\" (a positive integer or [h, w])");
+    if (o.kernel.h == 0) fields.missing("kernel", "a positive integer or [h, w]");
     o.stride = fields.pair("stride", {1, 1});
     o.dilation = fields.pair("dilation", {1, 1});
     o.padding = read_padding(fields, convention, same_allowed);

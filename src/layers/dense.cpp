@@ -24,7 +24,7 @@ public:
             throw LayerError(fmt::format("in_features is {} but the input has {} features", *in_features, in[0].back()));
         ShapeExpr out = same_shape(in[0], c);
         out.dims.back() = Expr::sym("units", units);
-        out.labels.back() = "units";
+        out.labels.back() = "features";
         return out;
     }
 

@@ -18,7 +18,7 @@ public:
 
 std::unique_ptr<Layer> parse_dropout(Fields& fields, const Convention&, std::string_view) {
     auto layer = std::make_unique<Dropout>();
-    if (!fields.has("rate")) throw ProblemError(fields.path(), "missing required key \"rate\" (a number from 0 to 1)");
+    if (!fields.has("rate")) fields.missing("rate", "a number ≥ 0 and < 1");
     layer->rate = fields.number("rate", 0.5, 0.0, 1.0, false);
     return layer;
 }

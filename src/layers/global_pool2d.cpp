@@ -51,7 +51,7 @@ std::unique_ptr<Layer> parse_adaptive_avgpool2d(Fields& fields, const Convention
         throw ProblemError(fields.path_of("type"), "adaptive_avgpool2d is a PyTorch layer; Keras has no such class");
     auto layer = std::make_unique<AdaptiveAvgPool2D>();
     auto output = fields.optional_pair("output");
-    if (!output) throw ProblemError(fields.path(), "missing required key \"output\" (a positive integer or [h, w])");
+    if (!output) fields.missing("output", "a positive integer or [h, w]");
     layer->output = *output;
     return layer;
 }

@@ -41,8 +41,11 @@ public:
 
 std::unique_ptr<Layer> parse_layernorm(Fields& fields, const Convention& convention, std::string_view) {
     auto layer = std::make_unique<LayerNorm>();
-    if (convention.framework == Framework::PyTorch && fields.has("normalized_shape"))
-        layer->normalized_shape = fields.int_list("normalized_shape", false);
+    if (convention.framework == Framework::PyTorch && fields.has("normalized_shape")) {
+        // nn.LayerNorm(5) means nn.LayerNorm([5]).
+        if (fields.raw("normalized_shape")->is_number()) layer->normalized_shape = {fields.positive("normalized_shape")};
+        else layer->normalized_shape = fields.int_list("normalized_shape", false);
+    }
     return layer;
 }
 

@@ -45,7 +45,7 @@ std::unique_ptr<Layer> parse_pool2d(Fields& fields, const Convention& convention
         layer->pool = fields.pair("pool", {fallback, fallback});
     } else {
         auto pool = fields.optional_pair("pool");
-        if (!pool) throw ProblemError(fields.path(), "missing required key \"pool\" (a positive integer or [h, w])");
+        if (!pool) fields.missing("pool", "a positive integer or [h, w]");
         layer->pool = *pool;
     }
     layer->stride = fields.pair("stride", layer->pool);
@@ -57,7 +57,7 @@ std::unique_ptr<Layer> parse_pool2d(Fields& fields, const Convention& convention
     const auto& p = layer->padding.pixels;
     const auto& k = layer->pool;
     // PyTorch: "pad should be at most half of effective kernel size".
-    if (2 * p.h > k.h || 2 * p.w > k.w)
+    if (p.h > k.h / 2 || p.w > k.w / 2)
         throw ProblemError(fields.path_of("padding"),
                            fmt::format("padding must be at most half the pool size {}×{}, found [{}, {}]", k.h, k.w, p.h, p.w));
     return layer;

@@ -48,7 +48,7 @@ void count_params(const Problem& problem, Analysis& analysis) {
                            total_of(graph, analysis.layers, &ParamCount::non_trainable),
                            total_of(graph, analysis.layers, &ParamCount::buffers)};
     } catch (const ArithmeticError& e) {
-        throw ProblemError("", fmt::format("the total parameter count cannot be computed: {}", e.what()));
+        throw ProblemError("/layers", fmt::format("the total parameter count cannot be computed: {}", e.what()));
     }
 }
 

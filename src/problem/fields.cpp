@@ -51,10 +51,24 @@ std::string closest(std::string_view word, const std::vector<std::string>& known
 }
 
 Fields::Fields(const Json& object, std::string path) : object_(object), path_(std::move(path)) {
-    if (!object_.is_object()) throw ProblemError(path_.empty() ? "/" : path_, "expected an object, found " + describe(object_));
+    if (!object_.is_object()) throw ProblemError(where(), "expected an object, found " + describe(object_));
 }
 
-std::string Fields::path_of(std::string_view key) const { return fmt::format("{}/{}", path_, key); }
+std::string Fields::path_of(std::string_view key) const {
+    // JSON Pointer escapes: ~ as ~0, / as ~1.
+    std::string escaped;
+    for (char c : key) escaped += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+    return fmt::format("{}/{}", path_, escaped);
+}
+
+void Fields::missing(std::string_view key, const std::string& expected) const {
+    for (const auto& [present, value] : object_.items()) {
+        if (known_.count(present)) continue;
+        if (closest(present, {std::string(key)}) == key)
+            throw ProblemError(path_of(present), fmt::format("unknown key \"{}\" (did you mean \"{}\"?)", present, key));
+    }
+    throw ProblemError(where(), fmt::format("missing required key \"{}\" ({})", key, expected));
+}
 
 bool Fields::has(std::string_view key) {
     known_.emplace(key);
@@ -80,16 +94,21 @@ std::optional<std::string> Fields::optional_string(std::string_view key) {
 
 std::string Fields::string(std::string_view key) {
     auto v = optional_string(key);
-    if (!v) throw ProblemError(path_, fmt::format("missing required key \"{}\"", key));
+    if (!v) missing(key, "a string");
     return *v;
 }
 
 std::string Fields::word(std::string_view key, std::initializer_list<std::string_view> allowed, std::string_view fallback) {
     const Json* v = raw(key);
-    std::string expected = "one of";
-    for (auto w : allowed) expected += fmt::format(" \"{}\"", w);
+    std::string expected;  // "a", "b" or "c"
+    size_t i = 0;
+    for (auto w : allowed) {
+        if (i > 0) expected += i + 1 == allowed.size() ? " or " : ", ";
+        expected += fmt::format("\"{}\"", w);
+        ++i;
+    }
     if (!v) {
-        if (fallback.empty()) throw ProblemError(path_, fmt::format("missing required key \"{}\" ({})", key, expected));
+        if (fallback.empty()) missing(key, expected);
         return std::string(fallback);
     }
     if (v->is_string()) {
@@ -101,6 +120,10 @@ std::string Fields::word(std::string_view key, std::initializer_list<std::string
 }
 
 namespace {
+
+constexpr const char* kTooLarge = " (at most 9223372036854775807)";
+
+bool too_large(const Json& v) { return v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX); }
 
 bool as_int(const Json& v, int64_t& out) {
     if (v.is_number_integer()) {
@@ -128,13 +151,13 @@ std::optional<int64_t> Fields::optional_positive(std::string_view key) {
     const Json* v = raw(key);
     if (!v) return std::nullopt;
     int64_t n;
-    if (!as_int(*v, n) || n < 1) fail(key, "a positive integer");
+    if (!as_int(*v, n) || n < 1) fail(key, std::string("a positive integer") + (too_large(*v) ? kTooLarge : ""));
     return n;
 }
 
 int64_t Fields::positive(std::string_view key) {
     auto v = optional_positive(key);
-    if (!v) throw ProblemError(path_, fmt::format("missing required key \"{}\" (a positive integer)", key));
+    if (!v) missing(key, "a positive integer");
     return *v;
 }
 
@@ -143,7 +166,8 @@ int64_t Fields::positive(std::string_view key, int64_t fallback) { return option
 std::optional<Pair> Fields::optional_pair(std::string_view key, int64_t min) {
     const Json* v = raw(key);
     if (!v) return std::nullopt;
-    const std::string expected = min == 1 ? "a positive integer or [h, w]" : "a non-negative integer or [h, w]";
+    std::string expected = min == 1 ? "a positive integer or [h, w]" : "a non-negative integer or [h, w]";
+    if (too_large(*v) || (v->is_array() && std::any_of(v->begin(), v->end(), too_large))) expected += kTooLarge;
     int64_t a, b;
     if (as_int(*v, a)) {
         if (a < min) fail(key, expected);
@@ -166,7 +190,7 @@ bool Fields::boolean(std::string_view key, bool fallback) {
 double Fields::number(std::string_view key, double fallback, double min, double max, bool max_inclusive) {
     const Json* v = raw(key);
     if (!v) return fallback;
-    const std::string range = fmt::format("a number from {} to {}{}", min, max, max_inclusive ? "" : " (exclusive)");
+    const std::string range = max_inclusive ? fmt::format("a number from {} to {}", min, max) : fmt::format("a number ≥ {} and < {}", min, max);
     if (!v->is_number()) fail(key, range);
     double x = v->get<double>();
     if (!std::isfinite(x) || x < min || x > max || (!max_inclusive && x == max)) fail(key, range);
@@ -189,8 +213,9 @@ std::vector<std::string> Fields::names(std::string_view key) {
 
 std::vector<int64_t> Fields::int_list(std::string_view key, bool allow_minus_one) {
     const Json* v = raw(key);
-    const std::string expected = allow_minus_one ? "an array of positive integers (at most one -1)" : "an array of positive integers";
-    if (!v) throw ProblemError(path_, fmt::format("missing required key \"{}\" ({})", key, expected));
+    std::string expected = allow_minus_one ? "an array of positive integers (at most one -1)" : "an array of positive integers";
+    if (!v) missing(key, expected);
+    if (v->is_array() && std::any_of(v->begin(), v->end(), too_large)) expected += kTooLarge;
     if (!v->is_array() || v->empty()) fail(key, expected);
     std::vector<int64_t> out;
     int minus_ones = 0;

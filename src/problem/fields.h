@@ -57,6 +57,11 @@ public:
     // Throws for the first key that no accessor asked about.
     void finish() const;
     [[noreturn]] void fail(std::string_view key, const std::string& expected) const;
+    // A required key is absent: blames a present key that looks like a typo of it
+    // ("filter" for "filters") before saying the key is missing.
+    [[noreturn]] void missing(std::string_view key, const std::string& expected) const;
+    // The object's own path for messages: "/" for the document root.
+    std::string where() const { return path_.empty() ? "/" : path_; }
 
 private:
     const Json& object_;

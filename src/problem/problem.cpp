@@ -1,7 +1,10 @@
 #include "problem/problem.h"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <iostream>
+#include <istream>
 #include <iterator>
 #include <map>
 #include <regex>
@@ -16,11 +19,16 @@
 namespace dlsolve {
 namespace {
 
-// nlohmann keeps the last of two equal keys; a problem file must not have them.
+// nlohmann keeps the last of two equal keys; a problem file must not have them. Absurd
+// nesting is refused too: no problem needs it, and printing such a value recurses.
+constexpr int kMaxDepth = 32;
+
 class DuplicateKeyCheck {
 public:
-    bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    bool operator()(int depth, Json::parse_event_t event, Json& parsed) {
         using E = Json::parse_event_t;
+        if ((event == E::object_start || event == E::array_start) && depth >= kMaxDepth)
+            throw ProblemError(path(), fmt::format("expected at most {} levels of nested arrays and objects, found more", kMaxDepth));
         switch (event) {
             case E::object_start: open(false); break;
             case E::array_start: open(true); break;
@@ -32,8 +40,8 @@ public:
             case E::key: {
                 auto key = parsed.get<std::string>();
                 auto& frame = frames_.back();
-                if (!frame.keys.insert(key).second) throw ProblemError(path() + "/" + key, "duplicate key");
                 frame.key = key;
+                if (!frame.keys.insert(key).second) throw ProblemError(path(), "duplicate key");
                 break;
             }
             case E::value: element_done(); break;
@@ -52,24 +60,32 @@ private:
     void element_done() {
         if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
     }
+    // Pointer to the value being read: the key or index in each enclosing container.
     std::string path() const {
         std::string out;
-        for (size_t i = 0; i + 1 < frames_.size(); ++i)
-            out += "/" + (frames_[i].array ? std::to_string(frames_[i].index) : frames_[i].key);
+        for (const auto& frame : frames_) out += "/" + (frame.array ? std::to_string(frame.index) : frame.key);
         return out;
     }
     std::vector<Frame> frames_;
 };
 
 Json parse_json(const std::string& text) {
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+        throw ProblemError("line 1, column 1", "invalid JSON: the file is empty");
     try {
         return Json::parse(text, DuplicateKeyCheck());
     } catch (const Json::parse_error& e) {
-        // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error …"
+        // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error
+        // while parsing array - unexpected ']'; expected …; last read: '…'"
         std::string message = e.what();
-        const auto at = message.find("parse error");
-        if (at != std::string::npos) message = message.substr(at);
-        throw ProblemError("", "invalid JSON: " + message);
+        std::string where;
+        if (auto at = message.find(" at line "); at != std::string::npos) {
+            const auto colon = message.find(':', at);
+            where = message.substr(at + 4, colon - at - 4);
+        }
+        if (auto dash = message.find(" - "); dash != std::string::npos) message = message.substr(dash + 3);
+        if (auto last = message.find("; last read"); last != std::string::npos) message.erase(last);
+        throw ProblemError(where, "invalid JSON: " + message);
     }
 }
 
@@ -88,8 +104,12 @@ std::string to_snake_case(const std::string& class_name) {
 class Namer {
 public:
     explicit Namer(const Convention& c) : convention_(c) {}
-    std::string next(const Layer& layer, size_t position) {
-        if (convention_.naming == Naming::SequentialIndex) return std::to_string(position);
+    // `position` is the index in "layers", or nothing for the model input.
+    std::string next(const Layer& layer, std::optional<size_t> position) {
+        if (convention_.naming == Naming::SequentialIndex)
+            return position ? std::to_string(*position) : std::string(convention_.sequential_input_name);
+        // Keras names inputs input_1, input_2, … (one-based), other layers conv2d, conv2d_1, …
+        if (layer.type == "input") return fmt::format("input_{}", ++counters_["input"]);
         const std::string base = to_snake_case(layer.class_name(convention_, {}));
         const int n = counters_[base]++;
         return n == 0 ? base : fmt::format("{}_{}", base, n);
@@ -148,7 +168,7 @@ bool is_answer_value(const Json& v) {
 std::vector<Question> read_ask(const Json* ask, const Graph& graph) {
     std::vector<Question> questions;
     if (!ask) return questions;
-    static const std::vector<std::string> answered{"shapes", "params"};
+    static const std::vector<std::string> answered{"shapes", "params", "buffers"};
     static const std::vector<std::string> later{"receptive_field", "flops", "macs", "memory", "forward", "loss",
                                                 "gradients", "updates", "grad", "update"};
     if (!ask->is_array()) throw ProblemError("/ask", "expected an array of questions, found " + describe(*ask));
@@ -166,7 +186,7 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph) {
         }
         if (std::find(answered.begin(), answered.end(), q.topic) == answered.end()) {
             if (std::find(later.begin(), later.end(), q.topic) != later.end())
-                throw ProblemError(path, fmt::format("\"{}\" is not answered by this version of dlsolve (it answers \"shapes\" and \"params\")", q.topic));
+                throw ProblemError(path, fmt::format("\"{}\" is not answered by this version of dlsolve (it answers \"shapes\", \"params\" and \"buffers\")", q.topic));
             const std::string hint = closest(q.topic, answered);
             throw ProblemError(path, hint.empty() ? fmt::format("unknown question \"{}\"", q.topic)
                                                   : fmt::format("unknown question \"{}\" (did you mean \"{}\"?)", q.topic, hint));
@@ -185,10 +205,12 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph) {
 
 }  // namespace
 
-std::string read_problem_text(const std::string& path) {
-    if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+std::string read_problem_text(const std::string& path, std::istream& standard_input) {
+    if (path == "-") return std::string(std::istreambuf_iterator<char>(standard_input), std::istreambuf_iterator<char>());
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw ProblemError("", "cannot read a directory as a problem file");
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw ProblemError("", "cannot open the file");
+    if (!in) throw ProblemError("", fmt::format("cannot open the file: {}", std::strerror(errno)));
     std::ostringstream text;
     text << in.rdbuf();
     if (in.bad()) throw ProblemError("", "cannot read the file");
@@ -205,10 +227,11 @@ Problem parse_problem(const std::string& text) {
     const auto batch = top.optional_positive("batch");
     const auto notes = read_notes(top);
     const double tolerance = top.number("tolerance", 1e-6, 0.0, 1.0);
+    if (tolerance <= 0) top.fail("tolerance", "a number greater than 0 and at most 1");
 
     std::vector<std::unique_ptr<Layer>> layers;
     const Json* input = top.raw("input");
-    if (!input) throw ProblemError("", "missing required key \"input\" (an object with \"shape\")");
+    if (!input) top.missing("input", "an object with \"shape\"");
     {
         Fields fields(*input, "/input");
         auto name = fields.optional_string("name");
@@ -217,17 +240,18 @@ Problem parse_problem(const std::string& text) {
         fields.finish();
         layer->type = "input";
         layer->path = "/input";
-        layer->name = name.value_or(std::string(convention.default_input_name));
+        layer->name = name.value_or("");
         layers.push_back(std::move(layer));
     }
 
     const Json* list = top.raw("layers");
-    if (!list) throw ProblemError("", "missing required key \"layers\" (an array of layer objects)");
+    if (!list) top.missing("layers", "an array of layer objects");
     if (!list->is_array() || list->empty()) top.fail("layers", "a non-empty array of layer objects");
     Namer namer(convention);
+    if (layers[0]->name.empty()) layers[0]->name = namer.next(*layers[0], std::nullopt), layers[0]->auto_named = true;
     for (size_t i = 0; i < list->size(); ++i) {
         auto layer = parse_layer((*list)[i], fmt::format("/layers/{}", i), convention);
-        if (layer->name.empty()) layer->name = namer.next(*layer, i);
+        if (layer->name.empty()) layer->name = namer.next(*layer, i), layer->auto_named = true;
         layers.push_back(std::move(layer));
     }
 

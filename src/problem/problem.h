@@ -2,6 +2,7 @@
 // asked and the answer key.
 #pragma once
 
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,7 +14,7 @@
 namespace dlsolve {
 
 struct Question {
-    std::string topic;   // "shapes" or "params"
+    std::string topic;   // "shapes", "params" or "buffers"
     std::string layer;   // empty: every layer
 };
 
@@ -32,7 +33,7 @@ struct Problem {
 // Parses the text of a problem file. Throws ProblemError with a JSON path or a layer.
 Problem parse_problem(const std::string& text);
 
-// Reads a file ("-" for standard input). Throws ProblemError when it cannot be read.
-std::string read_problem_text(const std::string& path);
+// Reads a file, or `standard_input` for "-". Throws ProblemError when it cannot be read.
+std::string read_problem_text(const std::string& path, std::istream& standard_input);
 
 }  // namespace dlsolve

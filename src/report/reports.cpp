@@ -21,15 +21,16 @@ std::string layer_heading(const Problem& problem, size_t i, const Analysis& anal
     return fmt::format("{} ({})", problem.graph.layer(i).name, analysis.layers[i].class_name);
 }
 
-// The dimensions that were computed or changed, H and W merged when worked alike:
-// `H = W = ⌈128/2⌉ = 64`.
+// The dimensions a layer computed or set, H and W merged when worked alike:
+// `H = W = ⌈128/2⌉ = 64`. A dimension passed through unchanged is left out.
 std::vector<Part> shape_parts(const LayerResult& result) {
     const auto& out = result.output;
     const Dims* in = result.input_shapes.empty() ? nullptr : &result.input_shapes[0];
     std::vector<Part> parts;
     for (size_t d = 0; d < out.dims.size(); ++d) {
         const bool unchanged = in && in->size() == out.dims.size() && (*in)[d] == out.dims[d].value();
-        if (out.dims[d].is_leaf() && (unchanged || !in)) continue;
+        const bool passed_through = out.dims[d].is_leaf() && out.dims[d].name() == out.labels[d] && unchanged;
+        if (!in || passed_through) continue;
         if (!parts.empty() && !parts.back().expr.is_leaf() && parts.back().expr.formula() == out.dims[d].formula()) {
             parts.back().label += " = " + out.labels[d];
             continue;
@@ -176,6 +177,7 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
     Worksheet sheet = base_worksheet(problem);
     for (const auto& q : questions) {
         if (q.layer.empty()) {
+            // The parameter table shows the buffers too.
             Worksheet part = q.topic == "shapes" ? shapes_worksheet(problem, analysis) : params_worksheet(problem, analysis);
             for (auto& s : part.sections) sheet.sections.push_back(std::move(s));
             for (auto& [key, value] : part.answers.items()) sheet.answers[key] = value;
@@ -185,11 +187,16 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
         const size_t i = layer_index(problem, q.layer);
         const auto& r = analysis.layers[i];
         const std::string key = q.topic + "." + q.layer;
-        Section section{fmt::format("{} of {}", q.topic == "shapes" ? "Output shape" : "Parameters", q.layer), {}, {}};
+        const char* heading = q.topic == "shapes" ? "Output shape" : q.topic == "params" ? "Parameters" : "Buffers";
+        Section section{fmt::format("{} of {}", heading, q.layer), {}, {}};
         if (q.topic == "shapes") {
             section.lines.push_back({layer_heading(problem, i, analysis), {shape_text(problem, r.output.values()), shape_parts(r)}});
             sheet.answers[key] = shape_answer(problem, r.output.values());
             add_shape_steps(sheet, key, r);
+        } else if (q.topic == "buffers") {
+            section.lines.push_back({layer_heading(problem, i, analysis), {"", {{"", r.params.buffers}}}});
+            sheet.answers[key] = r.params.buffers.value();
+            sheet.steps.push_back({key, "buffers", r.params.buffers});
         } else {
             Cell cell{"", param_parts(r.params)};
             if (cell.parts.empty()) cell.parts.push_back({"", r.params.total});
