@@ -94,7 +94,7 @@ int run_check(const std::vector<std::string>& paths, std::istream& in, std::ostr
                 differences.push_back(fmt::format("{}: expected {}, computed {}", key, value.dump(), it->dump()));
         }
         if (differences.empty()) {
-            out << "pass  " << file << " (" << expect.size() << " answers)\n";
+            out << "pass  " << file << " (" << expect.size() << (expect.size() == 1 ? " answer)\n" : " answers)\n");
             ++passed;
         } else {
             out << "FAIL  " << file << ": " << fmt::format("{}", fmt::join(differences, "; ")) << "\n";
