@@ -66,8 +66,7 @@ int run_check(const std::vector<std::string>& paths, std::istream& in, std::ostr
         double tolerance = 1e-6;
         try {
             const Problem problem = parse_problem(read_problem_text(file, in));
-            Analysis analysis = infer_shapes(problem);
-            count_params(problem, analysis);
+            const Analysis analysis = analyse(problem);
             computed = all_answers(problem, analysis);
             expect = problem.expect;
             tolerance = problem.tolerance;

@@ -11,6 +11,7 @@
 #include "problem/error.h"
 #include "problem/problem.h"
 #include "render/render.h"
+#include "report/analysis_reports.h"
 #include "report/reports.h"
 
 namespace dlsolve {
@@ -25,23 +26,45 @@ std::string one_line(std::string text) {
     return text;
 }
 
-using Builder = Worksheet (*)(const Problem&, const Analysis&);
+struct Options {
+    Format format = Format::Text;
+    std::string layer;            // rf --layer
+    std::string dtype = "float32";  // summary, compare --dtype
+};
 
-int answer(const std::string& file, Format format, Builder build, std::istream& in, std::ostream& out, std::ostream& err) {
-    const std::string shown = file == "-" ? "<stdin>" : file;
+using Builder = Worksheet (*)(const Problem&, const Analysis&, const Options&);
+
+std::string shown_name(const std::string& file) { return file == "-" ? "<stdin>" : file; }
+
+// Reads, solves and renders; on bad input prints one line on stderr and nothing on stdout.
+int answer(const std::vector<std::string>& files, const Options& options, std::istream& in, std::ostream& out,
+           std::ostream& err, Worksheet (*build)(const std::vector<const Problem*>&, const std::vector<const Analysis*>&,
+                                                 const Options&)) {
+    std::vector<Problem> problems;
+    std::vector<Analysis> analyses;
+    problems.reserve(files.size());
+    analyses.reserve(files.size());
     std::string text;
+    std::string current;
     try {
-        const Problem problem = parse_problem(read_problem_text(file, in));
-        Analysis analysis = infer_shapes(problem);
-        count_params(problem, analysis);
-        text = render(build(problem, analysis), format);
+        for (const auto& file : files) {
+            current = shown_name(file);
+            problems.push_back(parse_problem(read_problem_text(file, in)));
+            analyses.push_back(analyse(problems.back()));
+        }
+        std::vector<const Problem*> p;
+        std::vector<const Analysis*> a;
+        for (size_t i = 0; i < problems.size(); ++i) p.push_back(&problems[i]), a.push_back(&analyses[i]);
+        text = render(build(p, a, options), options.format);
     } catch (const ProblemError& e) {
-        err << shown << ": " << one_line(e.what()) << "\n";
+        err << current << ": " << one_line(e.what()) << "\n";
         return 2;
     }
     out << text;
     return 0;
 }
+
+DataType chosen_type(const Options& options) { return *data_type(options.dtype); }
 
 }  // namespace
 
@@ -58,29 +81,56 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
                            "Exit status: 0 answered, 1 check found a differing answer, 2 bad input or usage.",
                            kExample));
 
-    std::string file;
-    Format format = Format::Text;
+    Options options;
+    std::vector<std::string> files;
     const std::map<std::string, Format> formats{{"text", Format::Text}, {"json", Format::Json}, {"markdown", Format::Markdown}};
+    using Build = Worksheet (*)(const std::vector<const Problem*>&, const std::vector<const Analysis*>&, const Options&);
     struct Command {
         const char* name;
         const char* help;
-        Builder build;
+        Build build;
+        const char* example;
     };
     const Command commands[] = {
         {"params", "Keras-style summary: output shape and parameter count of every layer, each count as a formula",
-         params_worksheet},
-        {"shapes", "output shape of every layer with the size arithmetic", shapes_worksheet},
-        {"solve", "answer everything the problem's \"ask\" lists", solve_worksheet},
+         [](auto& p, auto& a, auto&) { return params_worksheet(*p[0], *a[0]); }, ""},
+        {"shapes", "output shape of every layer with the size arithmetic",
+         [](auto& p, auto& a, auto&) { return shapes_worksheet(*p[0], *a[0]); }, ""},
+        {"rf", "receptive field, jump (effective stride), start and effective padding of every layer",
+         [](auto& p, auto& a, auto& o) { return rf_worksheet(*p[0], *a[0], o.layer); }, " --layer batchNorm"},
+        {"flops", "MACs and FLOPs of every layer with their formulas, and the totals",
+         [](auto& p, auto& a, auto&) { return flops_worksheet(*p[0], *a[0]); }, ""},
+        {"summary", "one table: shapes, parameters, receptive fields, MACs and activation memory",
+         [](auto& p, auto& a, auto& o) { return summary_worksheet(*p[0], *a[0], chosen_type(o)); }, ""},
+        {"solve", "answer everything the problem's \"ask\" lists",
+         [](auto& p, auto& a, auto&) { return solve_worksheet(*p[0], *a[0]); }, ""},
     };
-    std::map<CLI::App*, Builder> builders;
+    const std::vector<std::string> dtypes{"float32", "float16", "bfloat16", "float64", "int8"};
+    std::map<CLI::App*, Build> builders;
+    const auto add_format = [&](CLI::App* sub) {
+        sub->add_option("--format,-f", options.format, "text (default), json or markdown")
+            ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+    };
     for (const auto& c : commands) {
         CLI::App* sub = app.add_subcommand(c.name, c.help);
-        sub->add_option("file", file, "problem file (JSON), or - for standard input")->required();
-        sub->add_option("--format,-f", format, "text (default), json or markdown")
-            ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
-        sub->footer(fmt::format("Example:\n  dlsolve {} {}", c.name, kExample));
+        sub->add_option("file", files, "problem file (JSON), or - for standard input")->required()->expected(1);
+        add_format(sub);
+        if (std::string(c.name) == "rf")
+            sub->add_option("--layer,-l", options.layer, "one layer, with its recurrence worked forward and backward");
+        if (std::string(c.name) == "summary")
+            sub->add_option("--dtype", options.dtype, "bytes per value: float32 (default), float16, bfloat16, float64, int8")
+                ->check(CLI::IsMember(dtypes));
+        sub->footer(fmt::format("Example:\n  dlsolve {}{} {}", c.name, c.example, kExample));
         builders[sub] = c.build;
     }
+    CLI::App* compare = app.add_subcommand("compare", "two networks side by side: parameters, MACs, receptive field, memory");
+    compare->add_option("files", files, "the two problem files, A and B")->required()->expected(2);
+    add_format(compare);
+    compare->add_option("--dtype", options.dtype, "bytes per value: float32 (default), float16, bfloat16, float64, int8")
+        ->check(CLI::IsMember(dtypes));
+    compare->footer("Example:\n  dlsolve compare problems/000-4b-arch1-5x5.json problems/000-4b-arch2-1x1-bottleneck.json");
+    builders[compare] = [](auto& p, auto& a, auto& o) { return compare_worksheet(*p[0], *a[0], *p[1], *a[1], chosen_type(o)); };
+
     std::vector<std::string> paths;
     CLI::App* check = app.add_subcommand("check", "compare every problem's answers with its \"expect\" answer key");
     check->add_option("paths", paths, "problem files or directories (searched for *.json)")->required();
@@ -96,7 +146,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     }
     if (check->parsed()) return run_check(paths, in, out, err);
     for (const auto& [sub, build] : builders)
-        if (sub->parsed()) return answer(file, format, build, in, out, err);
+        if (sub->parsed()) return answer(files, options, in, out, err, build);
     return 2;
 }
 

@@ -6,7 +6,8 @@ namespace dlsolve {
 
 struct Expr::Node {
     Op op = Op::Leaf;
-    int64_t value = 0;
+    int64_t value = 0;  // numerator
+    int64_t den = 1;    // denominator, > 0, in lowest terms
     std::string name;
     bool tight = false;  // Mul written as 2·p rather than 2 × p
     std::vector<Expr> children;
@@ -57,13 +58,51 @@ int64_t ceil_divide(int64_t a, int64_t b) {
     return q;
 }
 
+int64_t gcd(int64_t a, int64_t b) {
+    a = a < 0 ? -a : a;
+    while (b != 0) {
+        const int64_t t = a % b;
+        a = b;
+        b = t < 0 ? -t : t;
+    }
+    return a;
+}
+
+// An exact fraction with checked arithmetic.
+struct Fraction {
+    int64_t num;
+    int64_t den;
+
+    static Fraction make(int64_t num, int64_t den) {
+        if (den == 0) throw ArithmeticError(fmt::format("division of {} by zero", num));
+        if (den < 0) num = checked_sub(0, num), den = checked_sub(0, den);
+        const int64_t g = gcd(num, den);
+        return g > 1 ? Fraction{num / g, den / g} : Fraction{num, den};
+    }
+    friend Fraction operator+(Fraction a, Fraction b) {
+        if (a.den == 1 && b.den == 1) return {checked_add(a.num, b.num), 1};
+        return make(checked_add(checked_mul(a.num, b.den), checked_mul(b.num, a.den)), checked_mul(a.den, b.den));
+    }
+    friend Fraction operator-(Fraction a, Fraction b) { return a + Fraction{checked_sub(0, b.num), b.den}; }
+    friend Fraction operator*(Fraction a, Fraction b) {
+        if (a.den == 1 && b.den == 1) return {checked_mul(a.num, b.num), 1};
+        return make(checked_mul(a.num, b.num), checked_mul(a.den, b.den));
+    }
+    friend Fraction operator/(Fraction a, Fraction b) {
+        if (b.num == 0) throw ArithmeticError("division by zero");
+        return make(checked_mul(a.num, b.den), checked_mul(a.den, b.num));
+    }
+    bool operator<(Fraction b) const { return (*this - b).num < 0; }
+};
+
 // Binding strength when rendering; higher binds tighter.
 int precedence(Expr::Op op) {
     switch (op) {
         case Expr::Op::Add:
         case Expr::Op::Sub: return 1;
         case Expr::Op::Mul:
-        case Expr::Op::ExactDiv: return 2;
+        case Expr::Op::ExactDiv:
+        case Expr::Op::Divide: return 2;
         default: return 3;  // leaves and bracketed forms
     }
 }
@@ -72,6 +111,10 @@ std::string literal(int64_t v, const Notation& n) {
     if (v >= 0) return std::to_string(v);
     std::string digits = std::to_string(v);  // "-123"
     return n.negative + digits.substr(1);
+}
+
+std::string literal(int64_t num, int64_t den, const Notation& n) {
+    return den == 1 ? literal(num, n) : literal(num, n) + n.divide + std::to_string(den);
 }
 
 }  // namespace
@@ -106,7 +149,23 @@ Expr Expr::sym(std::string name, int64_t value) {
     return Expr(std::shared_ptr<const Node>(std::move(node)));
 }
 
-int64_t Expr::value() const { return node_->value; }
+Expr Expr::named(std::string name, const Expr& value) {
+    auto node = std::make_shared<Node>();
+    node->value = value.node_->value;
+    node->den = value.node_->den;
+    node->name = std::move(name);
+    return Expr(std::shared_ptr<const Node>(std::move(node)));
+}
+
+int64_t Expr::value() const {
+    if (node_->den != 1) throw std::logic_error("Expr::value() of the fraction " + value_text());
+    return node_->value;
+}
+bool Expr::is_integer() const { return node_->den == 1; }
+int64_t Expr::numerator() const { return node_->value; }
+int64_t Expr::denominator() const { return node_->den; }
+double Expr::to_double() const { return static_cast<double>(node_->value) / static_cast<double>(node_->den); }
+std::string Expr::value_text(const Notation& notation) const { return literal(node_->value, node_->den, notation); }
 Expr::Op Expr::op() const { return node_->op; }
 bool Expr::is_leaf() const { return node_->op == Op::Leaf; }
 const std::string& Expr::name() const { return node_->name; }
@@ -117,27 +176,33 @@ Expr Expr::make(Op op, std::vector<Expr> children, bool tight) {
     auto node = std::make_shared<Node>();
     node->op = op;
     node->tight = tight;
-    const int64_t a = children.at(0).value();
-    const int64_t b = children.size() > 1 ? children[1].value() : 0;
+    const auto fraction = [](const Expr& e) { return Fraction{e.node_->value, e.node_->den}; };
+    const Fraction a = fraction(children.at(0));
+    const Fraction b = children.size() > 1 ? fraction(children[1]) : Fraction{0, 1};
+    const auto integer = [&](Fraction f) {
+        if (f.den != 1) throw std::logic_error("integer division of a fraction");
+        return f.num;
+    };
+    Fraction result{0, 1};
     switch (op) {
-        case Op::Add: {
-            int64_t total = 0;
-            for (const auto& c : children) total = checked_add(total, c.value());
-            node->value = total;
+        case Op::Add:
+            for (const auto& c : children) result = result + fraction(c);
             break;
-        }
-        case Op::Sub: node->value = checked_sub(a, b); break;
-        case Op::Mul: node->value = checked_mul(a, b); break;
-        case Op::FloorDiv: node->value = floor_divide(a, b); break;
-        case Op::CeilDiv: node->value = ceil_divide(a, b); break;
+        case Op::Sub: result = a - b; break;
+        case Op::Mul: result = a * b; break;
+        case Op::Divide: result = a / b; break;
+        case Op::FloorDiv: result = {floor_divide(integer(a), integer(b)), 1}; break;
+        case Op::CeilDiv: result = {ceil_divide(integer(a), integer(b)), 1}; break;
         case Op::ExactDiv:
-            check_divisor(a, b);
-            if (a % b != 0) throw ArithmeticError(fmt::format("{} is not divisible by {}", a, b));
-            node->value = a / b;
+            check_divisor(integer(a), integer(b));
+            if (a.num % b.num != 0) throw ArithmeticError(fmt::format("{} is not divisible by {}", a.num, b.num));
+            result = {a.num / b.num, 1};
             break;
-        case Op::Max: node->value = a > b ? a : b; break;
+        case Op::Max: result = a < b ? b : a; break;
         case Op::Leaf: throw std::logic_error("Expr::make with Op::Leaf");
     }
+    node->value = result.num;
+    node->den = result.den;
     node->children = std::move(children);
     return Expr(std::shared_ptr<const Node>(std::move(node)));
 }
@@ -156,6 +221,7 @@ Expr operator*(const Expr& a, const Expr& b) { return Expr::make(Expr::Op::Mul, 
 Expr floor_div(const Expr& a, const Expr& b) { return Expr::make(Expr::Op::FloorDiv, {a, b}); }
 Expr ceil_div(const Expr& a, const Expr& b) { return Expr::make(Expr::Op::CeilDiv, {a, b}); }
 Expr exact_div(const Expr& a, const Expr& b) { return Expr::make(Expr::Op::ExactDiv, {a, b}); }
+Expr divide(const Expr& a, const Expr& b) { return Expr::make(Expr::Op::Divide, {a, b}); }
 Expr max(const Expr& a, const Expr& b) { return Expr::make(Expr::Op::Max, {a, b}); }
 
 namespace {
@@ -166,18 +232,19 @@ struct Renderer {
 
     std::string leaf(const Expr& e) const {
         if (symbolic && !e.name().empty()) return e.name();
-        return literal(e.value(), n);
+        return e.value_text(n);
     }
 
     // Render `child` as an operand of an operator of precedence `parent`; `strict`
-    // brackets equal precedence too (the right side of − and /).
-    std::string operand(const Expr& child, int parent, bool strict) const {
+    // brackets equal precedence too (the right side of − and /). A negative value is
+    // bracketed unless it leads a sum; a fraction is bracketed inside products.
+    std::string operand(const Expr& child, int parent, bool strict, bool leads = false) const {
         std::string text = render(child);
-        const bool negative_leaf = child.is_leaf() && !(symbolic && !child.name().empty()) && child.value() < 0;
-        const int p = precedence(child.op());
-        if (negative_leaf || p < parent || (strict && p == parent))
-            return fmt::format("{}{}{}", n.paren_open, text, n.paren_close);
-        return text;
+        const bool shows_value = child.is_leaf() && !(symbolic && !child.name().empty());
+        bool bracket = precedence(child.op()) < parent || (strict && precedence(child.op()) == parent);
+        if (shows_value && child.numerator() < 0) bracket = !(leads && parent == 1);
+        else if (shows_value && !child.is_integer()) bracket = parent >= 2;
+        return bracket ? fmt::format("{}{}{}", n.paren_open, text, n.paren_close) : text;
     }
 
     std::string render(const Expr& e) const;
@@ -188,14 +255,16 @@ std::string Renderer::render(const Expr& e) const {
     const auto& kids = e.children();
     switch (e.op()) {
         case Expr::Op::Add: {
-            std::string out = operand(kids[0], 1, false);
-            for (size_t i = 1; i < kids.size(); ++i) out += n.plus + operand(kids[i], 1, false);
+            std::string out = operand(kids[0], 1, false, true);
+            // A difference after a plus keeps its brackets, as exams write r + (k − 1).
+            for (size_t i = 1; i < kids.size(); ++i) out += n.plus + operand(kids[i], 1, kids[i].op() == Expr::Op::Sub);
             return out;
         }
-        case Expr::Op::Sub: return operand(kids[0], 1, false) + n.minus + operand(kids[1], 1, true);
+        case Expr::Op::Sub: return operand(kids[0], 1, false, true) + n.minus + operand(kids[1], 1, true);
         case Expr::Op::Mul:
             return operand(kids[0], 2, false) + (e.tight() ? n.tight_times : n.times) + operand(kids[1], 2, false);
-        case Expr::Op::ExactDiv: return operand(kids[0], 2, false) + n.divide + operand(kids[1], 2, true);
+        case Expr::Op::ExactDiv:
+        case Expr::Op::Divide: return operand(kids[0], 2, false) + n.divide + operand(kids[1], 2, true);
         case Expr::Op::FloorDiv:
         case Expr::Op::CeilDiv: {
             const bool floor = e.op() == Expr::Op::FloorDiv;
@@ -216,7 +285,7 @@ std::string Expr::formula(const Notation& notation) const { return Renderer{nota
 std::string Expr::symbolic(const Notation& notation) const { return Renderer{notation, true}.render(*this); }
 
 std::string Expr::worked(const Notation& notation, bool group_result) const {
-    const std::string result = group_result ? group_digits(value(), notation.thousands) : literal(value(), notation);
+    const std::string result = group_result && is_integer() ? group_digits(value(), notation.thousands) : value_text(notation);
     if (is_leaf()) return result;
     return formula(notation) + notation.equals + result;
 }

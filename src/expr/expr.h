@@ -1,10 +1,11 @@
-// Expr: an exact integer that knows how it was made.
+// Expr: an exact number that knows how it was made.
 //
 // The worked answer is the arithmetic itself: `sym("F", 16) * (sym("k", 5) * sym("k", 5)
 // * sym("C", 3) + 1)` evaluates to 1216 and renders as `16 × (5 × 5 × 3 + 1) = 1216`,
 // or symbolically as `F × (k × k × C + 1)`. Every operation is checked: overflow of
 // 64-bit integers and division by zero throw ArithmeticError instead of printing a
-// wrong number.
+// wrong number. Values are integers, or exact fractions where a receptive field's
+// jump is divided by an upsampling factor (1/2).
 #pragma once
 
 #include <cstdint>
@@ -44,19 +45,28 @@ struct Notation {
 
 class Expr {
 public:
-    enum class Op { Leaf, Add, Sub, Mul, FloorDiv, CeilDiv, ExactDiv, Max };
+    enum class Op { Leaf, Add, Sub, Mul, FloorDiv, CeilDiv, ExactDiv, Divide, Max };
 
     Expr();  // the literal 0
     Expr(int64_t literal);  // NOLINT(google-explicit-constructor): literals read naturally in formulas
 
     // A named quantity: renders as its value in worked form, as its name symbolically.
     static Expr sym(std::string name, int64_t value);
+    // A named quantity holding another Expr's value (which may be a fraction), so a
+    // recurrence shows `r + (k − 1)·j` with values, not the whole history of r.
+    static Expr named(std::string name, const Expr& value);
     // A literal rendered as a tight coefficient product, as in 2·p.
     static Expr tight_product(const Expr& coefficient, const Expr& factor);
     // Sum of many terms as one node (no deep recursion for 10,000-layer totals).
     static Expr sum(const std::vector<Expr>& terms);
 
+    // The integer value; a logic error for a fraction (ask is_integer() first).
     int64_t value() const;
+    bool is_integer() const;
+    int64_t numerator() const;
+    int64_t denominator() const;  // > 0, in lowest terms
+    double to_double() const;
+    std::string value_text(const Notation& notation = Notation::unicode()) const;  // "12", "3/2"
     Op op() const;
     bool is_leaf() const;
     const std::string& name() const;  // empty for literals and operations
@@ -77,6 +87,8 @@ public:
     friend Expr ceil_div(const Expr& a, const Expr& b);
     // a / b where b divides a exactly (channels per group); throws otherwise.
     friend Expr exact_div(const Expr& a, const Expr& b);
+    // a / b as an exact fraction.
+    friend Expr divide(const Expr& a, const Expr& b);
     friend Expr max(const Expr& a, const Expr& b);
 
     struct Node;

@@ -26,6 +26,39 @@ struct ParamCount {
     static ParamCount trainable_only(const Expr& count) { return {count, count, Expr(), Expr()}; }
 };
 
+// How output positions map back onto the input along one spatial axis, for the
+// receptive-field recurrence (Araujo, Norris and Sim, Distill 2019).
+struct AxisMap {
+    enum class Kind {
+        Window,      // a sliding window: convolution, pooling, zero padding
+        Transposed,  // a transposed convolution: stride divides the jump
+        Upsample,    // nearest-neighbour upsampling by `stride`
+    };
+    Kind kind = Kind::Window;
+    int64_t kernel = 1;  // effective kernel d·(k − 1) + 1
+    int64_t stride = 1;  // stride, or the upsampling factor
+    int64_t pad = 0;     // padding before the first input element (top or left)
+};
+
+struct SpatialMap {
+    enum class Kind {
+        Pointwise,  // each output position sees the same input position (activations, BN)
+        Window,     // see h and w
+        Global,     // each output sees the whole input (dense on vectors, flatten, global pooling)
+    };
+    Kind kind = Kind::Pointwise;
+    AxisMap h, w;
+};
+
+// Inference cost of one forward pass of one sample, counted as torch-scan counts
+// (frgfm/torch-scan): MACs are the multiply-accumulates of convolution and dense
+// weights; FLOPs count every operation, 2 per MAC with the bias add.
+struct Cost {
+    Expr macs;
+    Expr flops;
+    std::string rule;  // what one FLOP stands for, e.g. "one comparison per element"
+};
+
 class Layer {
 public:
     virtual ~Layer() = default;
@@ -44,6 +77,13 @@ public:
     // Output shape with each dimension's derivation; throws LayerError for impossible inputs.
     virtual ShapeExpr output_shape(const std::vector<Dims>& inputs, const Convention& convention) const = 0;
     virtual ParamCount params(const std::vector<Dims>& /*inputs*/, const Convention& /*convention*/) const {
+        return {};
+    }
+    virtual SpatialMap spatial_map(const std::vector<Dims>& /*inputs*/, const Dims& /*output*/,
+                                   const Convention& /*convention*/) const {
+        return {};
+    }
+    virtual Cost cost(const std::vector<Dims>& /*inputs*/, const Dims& /*output*/, const Convention& /*convention*/) const {
         return {};
     }
 };

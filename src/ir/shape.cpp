@@ -42,6 +42,13 @@ ShapeExpr same_shape(const Dims& dims, const Convention& convention) {
     return out;
 }
 
+Expr element_count(const Dims& dims, const Convention& convention) {
+    const auto labels = dim_labels(dims.size(), convention);
+    Expr product = Expr::sym(labels[0], dims[0]);
+    for (size_t i = 1; i < dims.size(); ++i) product = product * Expr::sym(labels[i], dims[i]);
+    return product;
+}
+
 size_t channel_axis(size_t rank, const Convention& convention) { return convention.channels_last ? rank - 1 : 0; }
 
 std::string format_shape(const Dims& dims, const Convention& convention, const int64_t* batch) {

@@ -38,6 +38,9 @@ size_t channel_axis(size_t rank, const Convention& convention);
 // Labels for a shape of this rank: images get H/W/C, vectors "features", others d1…dn.
 std::vector<std::string> dim_labels(size_t rank, const Convention& convention);
 
+// H × W × C: the number of elements, each factor named by its axis.
+Expr element_count(const Dims& dims, const Convention& convention);
+
 // "(None, 128, 256, 16)" / "[N, 16, 128, 256]".
 std::string format_shape(const Dims& dims, const Convention& convention, const int64_t* batch);
 // "[128, 256, 16]" for messages.

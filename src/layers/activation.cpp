@@ -41,6 +41,10 @@ public:
     }
 
     ShapeExpr output_shape(const std::vector<Dims>& in, const Convention& c) const override { return same_shape(in[0], c); }
+
+    Cost cost(const std::vector<Dims>& in, const Dims&, const Convention& c) const override {
+        return activation_cost(activation, element_count(in[0], c));
+    }
 };
 
 }  // namespace

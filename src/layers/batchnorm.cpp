@@ -15,6 +15,14 @@ public:
 
     ShapeExpr output_shape(const std::vector<Dims>& in, const Convention& c) const override { return same_shape(in[0], c); }
 
+    // Inference with running statistics, as torch-scan counts it: per channel, the
+    // variance plus ε and its square root; per element, subtract, divide, scale, shift.
+    Cost cost(const std::vector<Dims>& in, const Dims&, const Convention& c) const override {
+        const Expr elements = Expr::sym("elements", element_count(in[0], c).value());
+        const Expr channels = Expr::sym("C", in[0][channel_axis(in[0].size(), c)]);
+        return {Expr(), Expr(4) * elements + Expr(2) * channels, "4 per element and 2 per channel"};
+    }
+
     ParamCount params(const std::vector<Dims>& in, const Convention& c) const override {
         const Expr channels = Expr::sym("C", in[0][channel_axis(in[0].size(), c)]);
         const Expr learned = Expr(2) * channels;     // γ and β

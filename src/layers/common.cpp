@@ -73,6 +73,43 @@ Expr transposed_output(int64_t n, const Window& window, Padding::Kind padding, i
     return out;
 }
 
+int64_t same_pad_before(int64_t n, int64_t out, int64_t kernel, int64_t stride) {
+    const int64_t total = (out - 1) * stride + kernel - n;
+    return total > 0 ? total / 2 : 0;
+}
+
+AxisMap window_axis(int64_t n, int64_t out, const Window& window, Padding::Kind padding) {
+    const int64_t kernel = window.dilation * (window.kernel - 1) + 1;
+    const int64_t pad = padding == Padding::Kind::Same ? same_pad_before(n, out, kernel, window.stride) : window.pad;
+    return {AxisMap::Kind::Window, kernel, window.stride, pad};
+}
+
+Cost weighted_sum_cost(const Expr& macs, const Expr& outputs, bool use_bias) {
+    const Expr named = Expr::sym("MACs", macs.value());
+    if (use_bias) return {macs, Expr(2) * named, "2 per MAC (multiply and add; the bias add completes each sum)"};
+    return {macs, Expr(2) * named - Expr::sym("outputs", outputs.value()), "2 per MAC, less one add per output (no bias)"};
+}
+
+Cost activation_cost(const std::string& activation, const Expr& elements) {
+    struct PerElement {
+        const char* word;
+        int64_t flops;
+        const char* rule;
+    };
+    static constexpr PerElement kRules[] = {
+        {"relu", 1, "1 comparison per element"},
+        {"hard_threshold", 1, "1 comparison per element"},
+        {"leaky_relu", 4, "4 per element (two comparisons, a product, a sum)"},
+        {"sigmoid", 4, "4 per element (negate, exp, add 1, divide)"},
+        {"tanh", 6, "6 per element (two exps, a negation, a sum, a difference, a division)"},
+        {"softmax", 3, "3 per element (exp, sum, divide)"},
+        {"linear", 0, "none"},
+    };
+    for (const auto& r : kRules)
+        if (activation == r.word) return {Expr(), r.flops == 0 ? Expr() : Expr(r.flops) * elements, r.rule};
+    return {};
+}
+
 std::string read_activation(Fields& fields, bool required) {
     return fields.word("activation", {"relu", "sigmoid", "tanh", "softmax", "linear", "leaky_relu", "hard_threshold"},
                        required ? "" : "linear");

@@ -7,6 +7,7 @@
 
 #include "expr/expr.h"
 #include "ir/convention.h"
+#include "ir/layer.h"
 #include "problem/fields.h"
 
 namespace dlsolve {
@@ -47,6 +48,19 @@ Expr sliding_output(int64_t n, const Window& window, Padding::Kind padding, cons
 // Output size of a transposed convolution along one axis.
 Expr transposed_output(int64_t n, const Window& window, Padding::Kind padding, int64_t output_padding,
                        bool output_padding_given, const Axis& axis);
+
+// Keras/TensorFlow "same" padding puts ⌊total/2⌋ before the input and the rest after.
+int64_t same_pad_before(int64_t n, int64_t out, int64_t kernel, int64_t stride);
+
+// The receptive-field map of a sliding window along one axis.
+AxisMap window_axis(int64_t n, int64_t out, const Window& window, Padding::Kind padding);
+
+// FLOPs of a convolution or dense layer from its MACs: 2 per MAC when the bias add
+// completes each sum, one fewer per output without a bias (torch-scan's count).
+Cost weighted_sum_cost(const Expr& macs, const Expr& outputs, bool use_bias);
+
+// FLOPs of an activation function per element, torch-scan's counts where it has them.
+Cost activation_cost(const std::string& activation, const Expr& elements);
 
 // Activation words accepted by "activation" keys and the activation layer.
 std::string read_activation(Fields& fields, bool required);

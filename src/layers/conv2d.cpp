@@ -31,6 +31,18 @@ public:
     ParamCount params(const std::vector<Dims>& in, const Convention& c) const override {
         return conv_params(o, as_image(in[0], c).channels);
     }
+
+    SpatialMap spatial_map(const std::vector<Dims>& in, const Dims& out, const Convention& c) const override {
+        const Image i = as_image(in[0], c), x = as_image(out, c);
+        return {SpatialMap::Kind::Window,
+                window_axis(i.height, x.height, {o.kernel.h, o.stride.h, o.dilation.h, o.padding.pixels.h}, o.padding.kind),
+                window_axis(i.width, x.width, {o.kernel.w, o.stride.w, o.dilation.w, o.padding.pixels.w}, o.padding.kind)};
+    }
+
+    Cost cost(const std::vector<Dims>& in, const Dims& out, const Convention& c) const override {
+        const Image x = as_image(out, c);
+        return conv_cost(o, as_image(in[0], c).channels, x.height, x.width, out, c);
+    }
 };
 
 }  // namespace

@@ -33,6 +33,26 @@ public:
     ParamCount params(const std::vector<Dims>& in, const Convention& c) const override {
         return conv_params(o, as_image(in[0], c).channels);
     }
+
+    // Zero insertion between inputs, then a stride-1 convolution: the jump is divided
+    // by the stride. Keras "same" pads ⌊max(k − s, 0)/2⌋ in the equivalent convolution.
+    SpatialMap spatial_map(const std::vector<Dims>&, const Dims&, const Convention&) const override {
+        const auto axis = [&](int64_t k, int64_t s, int64_t d, int64_t p) {
+            const int64_t kernel = d * (k - 1) + 1;
+            const int64_t pad = o.padding.kind == Padding::Kind::Same ? std::max<int64_t>(kernel - s, 0) / 2 : p;
+            return AxisMap{AxisMap::Kind::Transposed, kernel, s, pad};
+        };
+        return {SpatialMap::Kind::Window, axis(o.kernel.h, o.stride.h, o.dilation.h, o.padding.pixels.h),
+                axis(o.kernel.w, o.stride.w, o.dilation.w, o.padding.pixels.w)};
+    }
+
+    Cost cost(const std::vector<Dims>& in, const Dims& out, const Convention& c) const override {
+        const Image i = as_image(in[0], c);
+        ConvOptions per_input = o;  // each input value meets k_h × k_w × F/g weights
+        per_input.filters = o.filters / o.groups;
+        per_input.groups = 1;
+        return conv_cost(per_input, i.channels, i.height, i.width, out, c);
+    }
 };
 
 }  // namespace

@@ -40,4 +40,20 @@ ParamCount conv_params(const ConvOptions& o, int64_t channels) {
     return ParamCount::trainable_only(Expr::sym("F", o.filters) * per_filter);
 }
 
+Cost conv_cost(const ConvOptions& o, int64_t channels, int64_t height, int64_t width, const Dims& output,
+               const Convention& convention) {
+    Expr per_position = Expr::sym("k_h", o.kernel.h) * Expr::sym("k_w", o.kernel.w);
+    Expr inputs = Expr::sym("C_in", channels);
+    if (o.groups > 1) inputs = exact_div(inputs, Expr::sym("g", o.groups));
+    const Expr macs = per_position * inputs * Expr::sym("F", o.filters) * Expr::sym("H", height) * Expr::sym("W", width);
+    const Expr outputs = element_count(output, convention);
+    Cost cost = weighted_sum_cost(macs, outputs, o.use_bias);
+    const Cost activation = activation_cost(o.activation, Expr::sym("outputs", outputs.value()));
+    if (activation.flops.value() != 0) {
+        cost.flops = cost.flops + activation.flops;
+        cost.rule += "; " + o.activation + ": " + activation.rule;
+    }
+    return cost;
+}
+
 }  // namespace dlsolve

@@ -30,4 +30,10 @@ void check_conv_channels(const ConvOptions& options, int64_t channels);
 // F × (k_h × k_w × C_in/g + 1), without the + 1 when there is no bias.
 ParamCount conv_params(const ConvOptions& options, int64_t channels);
 
+// k_h × k_w × C_in/g × F × H × W multiply-accumulates, where H × W is the output of a
+// convolution and the input of a transposed convolution (each input value meets
+// every weight of its group once), plus the fused activation.
+Cost conv_cost(const ConvOptions& options, int64_t channels, int64_t height, int64_t width, const Dims& output,
+               const Convention& convention);
+
 }  // namespace dlsolve

@@ -28,6 +28,20 @@ public:
         return out;
     }
 
+    // On a vector every unit sees every input; on [H, W, C] the units act per position.
+    SpatialMap spatial_map(const std::vector<Dims>& in, const Dims&, const Convention&) const override {
+        return {in[0].size() == 1 ? SpatialMap::Kind::Global : SpatialMap::Kind::Pointwise, {}, {}};
+    }
+
+    Cost cost(const std::vector<Dims>& in, const Dims& out, const Convention& c) const override {
+        Expr macs = Expr::sym("n_in", in[0].back()) * Expr::sym("units", units);
+        for (size_t d = in[0].size() - 1; d-- > 0;) macs = macs * in[0][d];  // positions
+        Cost cost = weighted_sum_cost(macs, element_count(out, c), use_bias);
+        const Cost act = activation_cost(activation, Expr::sym("outputs", element_count(out, c).value()));
+        if (act.flops.value() != 0) cost.flops = cost.flops + act.flops, cost.rule += "; " + activation + ": " + act.rule;
+        return cost;
+    }
+
     ParamCount params(const std::vector<Dims>& in, const Convention&) const override {
         Expr inputs = Expr::sym("n_in", in[0].back());
         if (use_bias) inputs = inputs + 1;

@@ -14,6 +14,11 @@ public:
         for (size_t i = 1; i < in[0].size(); ++i) product = product * Expr::sym(labels[i], in[0][i]);
         return {{product}, {"features"}};
     }
+
+    // The spatial layout ends here: what follows sees the whole input.
+    SpatialMap spatial_map(const std::vector<Dims>& in, const Dims&, const Convention&) const override {
+        return {in[0].size() > 1 ? SpatialMap::Kind::Global : SpatialMap::Kind::Pointwise, {}, {}};
+    }
 };
 
 }  // namespace

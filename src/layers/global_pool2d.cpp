@@ -24,6 +24,18 @@ public:
         if (c.global_pool_keeps_spatial) return image_shape(channels, 1, 1, c);
         return {{channels}, {"C"}};
     }
+
+    SpatialMap spatial_map(const std::vector<Dims>&, const Dims&, const Convention&) const override {
+        return {SpatialMap::Kind::Global, {}, {}};
+    }
+
+    Cost cost(const std::vector<Dims>& in, const Dims&, const Convention& c) const override {
+        const Image i = as_image(in[0], c);
+        const Expr area = Expr::sym("H", i.height) * Expr::sym("W", i.width);
+        const Expr channels = Expr::sym("C", i.channels);
+        if (is_max) return {Expr(), channels * (area - 1), "H·W − 1 comparisons per channel"};
+        return {Expr(), channels * area, "H·W − 1 additions and 1 division per channel"};
+    }
 };
 
 class AdaptiveAvgPool2D : public Layer {
@@ -35,6 +47,29 @@ public:
     ShapeExpr output_shape(const std::vector<Dims>& in, const Convention& c) const override {
         const Image image = as_image(in[0], c);
         return image_shape(Expr::sym("C", image.channels), output.h, output.w, c);
+    }
+
+    // With sizes that divide, output cell i averages input cells [i·n/o, (i + 1)·n/o):
+    // a window of n/o with stride n/o. Otherwise PyTorch's windows overlap unevenly;
+    // ⌈n/o⌉ + 1 bounds them, with stride ⌊n/o⌋.
+    static AxisMap axis(int64_t n, int64_t o) {
+        if (n % o == 0) return {AxisMap::Kind::Window, n / o, n / o, 0};
+        return {AxisMap::Kind::Window, n / o + 2, n / o, 0};
+    }
+
+    SpatialMap spatial_map(const std::vector<Dims>& in, const Dims&, const Convention& c) const override {
+        const Image i = as_image(in[0], c);
+        if (output.h == 1 && output.w == 1) return {SpatialMap::Kind::Global, {}, {}};
+        return {SpatialMap::Kind::Window, axis(i.height, output.h), axis(i.width, output.w)};
+    }
+
+    Cost cost(const std::vector<Dims>& in, const Dims& out, const Convention& c) const override {
+        const Image i = as_image(in[0], c);
+        const SpatialMap map = spatial_map(in, out, c);
+        const int64_t kh = map.kind == SpatialMap::Kind::Global ? i.height : map.h.kernel;
+        const int64_t kw = map.kind == SpatialMap::Kind::Global ? i.width : map.w.kernel;
+        return {Expr(), element_count(out, c) * (Expr::sym("k_h", kh) * Expr::sym("k_w", kw)),
+                "k_h·k_w − 1 additions and 1 division per output"};
     }
 };
 

@@ -27,6 +27,26 @@ public:
         return same_shape(dims, c);
     }
 
+    size_t normalized_axes() const { return normalized_shape.empty() ? 1 : normalized_shape.size(); }
+
+    // Normalising over the spatial axes as well mixes every position.
+    SpatialMap spatial_map(const std::vector<Dims>& in, const Dims&, const Convention& c) const override {
+        const size_t rank = in[0].size();
+        const bool only_channels = normalized_axes() == 1 && channel_axis(rank, c) == rank - 1;
+        return {rank == 3 && !only_channels ? SpatialMap::Kind::Global : SpatialMap::Kind::Pointwise, {}, {}};
+    }
+
+    // Statistics are computed on the fly: mean (1 add), variance (subtract, square, add),
+    // normalise (subtract, divide), scale and shift: 8 per element, and ε plus a square
+    // root per normalised group.
+    Cost cost(const std::vector<Dims>& in, const Dims&, const Convention& c) const override {
+        const Expr elements = Expr::sym("elements", element_count(in[0], c).value());
+        int64_t group = 1;
+        for (size_t i = in[0].size() - normalized_axes(); i < in[0].size(); ++i) group *= in[0][i];
+        return {Expr(), Expr(8) * elements + Expr(2) * Expr::sym("groups", elements.value() / group),
+                "8 per element and 2 per normalised group"};
+    }
+
     ParamCount params(const std::vector<Dims>& in, const Convention& c) const override {
         const Dims& dims = in[0];
         const size_t axes = normalized_shape.empty() ? 1 : normalized_shape.size();

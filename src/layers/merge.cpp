@@ -62,6 +62,11 @@ public:
             if (in[i] != in[0]) throw LayerError(mismatch(inputs, in, i, "cannot add tensors of different shapes"));
         return same_shape(in[0], c);
     }
+
+    Cost cost(const std::vector<Dims>& in, const Dims& out, const Convention& c) const override {
+        return {Expr(), (Expr::sym("inputs", static_cast<int64_t>(in.size())) - 1) * element_count(out, c),
+                "1 addition per element for each input after the first"};
+    }
 };
 
 }  // namespace

@@ -33,6 +33,21 @@ public:
         Expr width = axis(image.width, pool.w, stride.w, dilation.w, padding.pixels.w, kWidth);
         return image_shape(Expr::sym("C", image.channels), std::move(height), std::move(width), c);
     }
+
+    SpatialMap spatial_map(const std::vector<Dims>& in, const Dims& out, const Convention& c) const override {
+        const Image i = as_image(in[0], c), x = as_image(out, c);
+        return {SpatialMap::Kind::Window,
+                window_axis(i.height, x.height, {pool.h, stride.h, dilation.h, padding.pixels.h}, padding.kind),
+                window_axis(i.width, x.width, {pool.w, stride.w, dilation.w, padding.pixels.w}, padding.kind)};
+    }
+
+    // Max: k_h·k_w − 1 comparisons per output; average: k_h·k_w − 1 adds and a division.
+    Cost cost(const std::vector<Dims>&, const Dims& out, const Convention& c) const override {
+        const Expr window = Expr::sym("k_h", pool.h) * Expr::sym("k_w", pool.w);
+        const Expr outputs = element_count(out, c);
+        if (is_max) return {Expr(), outputs * (window - 1), "k_h·k_w − 1 comparisons per output"};
+        return {Expr(), outputs * window, "k_h·k_w − 1 additions and 1 division per output"};
+    }
 };
 
 }  // namespace

@@ -47,6 +47,10 @@ public:
                                          elements, format_dims(target), product));
         return out;
     }
+
+    SpatialMap spatial_map(const std::vector<Dims>&, const Dims&, const Convention&) const override {
+        return {SpatialMap::Kind::Global, {}, {}};
+    }
 };
 
 }  // namespace

@@ -21,6 +21,10 @@ public:
                            Expr::sym("H", image.height) + Expr::sym("p_top", top) + Expr::sym("p_bottom", bottom),
                            Expr::sym("W", image.width) + Expr::sym("p_left", left) + Expr::sym("p_right", right), c);
     }
+
+    SpatialMap spatial_map(const std::vector<Dims>&, const Dims&, const Convention&) const override {
+        return {SpatialMap::Kind::Window, {AxisMap::Kind::Window, 1, 1, top}, {AxisMap::Kind::Window, 1, 1, left}};
+    }
 };
 
 }  // namespace

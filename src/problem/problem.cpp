@@ -168,9 +168,8 @@ bool is_answer_value(const Json& v) {
 std::vector<Question> read_ask(const Json* ask, const Graph& graph) {
     std::vector<Question> questions;
     if (!ask) return questions;
-    static const std::vector<std::string> answered{"shapes", "params", "buffers"};
-    static const std::vector<std::string> later{"receptive_field", "flops", "macs", "memory", "forward", "loss",
-                                                "gradients", "updates", "grad", "update"};
+    static const std::vector<std::string> answered{"shapes", "params", "buffers", "receptive_field", "flops", "memory"};
+    static const std::vector<std::string> later{"forward", "loss", "gradients", "updates", "grad", "update"};
     if (!ask->is_array()) throw ProblemError("/ask", "expected an array of questions, found " + describe(*ask));
     for (size_t i = 0; i < ask->size(); ++i) {
         const std::string path = fmt::format("/ask/{}", i);
@@ -186,11 +185,13 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph) {
         }
         if (std::find(answered.begin(), answered.end(), q.topic) == answered.end()) {
             if (std::find(later.begin(), later.end(), q.topic) != later.end())
-                throw ProblemError(path, fmt::format("\"{}\" is not answered by this version of dlsolve (it answers \"shapes\", \"params\" and \"buffers\")", q.topic));
+                throw ProblemError(path, fmt::format("\"{}\" is not answered by this version of dlsolve (it answers \"shapes\", \"params\", \"buffers\", \"receptive_field\", \"flops\" and \"memory\")", q.topic));
             const std::string hint = closest(q.topic, answered);
             throw ProblemError(path, hint.empty() ? fmt::format("unknown question \"{}\"", q.topic)
                                                   : fmt::format("unknown question \"{}\" (did you mean \"{}\"?)", q.topic, hint));
         }
+        if (!q.layer.empty() && (q.topic == "flops" || q.topic == "memory"))
+            throw ProblemError(path, fmt::format("\"{}\" is asked of the whole network: write \"{}\"", q.topic, q.topic));
         if (!q.layer.empty() && !graph.find(q.layer)) {
             std::vector<std::string> names;
             for (size_t l = 0; l < graph.size(); ++l) names.push_back(graph.layer(l).name);

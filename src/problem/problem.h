@@ -14,7 +14,7 @@
 namespace dlsolve {
 
 struct Question {
-    std::string topic;   // "shapes", "params" or "buffers"
+    std::string topic;   // "shapes", "params", "buffers", "receptive_field", "flops", "memory"
     std::string layer;   // empty: every layer
 };
 

@@ -81,14 +81,17 @@ std::string render_text(const Worksheet& sheet) {
             for (const auto& row : cells) out += line(row);
             out += rule + "\n";
         }
-        for (const auto& l : section.lines) out += l.label + ": " + render_cell(l.cell, n) + "\n";
+        for (const auto& l : section.lines) {
+            const std::string cell = render_cell(l.cell, n);
+            out += cell.empty() ? l.label + "\n" : l.label + ": " + cell + "\n";
+        }
     }
     return out;
 }
 
 std::string render_markdown(const Worksheet& sheet) {
     const Notation& n = Notation::unicode();
-    std::string out = "## " + markdown_escape(sheet.title) + "\n";
+    std::string out = fmt::format("## {}\n", markdown_escape(sheet.title));
     for (const auto& note : sheet.notes) out += "\n> **Note:** " + markdown_escape(note) + "\n";
     for (const auto& section : sheet.sections) {
         out += "\n### " + section.heading + "\n";
@@ -100,7 +103,7 @@ std::string render_markdown(const Worksheet& sheet) {
             out += "\n";
             for (const auto& row : table.rows) {
                 out += "|";
-                for (const auto& cell : row) out += " " + markdown_escape(render_cell(cell, n)) + " |";
+                for (const auto& cell : row) out += fmt::format(" {} |", markdown_escape(render_cell(cell, n)));
                 out += "\n";
             }
         }

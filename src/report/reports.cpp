@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "report/analysis_reports.h"
+
 namespace dlsolve {
 namespace {
 
@@ -175,13 +177,27 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
     std::vector<Question> questions = problem.ask;
     if (questions.empty()) questions = {{"shapes", ""}, {"params", ""}};
     Worksheet sheet = base_worksheet(problem);
+    const auto append = [&sheet](Worksheet part) {
+        for (auto& s : part.sections) sheet.sections.push_back(std::move(s));
+        for (auto& [key, value] : part.answers.items()) sheet.answers[key] = value;
+        for (auto& step : part.steps) sheet.steps.push_back(std::move(step));
+    };
     for (const auto& q : questions) {
+        if (q.topic == "receptive_field") {
+            append(rf_worksheet(problem, analysis, q.layer));
+            continue;
+        }
+        if (q.topic == "flops") {
+            append(flops_worksheet(problem, analysis));
+            continue;
+        }
+        if (q.topic == "memory") {
+            append(summary_worksheet(problem, analysis, *data_type("float32")));
+            continue;
+        }
         if (q.layer.empty()) {
             // The parameter table shows the buffers too.
-            Worksheet part = q.topic == "shapes" ? shapes_worksheet(problem, analysis) : params_worksheet(problem, analysis);
-            for (auto& s : part.sections) sheet.sections.push_back(std::move(s));
-            for (auto& [key, value] : part.answers.items()) sheet.answers[key] = value;
-            for (auto& step : part.steps) sheet.steps.push_back(std::move(step));
+            append(q.topic == "shapes" ? shapes_worksheet(problem, analysis) : params_worksheet(problem, analysis));
             continue;
         }
         const size_t i = layer_index(problem, q.layer);
@@ -213,6 +229,10 @@ Json all_answers(const Problem& problem, const Analysis& analysis) {
     Json answers = Json::object();
     add_shape_answers(answers, problem, analysis);
     add_param_answers(answers, problem, analysis);
+    add_analysis_answers(answers, problem, analysis);
+    const Worksheet summary = summary_worksheet(problem, analysis, *data_type("float32"));
+    for (const auto& [key, value] : summary.answers.items())
+        if (key.rfind("memory.", 0) == 0) answers[key] = value;
     return answers;
 }
 

@@ -1,0 +1,383 @@
+#include "report/analysis_reports.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "problem/error.h"
+
+namespace dlsolve {
+namespace {
+
+std::string heading(const Problem& problem, const Analysis& analysis, size_t i) {
+    return fmt::format("{} ({})", problem.graph.layer(i).name, analysis.layers[i].class_name);
+}
+
+std::string shape_text(const Problem& problem, const Dims& dims) {
+    return format_shape(dims, *problem.convention, problem.batch ? &*problem.batch : nullptr);
+}
+
+Worksheet titled(const Problem& problem) {
+    Worksheet sheet;
+    sheet.title = fmt::format("{}: \"{}\" ({})", problem.convention->table_title, problem.title, problem.convention->name);
+    sheet.notes = problem.notes;
+    return sheet;
+}
+
+bool same_value(const Expr& a, const Expr& b) {
+    return a.numerator() == b.numerator() && a.denominator() == b.denominator();
+}
+
+// One number for square fields, "h × w" otherwise.
+std::string pair_text(const Expr& h, const Expr& w) {
+    return same_value(h, w) ? h.value_text() : fmt::format("{} × {}", h.value_text(), w.value_text());
+}
+
+Json number(const Expr& e) { return e.is_integer() ? Json(e.value()) : Json(e.to_double()); }
+
+Json pair_answer(const Expr& h, const Expr& w) {
+    if (same_value(h, w)) return number(h);
+    return Json::array({number(h), number(w)});
+}
+
+// Nothing was computed at this layer: every figure is carried over.
+bool carried_over(const ReceptiveField& f) {
+    return f.h.size.is_leaf() && f.h.jump.is_leaf() && f.h.start.is_leaf() && f.w.size.is_leaf() && f.w.jump.is_leaf() &&
+           f.w.start.is_leaf();
+}
+
+std::vector<Part> recurrence_parts(const ReceptiveField& f) {
+    std::vector<Part> parts{{"r_h", f.h.size}, {"j_h", f.h.jump}, {"start_h", f.h.start}};
+    const bool same = f.h.size.formula() == f.w.size.formula() && f.h.jump.formula() == f.w.jump.formula() &&
+                      f.h.start.formula() == f.w.start.formula();
+    if (same) {
+        for (auto& p : parts) p.label = p.label.substr(0, p.label.size() - 2);
+        return parts;
+    }
+    for (Part p : std::vector<Part>{{"r_w", f.w.size}, {"j_w", f.w.jump}, {"start_w", f.w.start}}) parts.push_back(p);
+    return parts;
+}
+
+size_t find_layer(const Problem& problem, const std::string& name) {
+    for (size_t i = 0; i < problem.graph.size(); ++i)
+        if (problem.graph.layer(i).name == name) return i;
+    std::vector<std::string> names;
+    for (size_t i = 0; i < problem.graph.size(); ++i) names.push_back(problem.graph.layer(i).name);
+    const std::string hint = closest(name, names);
+    throw ProblemError("--layer", hint.empty() ? fmt::format("unknown layer \"{}\"", name)
+                                               : fmt::format("unknown layer \"{}\" (did you mean \"{}\"?)", name, hint));
+}
+
+std::vector<bool> ancestors_of(const Graph& graph, size_t target) {
+    std::vector<bool> keep(graph.size(), false);
+    keep[target] = true;
+    for (auto it = graph.order().rbegin(); it != graph.order().rend(); ++it)
+        if (keep[*it])
+            for (size_t s : graph.inputs_of(*it)) keep[s] = true;
+    return keep;
+}
+
+void add_rf_answers(Json& answers, const Problem& problem, const std::vector<ReceptiveField>& fields) {
+    for (size_t i = 0; i < problem.graph.size(); ++i) {
+        const auto& name = problem.graph.layer(i).name;
+        const auto& f = fields[i];
+        answers["receptive_field." + name] = pair_answer(f.h.size, f.w.size);
+        if (f.whole_input) continue;
+        answers["effective_stride." + name] = pair_answer(f.h.jump, f.w.jump);
+        answers["effective_padding." + name] = pair_answer(f.h.effective_padding(), f.w.effective_padding());
+    }
+}
+
+Section rf_table(const Problem& problem, const Analysis& analysis, const std::vector<ReceptiveField>& fields) {
+    Table table{{"Layer (type)", "Output Shape", "RF", "Jump", "Start", "Eff. padding", "Recurrence"},
+                {false, false, true, true, true, true, false}, {}};
+    std::vector<Line> notes;
+    for (size_t i : problem.graph.order()) {
+        const auto& f = fields[i];
+        std::vector<Cell> row{{heading(problem, analysis, i), {}}, {shape_text(problem, analysis.layers[i].output.values()), {}}};
+        if (f.whole_input) {
+            row.push_back({pair_text(f.h.size, f.w.size), {}});
+            for (int c = 0; c < 3; ++c) row.push_back({"", {}});
+            row.push_back({"every unit sees the whole input", {}});
+        } else {
+            row.push_back({pair_text(f.h.size, f.w.size), {}});
+            row.push_back({pair_text(f.h.jump, f.w.jump), {}});
+            row.push_back({pair_text(f.h.start, f.w.start), {}});
+            row.push_back({pair_text(f.h.effective_padding(), f.w.effective_padding()), {}});
+            if (problem.graph.inputs_of(i).empty()) row.push_back({"", {}});
+            else if (carried_over(f)) row.push_back({"unchanged: each output position sees its own input position", {}});
+            else row.push_back({"", recurrence_parts(f)});
+        }
+        if (!f.misaligned.empty()) notes.push_back({problem.graph.layer(i).name, {f.misaligned, {}}});
+        table.rows.push_back(std::move(row));
+    }
+    return {"Receptive fields (input pixels; jump = effective stride; start = centre of the first unit)", {std::move(table)},
+            std::move(notes)};
+}
+
+Section rf_layer(const Problem& problem, const Analysis& analysis, const std::vector<ReceptiveField>& fields, size_t target) {
+    Section section{fmt::format("Receptive field of a unit of {}", problem.graph.layer(target).name), {}, {}};
+    const auto keep = ancestors_of(problem.graph, target);
+    section.lines.push_back({"Forward, from the input (r ← r + (k − 1)·j, j ← j·s, start ← start + ((k − 1)/2 − p)·j)", {}});
+    for (size_t i : problem.graph.order()) {
+        if (!keep[i]) continue;
+        const auto& f = fields[i];
+        if (problem.graph.inputs_of(i).empty()) {
+            section.lines.push_back({"  " + heading(problem, analysis, i), {"r = 1, j = 1, start = 0", {}}});
+        } else if (f.whole_input) {
+            section.lines.push_back({"  " + heading(problem, analysis, i),
+                                     {fmt::format("the whole input, {} pixels", pair_text(f.h.size, f.w.size)), {}}});
+        } else if (carried_over(f)) {
+            section.lines.push_back({"  " + heading(problem, analysis, i), {"unchanged", {}}});
+        } else {
+            section.lines.push_back({"  " + heading(problem, analysis, i), {"", recurrence_parts(f)}});
+        }
+        if (!f.misaligned.empty()) section.lines.push_back({"  note", {f.misaligned, {}}});
+    }
+    if (const auto walk = backward_walk(problem, analysis, target); walk && !fields[target].whole_input) {
+        section.lines.push_back({"Backward, from the end (r ← r + (k − 1) for stride 1, r·s for a window equal to its stride, (r − 1)·s + k otherwise)", {}});
+        section.lines.push_back({"  " + heading(problem, analysis, target), {"r = 1", {}}});
+        for (const auto& step : *walk) {
+            std::vector<Part> parts{{"r_h", step.h}};
+            if (step.h.formula() != step.w.formula()) parts.push_back({"r_w", step.w});
+            else parts[0].label = "r";
+            section.lines.push_back({"  " + heading(problem, analysis, step.layer), {"", parts}});
+        }
+    }
+    const auto& f = fields[target];
+    std::string result = fmt::format("{} input pixels", pair_text(f.h.size, f.w.size));
+    if (!f.whole_input)
+        result += fmt::format("; effective stride {}; start {}; effective padding {}", pair_text(f.h.jump, f.w.jump),
+                              pair_text(f.h.start, f.w.start), pair_text(f.h.effective_padding(), f.w.effective_padding()));
+    else
+        result += " (the whole input)";
+    section.lines.push_back({"Receptive field", {result, {}}});
+    return section;
+}
+
+Expr total_of(const Problem& problem, const Analysis& analysis, Expr Cost::*field) {
+    std::vector<Expr> terms;
+    for (size_t i : problem.graph.order()) {
+        const Expr& e = analysis.layers[i].cost.*field;
+        if (e.value() != 0) terms.push_back(Expr::sym(problem.graph.layer(i).name, e.value()));
+    }
+    return Expr::sum(terms);
+}
+
+constexpr const char* kCostConvention =
+    "Costs of one forward pass of one sample, counted as torch-scan (frgfm/torch-scan) counts them: MACs are the "
+    "multiply-accumulates of convolution and dense weights, k_h·k_w·(C_in/g)·C_out·H_out·W_out for a convolution; "
+    "FLOPs count every operation, 2 per MAC with the bias add (FLOPs = 2·MACs for a convolution or dense layer with a "
+    "bias), plus activations, pooling and normalisation as each row says. Transposed convolutions count "
+    "k_h·k_w·C_in·(C_out/g)·H_in·W_in MACs (torch-scan approximates them from the output).";
+
+}  // namespace
+
+std::optional<DataType> data_type(const std::string& name) {
+    static const DataType kTypes[] = {{"float32", 4}, {"float16", 2}, {"bfloat16", 2}, {"float64", 8}, {"int8", 1}};
+    for (const auto& t : kTypes)
+        if (t.name == name) return t;
+    return std::nullopt;
+}
+
+Worksheet rf_worksheet(const Problem& problem, const Analysis& analysis, const std::string& layer) {
+    const auto fields = receptive_fields(problem, analysis);
+    Worksheet sheet = titled(problem);
+    if (layer.empty()) {
+        sheet.sections.push_back(rf_table(problem, analysis, fields));
+        add_rf_answers(sheet.answers, problem, fields);
+    } else {
+        const size_t target = find_layer(problem, layer);
+        sheet.sections.push_back(rf_layer(problem, analysis, fields, target));
+        Json all = Json::object();
+        add_rf_answers(all, problem, fields);
+        for (const char* key : {"receptive_field.", "effective_stride.", "effective_padding."})
+            if (all.contains(key + layer)) sheet.answers[key + layer] = all[key + layer];
+    }
+    for (size_t i : problem.graph.order()) {
+        const auto& f = fields[i];
+        if (f.whole_input || problem.graph.inputs_of(i).empty()) continue;
+        const std::string key = "receptive_field." + problem.graph.layer(i).name;
+        sheet.steps.push_back({key, "r_h", f.h.size});
+        sheet.steps.push_back({key, "r_w", f.w.size});
+        sheet.steps.push_back({key, "j_h", f.h.jump});
+        sheet.steps.push_back({key, "j_w", f.w.jump});
+        sheet.steps.push_back({key, "start_h", f.h.start});
+        sheet.steps.push_back({key, "start_w", f.w.start});
+    }
+    return sheet;
+}
+
+Worksheet flops_worksheet(const Problem& problem, const Analysis& analysis) {
+    Worksheet sheet = titled(problem);
+    Table table{{"Layer (type)", "Output Shape", "MACs", "FLOPs", "Formula"}, {false, false, true, true, false}, {}};
+    std::vector<std::pair<std::string, std::vector<std::string>>> rules;  // rule → layers, in order of appearance
+    for (size_t i : problem.graph.order()) {
+        const Cost& c = analysis.layers[i].cost;
+        Cell formula{"", {}};
+        if (c.macs.value() != 0) formula.parts.push_back({"MACs", c.macs});
+        if (c.flops.value() != 0) formula.parts.push_back({"FLOPs", c.flops});
+        if (!c.rule.empty() && c.flops.value() != 0) {
+            auto it = std::find_if(rules.begin(), rules.end(), [&](const auto& r) { return r.first == c.rule; });
+            if (it == rules.end()) it = rules.insert(rules.end(), {c.rule, {}});
+            it->second.push_back(problem.graph.layer(i).name);
+        }
+        table.rows.push_back({{heading(problem, analysis, i), {}},
+                              {shape_text(problem, analysis.layers[i].output.values()), {}},
+                              {"", {{"", c.macs, false, true}}},
+                              {"", {{"", c.flops, false, true}}},
+                              std::move(formula)});
+        const std::string& name = problem.graph.layer(i).name;
+        if (c.macs.value() != 0) sheet.steps.push_back({"macs." + name, "MACs", c.macs});
+        if (c.flops.value() != 0) sheet.steps.push_back({"flops." + name, "FLOPs", c.flops});
+    }
+    const Expr macs = total_of(problem, analysis, &Cost::macs), flops = total_of(problem, analysis, &Cost::flops);
+    std::vector<Line> lines{{"Total MACs", {"", {{"", macs, true, true}}}}, {"Total FLOPs", {"", {{"", flops, true, true}}}}};
+    for (const auto& [rule, layers] : rules) lines.push_back({fmt::format("FLOPs of {}", fmt::join(layers, ", ")), {rule, {}}});
+    lines.push_back({"Convention", {kCostConvention, {}}});
+    sheet.sections.push_back({"Cost", {std::move(table)}, std::move(lines)});
+    sheet.steps.push_back({"macs.total", "MACs", macs});
+    sheet.steps.push_back({"flops.total", "FLOPs", flops});
+    add_analysis_answers(sheet.answers, problem, analysis);
+    for (auto it = sheet.answers.begin(); it != sheet.answers.end();) {
+        const std::string& key = it.key();
+        if (key.rfind("macs.", 0) == 0 || key.rfind("flops.", 0) == 0) ++it;
+        else it = sheet.answers.erase(it);
+    }
+    return sheet;
+}
+
+Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, const DataType& dtype) {
+    Worksheet sheet = titled(problem);
+    const bool image = analysis.layers[0].output.values().size() == 3;
+    std::vector<ReceptiveField> fields;
+    if (image) fields = receptive_fields(problem, analysis);
+    const Expr batch = Expr::sym("N", problem.batch.value_or(1));
+    const Expr bytes = Expr::sym(dtype.name, dtype.bytes);
+
+    Table table{{"Layer (type)", "Output Shape", "Param #", "RF", "MACs", "Activations (bytes)"},
+                {false, false, true, true, true, true}, {}};
+    if (!image) table.columns.erase(table.columns.begin() + 3), table.right_aligned.erase(table.right_aligned.begin() + 3);
+    std::vector<Expr> activations;
+    for (size_t i : problem.graph.order()) {
+        const auto& r = analysis.layers[i];
+        const Expr memory = batch * element_count(r.output.values(), *problem.convention) * bytes;
+        const std::string& name = problem.graph.layer(i).name;
+        if (!problem.graph.inputs_of(i).empty()) activations.push_back(Expr::sym(name, memory.value()));
+        std::vector<Cell> row{{heading(problem, analysis, i), {}},
+                              {shape_text(problem, r.output.values()), {}},
+                              {"", {{"", r.params.total, false, true}}}};
+        if (image) row.push_back({pair_text(fields[i].h.size, fields[i].w.size), {}});
+        row.push_back({"", {{"", r.cost.macs, false, true}}});
+        row.push_back({"", {{"", memory, false, true}}});
+        table.rows.push_back(std::move(row));
+        sheet.steps.push_back({"memory." + name, "activation bytes", memory});
+    }
+    const Expr input_bytes = batch * element_count(analysis.layers[0].output.values(), *problem.convention) * bytes;
+    const Expr forward = Expr::sum(activations);
+    const Expr forward_backward = Expr(2) * Expr::sym("activations", forward.value());
+    const Expr stored = Expr::sym("params", analysis.totals.total.value()) + Expr::sym("buffers", analysis.totals.buffers.value());
+    const Expr params_bytes = stored * bytes;
+    const Expr total = Expr::sym("input", input_bytes.value()) + Expr::sym("forward/backward", forward_backward.value()) +
+                       Expr::sym("params", params_bytes.value());
+    const auto mib = [](const Expr& e) { return fmt::format(" ({:.2f} MiB)", static_cast<double>(e.value()) / (1024.0 * 1024.0)); };
+    sheet.sections.push_back(
+        {"Summary", {std::move(table)},
+         {{"Total params", {"", {{"", analysis.totals.total, false, true}}}},
+          {"Total MACs", {"", {{"", total_of(problem, analysis, &Cost::macs), false, true}}}},
+          {"Total FLOPs", {"", {{"", total_of(problem, analysis, &Cost::flops), false, true}}}},
+          {fmt::format("Input size (bytes, {}, batch {})", dtype.name, problem.batch.value_or(1)), {"", {{"", input_bytes}}}},
+          {"Forward/backward pass size (bytes: every layer's output and its gradient)", {"", {{"", forward_backward}}, }},
+          {"Params size (bytes, parameters and buffers)", {"", {{"", params_bytes}}}},
+          {"Estimated total size (bytes)", {mib(total).substr(1) + " ", {{"", total}}}},
+          {"Formulas", {"dlsolve params, rf and flops show every per-layer figure worked", {}}}}});
+    sheet.steps.push_back({"memory.input", "bytes", input_bytes});
+    sheet.steps.push_back({"memory.forward_backward", "bytes", forward_backward});
+    sheet.steps.push_back({"memory.params", "bytes", params_bytes});
+    sheet.steps.push_back({"memory.total", "bytes", total});
+    sheet.answers["params.total"] = analysis.totals.total.value();
+    add_analysis_answers(sheet.answers, problem, analysis);
+    sheet.answers["memory.input"] = input_bytes.value();
+    sheet.answers["memory.forward_backward"] = forward_backward.value();
+    sheet.answers["memory.params"] = params_bytes.value();
+    sheet.answers["memory.total"] = total.value();
+    return sheet;
+}
+
+void add_analysis_answers(Json& answers, const Problem& problem, const Analysis& analysis) {
+    if (analysis.layers[0].output.values().size() == 3) add_rf_answers(answers, problem, receptive_fields(problem, analysis));
+    for (size_t i = 0; i < problem.graph.size(); ++i) {
+        const auto& name = problem.graph.layer(i).name;
+        answers["macs." + name] = analysis.layers[i].cost.macs.value();
+        answers["flops." + name] = analysis.layers[i].cost.flops.value();
+    }
+    answers["macs.total"] = total_of(problem, analysis, &Cost::macs).value();
+    answers["flops.total"] = total_of(problem, analysis, &Cost::flops).value();
+}
+
+Worksheet compare_worksheet(const Problem& a, const Analysis& analysis_a, const Problem& b, const Analysis& analysis_b,
+                            const DataType& dtype) {
+    const Worksheet sa = summary_worksheet(a, analysis_a, dtype), sb = summary_worksheet(b, analysis_b, dtype);
+    Worksheet sheet;
+    sheet.title = fmt::format("Comparison: A = \"{}\", B = \"{}\"", a.title, b.title);
+    Table table{{"", "A", "B", "B − A", "B / A"}, {false, true, true, true, true}, {}};
+    const auto last_field = [](const Problem& p, const Analysis& an) -> std::optional<ReceptiveField> {
+        if (an.layers[0].output.values().size() != 3) return std::nullopt;
+        const auto fields = receptive_fields(p, an);
+        // The last layer that still has a spatial map: the features the head sees.
+        for (auto it = p.graph.order().rbegin(); it != p.graph.order().rend(); ++it)
+            if (!fields[*it].whole_input) return fields[*it];
+        return std::nullopt;
+    };
+    struct Metric {
+        std::string key;
+        std::string label;
+        std::optional<Expr> a, b;
+    };
+    const auto field_a = last_field(a, analysis_a), field_b = last_field(b, analysis_b);
+    const auto rf = [](const std::optional<ReceptiveField>& f) -> std::optional<Expr> {
+        if (!f || !same_value(f->h.size, f->w.size)) return std::nullopt;
+        return f->h.size;
+    };
+    std::vector<Metric> metrics{
+        {"params.total", "Parameters", analysis_a.totals.total, analysis_b.totals.total},
+        {"params.trainable", "Trainable parameters", analysis_a.totals.trainable, analysis_b.totals.trainable},
+        {"macs.total", "MACs", Expr(sa.answers["macs.total"].get<int64_t>()), Expr(sb.answers["macs.total"].get<int64_t>())},
+        {"flops.total", "FLOPs", Expr(sa.answers["flops.total"].get<int64_t>()), Expr(sb.answers["flops.total"].get<int64_t>())},
+        {"receptive_field.features", "Receptive field of the last spatial layer", rf(field_a), rf(field_b)},
+        {"memory.forward_backward", fmt::format("Forward/backward activations (bytes, {})", dtype.name),
+         Expr(sa.answers["memory.forward_backward"].get<int64_t>()), Expr(sb.answers["memory.forward_backward"].get<int64_t>())},
+        {"layers", "Layers", Expr(static_cast<int64_t>(a.graph.size() - 1)), Expr(static_cast<int64_t>(b.graph.size() - 1))},
+    };
+    for (const auto& m : metrics) {
+        if (!m.a || !m.b) {
+            table.rows.push_back({{m.label, {}}, {m.a ? m.a->value_text() : "—", {}}, {m.b ? m.b->value_text() : "—", {}}, {"", {}}, {"", {}}});
+            continue;
+        }
+        const Expr va = Expr::named("A", *m.a), vb = Expr::named("B", *m.b);
+        const Expr delta = vb - va;
+        std::vector<Cell> row{{m.label, {}}, {"", {{"", *m.a, false, m.a->is_integer()}}}, {"", {{"", *m.b, false, m.b->is_integer()}}},
+                              {"", {{"", delta}}}};
+        row.push_back(m.a->numerator() == 0 ? Cell{"—", {}} : Cell{fmt::format("{:.3f}", vb.to_double() / va.to_double()), {}});
+        table.rows.push_back(std::move(row));
+        sheet.answers["a." + m.key] = number(*m.a);
+        sheet.answers["b." + m.key] = number(*m.b);
+        sheet.answers["delta." + m.key] = number(delta);
+        sheet.steps.push_back({"delta." + m.key, m.label, delta});
+    }
+    std::vector<Line> verdicts;
+    const auto fewer = [&](const char* what, const std::optional<Expr>& x, const std::optional<Expr>& y) {
+        if (!x || !y || same_value(*x, *y)) return;
+        verdicts.push_back({what, {x->to_double() < y->to_double() ? "A" : "B", {}}});
+    };
+    fewer("Fewer parameters", metrics[0].a, metrics[0].b);
+    fewer("Fewer MACs", metrics[2].a, metrics[2].b);
+    if (metrics[4].a && metrics[4].b)
+        verdicts.push_back({"Receptive field",
+                            {same_value(*metrics[4].a, *metrics[4].b) ? "the same" : metrics[4].a->to_double() > metrics[4].b->to_double() ? "larger in A" : "larger in B", {}}});
+    sheet.sections.push_back({"A against B", {std::move(table)}, std::move(verdicts)});
+    return sheet;
+}
+
+}  // namespace dlsolve

@@ -1,0 +1,31 @@
+// Worksheets of the analysis commands: receptive fields, costs, the combined summary
+// and the comparison of two networks.
+#pragma once
+
+#include <string>
+
+#include "passes/analysis.h"
+#include "problem/problem.h"
+#include "report/worksheet.h"
+
+namespace dlsolve {
+
+struct DataType {
+    std::string name;  // "float32"
+    int64_t bytes;
+};
+// float32 (default), float16, bfloat16, float64, int8; nullopt for another word.
+std::optional<DataType> data_type(const std::string& name);
+
+// Every layer, or only `layer` with its recurrence worked forward and backward.
+Worksheet rf_worksheet(const Problem& problem, const Analysis& analysis, const std::string& layer);
+Worksheet flops_worksheet(const Problem& problem, const Analysis& analysis);
+Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, const DataType& dtype);
+Worksheet compare_worksheet(const Problem& a, const Analysis& analysis_a, const Problem& b, const Analysis& analysis_b,
+                            const DataType& dtype);
+
+// Answers of these passes for check: receptive_field.*, effective_stride.*,
+// effective_padding.* (image inputs only), macs.*, flops.*.
+void add_analysis_answers(Json& answers, const Problem& problem, const Analysis& analysis);
+
+}  // namespace dlsolve
