@@ -35,9 +35,9 @@ std::string markdown_escape(const std::string& s) {
 }  // namespace
 
 std::string render_part(const Part& part, const Notation& notation) {
-    std::string figure = part.worked ? part.expr.worked(notation, part.group_digits)
-                         : part.group_digits ? group_digits(part.expr.value(), notation.thousands)
-                                             : std::to_string(part.expr.value());
+    std::string figure = part.worked                                   ? part.expr.worked(notation, part.group_digits)
+                         : part.group_digits && part.expr.is_integer() ? group_digits(part.expr.value(), notation.thousands)
+                                                                       : part.expr.value_text(notation);
     return part.label.empty() ? figure : part.label + notation.equals + figure;
 }
 
@@ -122,7 +122,12 @@ std::string render_json(const Worksheet& sheet) {
         s["label"] = step.label;
         s["formula"] = step.expr.formula(n);
         s["symbolic"] = step.expr.symbolic(n);
-        s["value"] = step.expr.value();
+        if (step.expr.is_integer()) {
+            s["value"] = step.expr.value();
+        } else {  // a fraction: the nearest double, and the exact value
+            s["value"] = step.expr.to_double();
+            s["exact"] = step.expr.value_text(n);
+        }
         steps.push_back(std::move(s));
     }
     Json out = Json::object();

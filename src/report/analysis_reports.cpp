@@ -281,7 +281,7 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
     const Expr params_bytes = stored * bytes;
     const Expr total = Expr::sym("input", input_bytes.value()) + Expr::sym("forward/backward", forward_backward.value()) +
                        Expr::sym("params", params_bytes.value());
-    const auto mib = [](const Expr& e) { return fmt::format(" ({:.2f} MiB)", static_cast<double>(e.value()) / (1024.0 * 1024.0)); };
+    const std::string mib = fmt::format("{:.2f}", static_cast<double>(total.value()) / (1024.0 * 1024.0));
     sheet.sections.push_back(
         {"Summary", {std::move(table)},
          {{"Total params", {"", {{"", analysis.totals.total, false, true}}}},
@@ -290,7 +290,7 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
           {fmt::format("Input size (bytes, {}, batch {})", dtype.name, problem.batch.value_or(1)), {"", {{"", input_bytes}}}},
           {"Forward/backward pass size (bytes: every layer's output and its gradient)", {"", {{"", forward_backward}}, }},
           {"Params size (bytes, parameters and buffers)", {"", {{"", params_bytes}}}},
-          {"Estimated total size (bytes)", {mib(total).substr(1) + " ", {{"", total}}}},
+          {fmt::format("Estimated total size (bytes; {} MiB)", mib), {"", {{"", total}}}},
           {"Formulas", {"dlsolve params, rf and flops show every per-layer figure worked", {}}}}});
     sheet.steps.push_back({"memory.input", "bytes", input_bytes});
     sheet.steps.push_back({"memory.forward_backward", "bytes", forward_backward});

@@ -1,33 +1,31 @@
 #!/usr/bin/env bash
-# Golden tests of worked output: each file tests/golden/STEM.COMMAND.FORMAT holds what
-# `dlsolve COMMAND --format FORMAT problems/STEM.json` must print, byte for byte.
-# Usage: run.sh DLSOLVE PROBLEMS_DIR [--update]   (--update rewrites the goldens;
-# review the diff by eye before committing: a golden is only as right as its review).
+# Golden tests of worked output: NAME.cmd holds the arguments of one dlsolve run
+# (paths relative to the repository), NAME.out what it must print, byte for byte,
+# followed by its exit status.
+# Usage: run.sh DLSOLVE [--update]   (--update rewrites the .out files; review the
+# diff by eye before committing: a golden is only as right as its review).
 set -u
 dlsolve=$1
-problems=$2
-update=${3:-}
+update=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/../.." || exit 2
 passed=0
 failed=0
-for golden in "$here"/*.*.*; do
-    name=$(basename "$golden")
-    format=${name##*.}
-    rest=${name%.*}
-    command=${rest##*.}
-    stem=${rest%.*}
-    actual=$("$dlsolve" "$command" --format "$format" "$problems/$stem.json" 2>&1; echo "exit $?")
+for cmd in "$here"/*.cmd; do
+    name=$(basename "$cmd" .cmd)
+    read -r -a args < "$cmd"
+    actual=$("$dlsolve" "${args[@]}" 2>&1; echo "exit $?")
     if [ "$update" = "--update" ]; then
-        printf '%s\n' "$actual" > "$golden"
+        printf '%s\n' "$actual" > "$here/$name.out"
         echo "updated $name"
         continue
     fi
-    if [ "$actual" = "$(cat "$golden")" ]; then
+    if [ "$actual" = "$(cat "$here/$name.out" 2>/dev/null)" ]; then
         echo "ok   $name"
         passed=$((passed + 1))
     else
         echo "FAIL $name"
-        diff <(printf '%s\n' "$actual") "$golden" | head -20
+        diff <(printf '%s\n' "$actual") "$here/$name.out" | head -20
         failed=$((failed + 1))
     fi
 done

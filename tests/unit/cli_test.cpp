@@ -149,3 +149,37 @@ TEST_CASE("check: a key dlsolve does not answer is a failure, reals use the tole
     const auto strict = dir.write("strict.json", kDense + R"(, "expect": {"params.d": 8.05}})");
     CHECK(cli({"check", strict}).status == 1);
 }
+
+TEST_CASE("rf, flops, summary and compare", "[cli][analysis]") {
+    TempDir dir;
+    const auto a = dir.write("a.json", R"({"title": "one 5x5", "input": {"shape": [28, 28, 8]},
+        "layers": [{"name": "c", "type": "conv2d", "filters": 8, "kernel": 5, "padding": "same"}]})");
+    const auto b = dir.write("b.json", R"({"title": "two 3x3", "input": {"shape": [28, 28, 8]},
+        "layers": [{"name": "c1", "type": "conv2d", "filters": 8, "kernel": 3, "padding": "same"},
+                   {"name": "c2", "type": "conv2d", "filters": 8, "kernel": 3, "padding": "same"}]})");
+    Run r = cli({"rf", b});
+    CHECK(r.status == 0);
+    CHECK(r.out.find("r = 3 + (3 − 1) × 1 = 5") != std::string::npos);
+    r = cli({"rf", "--layer", "c3", b});
+    CHECK(r.status == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == b + ": --layer: unknown layer \"c3\" (did you mean \"c1\"?)\n");
+    r = cli({"rf", "--layer", "c2", "--format", "json", b});
+    CHECK(r.out.find("\"receptive_field.c2\": 5") != std::string::npos);
+    r = cli({"flops", "--format", "json", a});
+    CHECK(r.out.find("\"macs.c\": 1254400") != std::string::npos);  // 5·5·8·8·28·28
+    r = cli({"summary", "--dtype", "float16", a});
+    CHECK(r.status == 0);
+    CHECK(r.out.find("Input size (bytes, float16, batch 1): 1 × 28 × 28 × 8 × 2 = 12544") != std::string::npos);
+    CHECK(cli({"summary", "--dtype", "float128", a}).status == 2);
+    r = cli({"compare", "--format", "json", a, b});
+    CHECK(r.status == 0);
+    CHECK(r.out.find("\"delta.params.total\": -440") != std::string::npos);  // 2·8·(9·8 + 1) − 8·(25·8 + 1) = 1168 − 1608
+    CHECK(r.out.find("\"a.receptive_field.features\": 5") != std::string::npos);
+    CHECK(cli({"compare", a}).status == 2);
+    const auto mlp = dir.write("mlp.json", R"({"title": "mlp", "input": {"shape": [4]}, "layers": [{"type": "dense", "units": 2}]})");
+    r = cli({"rf", mlp});
+    CHECK(r.status == 2);
+    CHECK(r.err == mlp + ": /input/shape: receptive fields need an image input [H, W, C], found [4]\n");
+    CHECK(cli({"summary", mlp}).status == 0);  // no RF column for a vector input
+}

@@ -70,3 +70,18 @@ TEST_CASE("integer overflow and division by zero are errors, never wrong numbers
     CHECK_THROWS_AS(Expr::sum({Expr(INT64_MAX), Expr(1)}), ArithmeticError);
     CHECK((big * big).value() == 9'000'000'000'000'000'000LL);  // just below 2^63
 }
+
+TEST_CASE("fractions stay exact and render as exams write them", "[expr]") {
+    const Expr half = divide(Expr(1), Expr(2));
+    CHECK(half.value_text() == "1/2");
+    CHECK(!half.is_integer());
+    CHECK_THROWS_AS(half.value(), std::logic_error);
+    const Expr start = Expr::named("start", half) + (divide(Expr::sym("k", 3) - 1, 2) - Expr::sym("p", 1)) * Expr::sym("j", 2);
+    CHECK(start.worked() == "1/2 + ((3 − 1)/2 − 1) × 2 = 1/2");
+    CHECK((Expr(3) * Expr::named("j", half)).formula() == "3 × (1/2)");
+    CHECK((divide(Expr(6), Expr(4)) + divide(Expr(1), Expr(2))).value() == 2);
+    CHECK(divide(Expr(-3), Expr(6)).value_text() == "−1/2");
+    CHECK((Expr::named("r", Expr(12)) + (Expr::sym("k", 3) - 1)).formula() == "12 + (3 − 1)");
+    CHECK(max(divide(Expr(7), Expr(2)), Expr(3)).value_text() == "7/2");
+    CHECK_THROWS_AS(divide(Expr(1), Expr(0)), ArithmeticError);
+}

@@ -1,0 +1,1 @@
+params --format text problems/001-4-two-digit-sum.json

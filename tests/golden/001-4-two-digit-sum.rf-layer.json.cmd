@@ -1,0 +1,1 @@
+rf --format json --layer pool2 problems/001-4-two-digit-sum.json

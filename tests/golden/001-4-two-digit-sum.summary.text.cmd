@@ -1,0 +1,1 @@
+summary problems/001-4-two-digit-sum.json

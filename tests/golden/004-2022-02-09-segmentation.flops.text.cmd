@@ -1,0 +1,1 @@
+flops problems/004-2022-02-09-segmentation.json

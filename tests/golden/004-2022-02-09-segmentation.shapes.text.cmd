@@ -1,0 +1,1 @@
+shapes --format text problems/004-2022-02-09-segmentation.json

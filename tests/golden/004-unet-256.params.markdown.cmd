@@ -1,0 +1,1 @@
+params --format markdown problems/004-unet-256.json

@@ -1,0 +1,1 @@
+shapes --format text problems/ref-alexnet-torchvision.json
