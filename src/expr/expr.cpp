@@ -1,26 +1,51 @@
 #include "expr/expr.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 namespace dlsolve {
+
+namespace {
+int real_digits = 10;
+}
+
+void set_real_precision(int digits) { real_digits = digits < 1 ? 1 : digits > 17 ? 17 : digits; }
+
+std::string format_real(double value) {
+    if (std::isnan(value)) return "nan";
+    if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+    if (value == 0) return "0";  // also −0
+    std::string text = fmt::format("{:.{}g}", value, real_digits);
+    const auto e = text.find('e');
+    std::string mantissa = text.substr(0, e), exponent = e == std::string::npos ? "" : text.substr(e);
+    if (mantissa.find('.') != std::string::npos) {
+        while (mantissa.back() == '0') mantissa.pop_back();
+        if (mantissa.back() == '.') mantissa.pop_back();
+    }
+    return mantissa + exponent;
+}
 
 struct Expr::Node {
     Op op = Op::Leaf;
     int64_t value = 0;  // numerator
     int64_t den = 1;    // denominator, > 0, in lowest terms
-    std::string name;
+    bool real = false;  // a double in `x` rather than the exact num/den
+    double x = 0;
+    std::string name;   // leaves: the symbol; Func: the function
     bool tight = false;  // Mul written as 2·p rather than 2 × p
     std::vector<Expr> children;
 };
 
 const Notation& Notation::unicode() {
-    static const Notation n{" × ", "·", " − ", " + ", "/", "⌊", "⌋", "⌈", "⌉", "(", ")", "max", " = ", "−", ","};
+    static const Notation n{" × ", "·", " − ", " + ", "/", "⌊", "⌋", "⌈", "⌉", "(", ")", "max", " = ", "−", ",", "√", "²"};
     return n;
 }
 
 const Notation& Notation::latex() {
     static const Notation n{" \\times ", " \\cdot ", " - ", " + ", "/", "\\lfloor ", " \\rfloor",
-                            "\\lceil ", " \\rceil", "(", ")", "\\max", " = ", "-", "{,}"};
+                            "\\lceil ", " \\rceil", "(", ")", "\\max", " = ", "-", "{,}", "\\sqrt", "^2"};
     return n;
 }
 
@@ -99,11 +124,13 @@ struct Fraction {
 int precedence(Expr::Op op) {
     switch (op) {
         case Expr::Op::Add:
-        case Expr::Op::Sub: return 1;
+        case Expr::Op::Sub:
+        case Expr::Op::Neg: return 1;
         case Expr::Op::Mul:
         case Expr::Op::ExactDiv:
         case Expr::Op::Divide: return 2;
-        default: return 3;  // leaves and bracketed forms
+        case Expr::Op::Square: return 4;
+        default: return 5;  // leaves and bracketed forms
     }
 }
 
@@ -153,29 +180,102 @@ Expr Expr::named(std::string name, const Expr& value) {
     auto node = std::make_shared<Node>();
     node->value = value.node_->value;
     node->den = value.node_->den;
+    node->real = value.node_->real;
+    node->x = value.node_->x;
+    node->name = std::move(name);
+    return Expr(std::shared_ptr<const Node>(std::move(node)));
+}
+
+Expr Expr::real(double value) { return real("", value); }
+
+Expr Expr::real(std::string name, double value) {
+    auto node = std::make_shared<Node>();
+    node->real = true;
+    node->x = value;
     node->name = std::move(name);
     return Expr(std::shared_ptr<const Node>(std::move(node)));
 }
 
 int64_t Expr::value() const {
-    if (node_->den != 1) throw std::logic_error("Expr::value() of the fraction " + value_text());
+    if (node_->real || node_->den != 1) throw std::logic_error("Expr::value() of the non-integer " + value_text());
     return node_->value;
 }
-bool Expr::is_integer() const { return node_->den == 1; }
-int64_t Expr::numerator() const { return node_->value; }
-int64_t Expr::denominator() const { return node_->den; }
-double Expr::to_double() const { return static_cast<double>(node_->value) / static_cast<double>(node_->den); }
-std::string Expr::value_text(const Notation& notation) const { return literal(node_->value, node_->den, notation); }
+bool Expr::is_integer() const { return !node_->real && node_->den == 1; }
+bool Expr::is_real() const { return node_->real; }
+int64_t Expr::numerator() const {
+    if (node_->real) throw std::logic_error("Expr::numerator() of a real");
+    return node_->value;
+}
+int64_t Expr::denominator() const {
+    if (node_->real) throw std::logic_error("Expr::denominator() of a real");
+    return node_->den;
+}
+double Expr::to_double() const {
+    return node_->real ? node_->x : static_cast<double>(node_->value) / static_cast<double>(node_->den);
+}
+std::string Expr::value_text(const Notation& notation) const {
+    if (!node_->real) return literal(node_->value, node_->den, notation);
+    const std::string text = format_real(node_->x);
+    return text[0] == '-' ? notation.negative + text.substr(1) : text;
+}
 Expr::Op Expr::op() const { return node_->op; }
 bool Expr::is_leaf() const { return node_->op == Op::Leaf; }
 const std::string& Expr::name() const { return node_->name; }
 const std::vector<Expr>& Expr::children() const { return node_->children; }
 bool Expr::tight() const { return node_->tight; }
 
+namespace {
+
+// Reals follow IEEE arithmetic; a non-finite result is an error, never a printed number.
+double real_result(Expr::Op op, const std::vector<Expr>& children, const std::string& function) {
+    const double a = children.at(0).to_double();
+    const double b = children.size() > 1 ? children[1].to_double() : 0.0;
+    double r = 0;
+    switch (op) {
+        case Expr::Op::Add:
+            for (const auto& c : children) r += c.to_double();
+            break;
+        case Expr::Op::Sub: r = a - b; break;
+        case Expr::Op::Mul: r = a * b; break;
+        case Expr::Op::Divide:
+            if (b == 0) throw ArithmeticError(fmt::format("division of {} by zero", format_real(a)));
+            r = a / b;
+            break;
+        case Expr::Op::Max: r = a < b ? b : a; break;
+        case Expr::Op::Min: r = b < a ? b : a; break;
+        case Expr::Op::Neg: r = -a; break;
+        case Expr::Op::Square: r = a * a; break;
+        case Expr::Op::Func:
+            if (function == "exp") r = std::exp(a);
+            else if (function == "log") {
+                if (a <= 0) throw ArithmeticError(fmt::format("log of {} (not positive)", format_real(a)));
+                r = std::log(a);
+            } else if (function == "sqrt") {
+                if (a < 0) throw ArithmeticError(fmt::format("square root of {}", format_real(a)));
+                r = std::sqrt(a);
+            } else if (function == "sigmoid") r = 1.0 / (1.0 + std::exp(-a));
+            else if (function == "tanh") r = std::tanh(a);
+            else throw std::logic_error("unknown function " + function);
+            break;
+        default: throw std::logic_error("integer operation on a real");
+    }
+    if (!std::isfinite(r)) throw ArithmeticError("the result is not a finite number");
+    return r;
+}
+
+}  // namespace
+
 Expr Expr::make(Op op, std::vector<Expr> children, bool tight) {
     auto node = std::make_shared<Node>();
     node->op = op;
     node->tight = tight;
+    const bool any_real = op == Op::Func || std::any_of(children.begin(), children.end(), [](const Expr& c) { return c.is_real(); });
+    if (any_real) {
+        node->real = true;
+        node->x = real_result(op, children, node->name);
+        node->children = std::move(children);
+        return Expr(std::shared_ptr<const Node>(std::move(node)));
+    }
     const auto fraction = [](const Expr& e) { return Fraction{e.node_->value, e.node_->den}; };
     const Fraction a = fraction(children.at(0));
     const Fraction b = children.size() > 1 ? fraction(children[1]) : Fraction{0, 1};
@@ -199,6 +299,10 @@ Expr Expr::make(Op op, std::vector<Expr> children, bool tight) {
             result = {a.num / b.num, 1};
             break;
         case Op::Max: result = a < b ? b : a; break;
+        case Op::Min: result = b < a ? b : a; break;
+        case Op::Neg: result = Fraction{0, 1} - a; break;
+        case Op::Square: result = a * a; break;
+        case Op::Func:
         case Op::Leaf: throw std::logic_error("Expr::make with Op::Leaf");
     }
     node->value = result.num;
@@ -223,6 +327,19 @@ Expr ceil_div(const Expr& a, const Expr& b) { return Expr::make(Expr::Op::CeilDi
 Expr exact_div(const Expr& a, const Expr& b) { return Expr::make(Expr::Op::ExactDiv, {a, b}); }
 Expr divide(const Expr& a, const Expr& b) { return Expr::make(Expr::Op::Divide, {a, b}); }
 Expr max(const Expr& a, const Expr& b) { return Expr::make(Expr::Op::Max, {a, b}); }
+Expr min(const Expr& a, const Expr& b) { return Expr::make(Expr::Op::Min, {a, b}); }
+Expr operator-(const Expr& a) { return Expr::make(Expr::Op::Neg, {a}); }
+Expr square(const Expr& a) { return Expr::make(Expr::Op::Square, {a}); }
+
+Expr apply(const std::string& function, const Expr& a) {
+    auto node = std::make_shared<Expr::Node>();
+    node->op = Expr::Op::Func;
+    node->name = function;
+    node->real = true;
+    node->x = real_result(Expr::Op::Func, {a}, function);
+    node->children = {a};
+    return Expr(std::shared_ptr<const Expr::Node>(std::move(node)));
+}
 
 namespace {
 
@@ -235,6 +352,9 @@ struct Renderer {
         return e.value_text(n);
     }
 
+    static bool negative(const Expr& e) { return e.to_double() < 0; }
+    static bool fraction(const Expr& e) { return !e.is_real() && !e.is_integer(); }
+
     // Render `child` as an operand of an operator of precedence `parent`; `strict`
     // brackets equal precedence too (the right side of − and /). A negative value is
     // bracketed unless it leads a sum; a fraction is bracketed inside products.
@@ -242,8 +362,8 @@ struct Renderer {
         std::string text = render(child);
         const bool shows_value = child.is_leaf() && !(symbolic && !child.name().empty());
         bool bracket = precedence(child.op()) < parent || (strict && precedence(child.op()) == parent);
-        if (shows_value && child.numerator() < 0) bracket = !(leads && parent == 1);
-        else if (shows_value && !child.is_integer()) bracket = parent >= 2;
+        if (shows_value && negative(child)) bracket = !(leads && parent == 1);
+        else if (shows_value && fraction(child)) bracket = parent >= 2;
         return bracket ? fmt::format("{}{}{}", n.paren_open, text, n.paren_close) : text;
     }
 
@@ -257,7 +377,8 @@ std::string Renderer::render(const Expr& e) const {
         case Expr::Op::Add: {
             std::string out = operand(kids[0], 1, false, true);
             // A difference after a plus keeps its brackets, as exams write r + (k − 1).
-            for (size_t i = 1; i < kids.size(); ++i) out += n.plus + operand(kids[i], 1, kids[i].op() == Expr::Op::Sub);
+            for (size_t i = 1; i < kids.size(); ++i)
+                out += n.plus + operand(kids[i], 1, kids[i].op() == Expr::Op::Sub || kids[i].op() == Expr::Op::Neg);
             return out;
         }
         case Expr::Op::Sub: return operand(kids[0], 1, false, true) + n.minus + operand(kids[1], 1, true);
@@ -273,6 +394,15 @@ std::string Renderer::render(const Expr& e) const {
         }
         case Expr::Op::Max:
             return fmt::format("{}{}{}, {}{}", n.max_name, n.paren_open, render(kids[0]), render(kids[1]), n.paren_close);
+        case Expr::Op::Min:
+            return fmt::format("min{}{}, {}{}", n.paren_open, render(kids[0]), render(kids[1]), n.paren_close);
+        case Expr::Op::Neg: return n.negative + operand(kids[0], 3, false);  // −x, −(a × b)
+        case Expr::Op::Square: return operand(kids[0], 4, false) + n.squared;
+        case Expr::Op::Func: {
+            if (e.name() == "sqrt") return n.sqrt_name + operand(kids[0], 4, false);
+            const char* shown = e.name() == "sigmoid" ? "σ" : e.name().c_str();
+            return fmt::format("{}{}{}{}", shown, n.paren_open, render(kids[0]), n.paren_close);
+        }
         case Expr::Op::Leaf: break;
     }
     return leaf(e);
@@ -285,6 +415,7 @@ std::string Expr::formula(const Notation& notation) const { return Renderer{nota
 std::string Expr::symbolic(const Notation& notation) const { return Renderer{notation, true}.render(*this); }
 
 std::string Expr::worked(const Notation& notation, bool group_result) const {
+    if (is_real()) return is_leaf() ? value_text(notation) : formula(notation) + notation.equals + value_text(notation);
     const std::string result = group_result && is_integer() ? group_digits(value(), notation.thousands) : value_text(notation);
     if (is_leaf()) return result;
     return formula(notation) + notation.equals + result;

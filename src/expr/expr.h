@@ -5,7 +5,8 @@
 // or symbolically as `F × (k × k × C + 1)`. Every operation is checked: overflow of
 // 64-bit integers and division by zero throw ArithmeticError instead of printing a
 // wrong number. Values are integers, or exact fractions where a receptive field's
-// jump is divided by an upsampling factor (1/2).
+// jump is divided by an upsampling factor (1/2), or reals (doubles) for forward
+// values, losses and gradients, printed without float noise: 0.1 × 1.5 = 0.15.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +39,8 @@ struct Notation {
     const char* equals;       // " = "
     const char* negative;     // sign of a negative literal: "−"
     const char* thousands;    // digit group separator for results shown Keras-style: ","
+    const char* sqrt_name;    // "√"
+    const char* squared;      // "²"
 
     static const Notation& unicode();
     static const Notation& latex();
@@ -45,13 +48,16 @@ struct Notation {
 
 class Expr {
 public:
-    enum class Op { Leaf, Add, Sub, Mul, FloorDiv, CeilDiv, ExactDiv, Divide, Max };
+    enum class Op { Leaf, Add, Sub, Mul, FloorDiv, CeilDiv, ExactDiv, Divide, Max, Min, Neg, Square, Func };
 
     Expr();  // the literal 0
     Expr(int64_t literal);  // NOLINT(google-explicit-constructor): literals read naturally in formulas
 
     // A named quantity: renders as its value in worked form, as its name symbolically.
     static Expr sym(std::string name, int64_t value);
+    // A real number (forward values, weights, learning rates), named or not.
+    static Expr real(double value);
+    static Expr real(std::string name, double value);
     // A named quantity holding another Expr's value (which may be a fraction), so a
     // recurrence shows `r + (k − 1)·j` with values, not the whole history of r.
     static Expr named(std::string name, const Expr& value);
@@ -63,6 +69,7 @@ public:
     // The integer value; a logic error for a fraction (ask is_integer() first).
     int64_t value() const;
     bool is_integer() const;
+    bool is_real() const;  // a double rather than an exact number
     int64_t numerator() const;
     int64_t denominator() const;  // > 0, in lowest terms
     double to_double() const;
@@ -87,9 +94,14 @@ public:
     friend Expr ceil_div(const Expr& a, const Expr& b);
     // a / b where b divides a exactly (channels per group); throws otherwise.
     friend Expr exact_div(const Expr& a, const Expr& b);
-    // a / b as an exact fraction.
+    // a / b as an exact fraction (or a real when either side is real).
     friend Expr divide(const Expr& a, const Expr& b);
     friend Expr max(const Expr& a, const Expr& b);
+    friend Expr min(const Expr& a, const Expr& b);
+    friend Expr operator-(const Expr& a);
+    friend Expr square(const Expr& a);
+    // exp, log, sqrt, sigmoid, tanh: real-valued, rendered exp(x), log(x), √x, σ(x), tanh(x).
+    friend Expr apply(const std::string& function, const Expr& a);
 
     struct Node;
 
@@ -98,6 +110,11 @@ private:
     static Expr make(Op op, std::vector<Expr> children, bool tight = false);
     std::shared_ptr<const Node> node_;
 };
+
+// Significant digits of printed reals (default 10): 0.1 × 1.5 prints 0.15.
+void set_real_precision(int digits);
+// A real without float noise: 0.15000000000000002 → "0.15", 2.0 → "2", 1e-08 → "1e-08".
+std::string format_real(double value);
 
 // 52163 → "52,163" (Keras prints counts this way).
 std::string group_digits(int64_t value, const char* separator = ",");
