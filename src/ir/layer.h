@@ -3,6 +3,7 @@
 // count_params: its keys, its output shape with the size arithmetic, its parameters.
 #pragma once
 
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include "expr/expr.h"
 #include "ir/convention.h"
 #include "ir/shape.h"
+#include "numeric/tensor.h"
 
 namespace dlsolve {
 
@@ -50,13 +52,41 @@ struct SpatialMap {
     AxisMap h, w;
 };
 
-// Inference cost of one forward pass of one sample, counted as torch-scan counts
-// (frgfm/torch-scan): MACs are the multiply-accumulates of convolution and dense
-// weights; FLOPs count every operation, 2 per MAC with the bias add.
+// Inference cost of one forward pass of one sample: MACs are the multiply-accumulates
+// of convolution and dense weights (as torch-scan and torchvision count them); FLOPs
+// count every operation, 2 per MAC with the bias add (see kCostConvention).
 struct Cost {
     Expr macs;
     Expr flops;
     std::string rule;  // what one FLOP stands for, e.g. "one comparison per element"
+};
+
+// Values given in a problem file: a parameter tensor (no batch axis) with the exam's
+// names for its elements.
+struct ParamTensor {
+    std::string role;                  // "weights", "bias", "gamma", "beta", "moving_mean", …
+    Tensor value;
+    std::vector<std::string> symbols;  // one per element, or empty: role[i, j]
+    bool trainable = true;             // BatchNorm's moving statistics are not
+};
+
+// A tensor whose elements are named leaves, for worked steps: at(i) is the Expr
+// `h4 = 2` that a formula substitutes.
+struct Operand {
+    const Tensor* tensor = nullptr;
+    std::function<std::string(size_t)> name;
+    Expr at(size_t flat) const { return Expr::real(name(flat), (*tensor)[flat]); }
+};
+
+// One local derivative: output element ← source element, ∂out/∂source as an Expr.
+struct Link {
+    int source;   // k ≥ 0: input k; −1 − r: parameter r
+    size_t flat;  // element of that input (batch axis included) or parameter
+    Expr derivative;
+};
+
+struct NumericMode {
+    bool training = false;  // dropout masks and BatchNorm batch statistics apply
 };
 
 class Layer {
@@ -68,6 +98,8 @@ public:
     std::string path;                 // JSON pointer of the layer object, e.g. /layers/3
     std::vector<std::string> inputs;  // explicit inputs; empty: the previous layer
     bool trainable = true;
+    std::vector<ParamTensor> values;           // parameters with values, if the problem gives them
+    std::vector<std::string> output_symbols;   // exam names of the output elements of one sample
     bool auto_named = false;          // named by the framework's rule, not by the file
 
     // The framework's class name, e.g. Conv2D / Conv2d; some depend on the input rank.
@@ -86,6 +118,25 @@ public:
     virtual Cost cost(const std::vector<Dims>& /*inputs*/, const Dims& /*output*/, const Convention& /*convention*/) const {
         return {};
     }
+
+    // The numeric engine. Tensors carry the batch axis first. A kind without a numeric
+    // rule keeps the defaults, which throw LayerError.
+    // `params` are the current values of `values` (they change while training).
+    virtual Tensor forward(const std::vector<const Tensor*>& inputs, const std::vector<const Tensor*>& params,
+                           const NumericMode& mode, const Convention& convention) const;
+    // ∂L/∂inputs and ∂L/∂params from ∂L/∂output; the vectors come sized and zeroed.
+    virtual void backward(const std::vector<const Tensor*>& inputs, const std::vector<const Tensor*>& params,
+                          const Tensor& output, const Tensor& grad_output, const NumericMode& mode,
+                          const Convention& convention, std::vector<Tensor>& grad_inputs,
+                          std::vector<Tensor>& grad_params) const;
+    // Output element `flat` as a formula of named inputs and parameters; its value
+    // must equal forward()'s.
+    virtual Expr explain(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const Tensor& output,
+                         size_t flat, const NumericMode& mode, const Convention& convention) const;
+    // The local derivatives of output element `flat`, for the chain rule written out.
+    virtual std::vector<Link> links(const std::vector<Operand>& inputs, const std::vector<Operand>& values,
+                                    const Tensor& output, size_t flat, const NumericMode& mode,
+                                    const Convention& convention) const;
 };
 
 inline constexpr size_t kUnlimitedInputs = std::numeric_limits<size_t>::max();

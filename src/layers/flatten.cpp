@@ -15,10 +15,8 @@ public:
         return {{product}, {"features"}};
     }
 
-    // The spatial layout ends here: what follows sees the whole input.
-    SpatialMap spatial_map(const std::vector<Dims>& in, const Dims&, const Convention&) const override {
-        return {in[0].size() > 1 ? SpatialMap::Kind::Global : SpatialMap::Kind::Pointwise, {}, {}};
-    }
+    // Each flattened value is one value of the map before it, with that value's
+    // receptive field; the dense layer after it is what sees the whole input.
 };
 
 }  // namespace

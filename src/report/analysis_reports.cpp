@@ -166,11 +166,12 @@ Expr total_of(const Problem& problem, const Analysis& analysis, Expr Cost::*fiel
 }
 
 constexpr const char* kCostConvention =
-    "Costs of one forward pass of one sample, counted as torch-scan (frgfm/torch-scan) counts them: MACs are the "
-    "multiply-accumulates of convolution and dense weights, k_h·k_w·(C_in/g)·C_out·H_out·W_out for a convolution; "
-    "FLOPs count every operation, 2 per MAC with the bias add (FLOPs = 2·MACs for a convolution or dense layer with a "
-    "bias), plus activations, pooling and normalisation as each row says. Transposed convolutions count "
-    "k_h·k_w·C_in·(C_out/g)·H_in·W_in MACs (torch-scan approximates them from the output).";
+    "Costs of one forward pass (inference) of one sample. MACs are the multiply-accumulates of convolution and dense "
+    "weights, k_h·k_w·(C_in/g)·C_out·H_out·W_out for a convolution, as torch-scan (frgfm/torch-scan) and torchvision's "
+    "published GFLOPS count them; FLOPs count every operation, 2 per MAC with the bias add (FLOPs = 2·MACs for a "
+    "convolution or dense layer with a bias), and torch-scan's counts for ReLU, leaky ReLU, sigmoid, tanh, max pooling "
+    "and batch norm. dlsolve differs from torch-scan for average pooling (k_h·k_w per output), dropout (0 at "
+    "inference) and transposed convolutions (k_h·k_w·C_in·(C_out/g)·H_in·W_in MACs, each input meeting each weight once).";
 
 }  // namespace
 

@@ -26,7 +26,9 @@ except ImportError:  # pragma: no cover
                      "(apt-get install python3-jsonschema)\n")
     sys.exit(2)
 
-TOTAL_KEYS = {"params.total", "params.trainable", "params.non_trainable", "buffers.total"}
+TOTAL_KEYS = {"params.total", "params.trainable", "params.non_trainable", "buffers.total",
+              "macs.total", "flops.total",
+              "memory.input", "memory.forward_backward", "memory.params", "memory.total"}
 
 
 class DuplicateKey(ValueError):
@@ -152,8 +154,12 @@ GOOD = {
         {"type": "flatten"},
         {"type": "dense", "units": 10, "activation": "softmax"},
     ],
-    "ask": ["shapes", "params"],
-    "expect": {"shapes.conv1": [28, 28, 8], "params.total": 62810},
+    "ask": ["shapes", "params", "receptive_field", {"receptive_field": "conv1"}, "flops", "memory"],
+    "expect": {"shapes.conv1": [28, 28, 8], "params.total": 62810,
+               "receptive_field.conv1": 3, "effective_stride.conv1": 1, "effective_padding.conv1": 1,
+               "receptive_field.dense": 28,
+               "macs.conv1": 56448, "macs.total": 119168, "flops.conv1": 112896,
+               "memory.input": 3136, "memory.params": 251240},
 }
 
 
@@ -198,6 +204,18 @@ def bad_documents():
     variant("a layer name used twice",
             lambda d: d["layers"][1].update({"name": "conv1"}))
     variant("reshape with two -1", lambda d: d["layers"].insert(1, {"type": "reshape", "target_shape": [-1, -1]}))
+    variant("unknown ask word 'receptive_fields'", lambda d: d["ask"].append("receptive_fields"))
+    variant("ask naming an unknown layer for its receptive field",
+            lambda d: d["ask"].append({"receptive_field": "conv9"}))
+    variant("receptive field given as a string", lambda d: d["expect"].update({"receptive_field.conv1": "3"}))
+    variant("receptive field 0", lambda d: d["expect"].update({"receptive_field.conv1": 0}))
+    variant("receptive field with three sizes", lambda d: d["expect"].update({"receptive_field.conv1": [3, 3, 3]}))
+    variant("negative effective stride", lambda d: d["expect"].update({"effective_stride.conv1": -1}))
+    variant("MACs that are not an integer", lambda d: d["expect"].update({"macs.total": 1.5}))
+    variant("negative FLOPs", lambda d: d["expect"].update({"flops.conv1": -2}))
+    variant("memory of one layer (memory keys are model-wide)",
+            lambda d: d["expect"].update({"memory.conv1": 1024}))
+    variant("receptive-field key naming no layer", lambda d: d["expect"].update({"receptive_field.conv9": 3}))
     return out
 
 
@@ -206,6 +224,15 @@ def self_check(validator):
     errs = list(validator.iter_errors(GOOD)) or semantic_errors(GOOD)
     results.append(("self-check: a correct document is accepted", not errs,
                     "; ".join(getattr(e, "message", str(e)) for e in errs)))
+    # answer keys that may be fractions or [h, w] pairs must be accepted as such
+    for desc, key, value in [("a fractional effective padding", "effective_padding.conv1", 0.5),
+                             ("an [h, w] receptive field", "receptive_field.conv1", [3, 5]),
+                             ("a fractional effective stride", "effective_stride.conv1", 0.5)]:
+        doc = copy.deepcopy(GOOD)
+        doc["expect"][key] = value
+        errs = list(validator.iter_errors(doc)) or semantic_errors(doc)
+        results.append(("self-check: accepts %s" % desc, not errs,
+                        "; ".join(getattr(e, "message", str(e)) for e in errs)))
     for desc, doc in bad_documents():
         rejected = not validator.is_valid(doc) or bool(semantic_errors(doc))
         results.append(("self-check: rejects %s" % desc, rejected, "" if rejected else "was accepted"))

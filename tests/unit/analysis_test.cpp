@@ -94,6 +94,8 @@ TEST_CASE("whole-input layers and a non-image input", "[rf]") {
         {"name": "pool", "type": "maxpool2d", "pool": 2},
         {"name": "flat", "type": "flatten"}, {"name": "fc", "type": "dense", "units": 19}])");
     CHECK(f.of("pool").h.size.value() == 6);  // exam 001 4.7
+    CHECK(!f.of("flat").whole_input);          // a flattened value keeps the field of its map position
+    CHECK(f.of("flat").h.size.value() == 6);
     CHECK(f.of("fc").whole_input);             // exam 001 4.8: the whole 28 × 28 input
     CHECK(f.of("fc").h.size.value() == 28);
     auto mlp = solve("keras", "[10]", R"([{"type": "dense", "units": 2}])");
