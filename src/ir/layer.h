@@ -99,7 +99,8 @@ public:
     std::vector<std::string> inputs;  // explicit inputs; empty: the previous layer
     bool trainable = true;
     std::vector<ParamTensor> values;           // parameters with values, if the problem gives them
-    std::vector<std::string> output_symbols;   // exam names of the output elements of one sample
+    std::string output_prefix;                 // exam names of one sample's output elements: "h" → h1, h2, …
+    std::vector<std::string> output_symbols;   // … or listed one by one
     bool auto_named = false;          // named by the framework's rule, not by the file
 
     // The framework's class name, e.g. Conv2D / Conv2d; some depend on the input rank.
@@ -109,6 +110,12 @@ public:
     // Output shape with each dimension's derivation; throws LayerError for impossible inputs.
     virtual ShapeExpr output_shape(const std::vector<Dims>& inputs, const Convention& convention) const = 0;
     virtual ParamCount params(const std::vector<Dims>& /*inputs*/, const Convention& /*convention*/) const {
+        return {};
+    }
+    // The value tensors a problem may give this layer ("weights", "bias", …) and the
+    // shapes they must have, in the same order.
+    virtual std::vector<std::string> value_roles() const { return {}; }
+    virtual std::vector<Dims> value_shapes(const std::vector<Dims>& /*inputs*/, const Convention& /*convention*/) const {
         return {};
     }
     virtual SpatialMap spatial_map(const std::vector<Dims>& /*inputs*/, const Dims& /*output*/,

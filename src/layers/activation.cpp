@@ -3,6 +3,7 @@
 // the shape and have no parameters.
 #include <fmt/format.h>
 
+#include "layers/activation_math.h"
 #include "layers/common.h"
 #include "layers/registry.h"
 
@@ -44,6 +45,34 @@ public:
 
     Cost cost(const std::vector<Dims>& in, const Dims&, const Convention& c) const override {
         return activation_cost(activation, element_count(in[0], c));
+    }
+
+    Activation function() const { return {activation, alpha, threshold}; }
+
+    Tensor forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>&, const NumericMode&,
+                   const Convention& c) const override {
+        Tensor y = *in[0];
+        activate(function(), y, c);
+        return y;
+    }
+
+    void backward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>&, const Tensor& y,
+                  const Tensor& grad_y, const NumericMode&, const Convention& c, std::vector<Tensor>& grad_in,
+                  std::vector<Tensor>&) const override {
+        grad_in[0] = activation_backward(function(), *in[0], y, grad_y, c);
+    }
+
+    Expr explain(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor&, size_t flat, const NumericMode&,
+                 const Convention& c) const override {
+        return activation_expr(function(), in[0], flat, c);
+    }
+
+    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor& y, size_t flat,
+                            const NumericMode&, const Convention& c) const override {
+        const Operand out{&y, [](size_t i) { return fmt::format("a{}", i + 1); }};
+        std::vector<Link> result;
+        for (auto& [k, d] : activation_links(function(), in[0], out, flat, c)) result.push_back({0, k, d});
+        return result;
     }
 };
 

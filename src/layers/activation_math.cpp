@@ -86,8 +86,8 @@ Tensor activation_backward(const Activation& f, const Tensor& z, const Tensor& a
     return grad_z;
 }
 
-Expr activation_expr(const Activation& f, const Operand& z, size_t flat, const Convention& convention) {
-    const Expr x = z.at(flat);
+Expr activation_of(const Activation& f, const std::vector<Expr>& group, size_t position) {
+    const Expr& x = group[position];
     if (f.name == "relu") return max(Expr(0), x);
     if (f.name == "leaky_relu") return max(Expr::real("α", f.alpha) * x, x);
     if (f.name == "sigmoid") return apply("sigmoid", x);
@@ -95,24 +95,38 @@ Expr activation_expr(const Activation& f, const Operand& z, size_t flat, const C
     if (f.name == "hard_threshold") return x.to_double() > f.threshold ? Expr::real(1) : Expr::real(0);
     if (f.name == "softmax") {
         std::vector<Expr> terms;
-        for (size_t k : SoftmaxGroups(z.tensor->shape, convention).members(flat)) terms.push_back(apply("exp", z.at(k)));
+        for (const auto& z : group) terms.push_back(apply("exp", z));
         return divide(apply("exp", x), Expr::sum(terms));
     }
     return x;
 }
 
+Expr activation_expr(const Activation& f, const Operand& z, size_t flat, const Convention& convention) {
+    if (f.name != "softmax") return activation_of(f, {z.at(flat)}, 0);
+    std::vector<Expr> group;
+    size_t position = 0;
+    for (size_t k : SoftmaxGroups(z.tensor->shape, convention).members(flat)) {
+        if (k == flat) position = group.size();
+        group.push_back(z.at(k));
+    }
+    return activation_of(f, group, position);
+}
+
+Expr elementwise_slope(const Activation& f, const Expr& z, const Expr& a) {
+    if (f.name == "sigmoid") return a * (Expr(1) - a);
+    if (f.name == "tanh") return Expr(1) - square(a);
+    return Expr::real(slope(f, z.to_double(), a.to_double()));
+}
+
 std::vector<std::pair<size_t, Expr>> activation_links(const Activation& f, const Operand& z, const Operand& a, size_t flat,
                                                       const Convention& convention) {
-    const double zv = (*z.tensor)[flat];
-    if (f.name == "sigmoid") return {{flat, a.at(flat) * (Expr(1) - a.at(flat))}};
-    if (f.name == "tanh") return {{flat, Expr(1) - square(a.at(flat))}};
     if (f.name == "softmax") {
         std::vector<std::pair<size_t, Expr>> out;
         for (size_t k : SoftmaxGroups(z.tensor->shape, convention).members(flat))
             out.emplace_back(k, k == flat ? a.at(flat) * (Expr(1) - a.at(k)) : -(a.at(flat) * a.at(k)));
         return out;
     }
-    return {{flat, Expr::real(slope(f, zv, (*a.tensor)[flat]))}};
+    return {{flat, elementwise_slope(f, z.at(flat), a.at(flat))}};
 }
 
 }  // namespace dlsolve

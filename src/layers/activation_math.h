@@ -35,6 +35,11 @@ Tensor activation_backward(const Activation& f, const Tensor& z, const Tensor& a
                            const Convention& convention);
 // a_flat as a formula of the named pre-activations: max(0.5·h1, h1), σ(z), exp(z1)/(…).
 Expr activation_expr(const Activation& f, const Operand& z, size_t flat, const Convention& convention);
+// The same applied to formulas: `group` holds the softmax group's pre-activations (just
+// the element for elementwise functions) and `position` the element's place in it.
+Expr activation_of(const Activation& f, const std::vector<Expr>& group, size_t position);
+// da/dz for an elementwise function, from the output a (PyTorch's choice at kinks).
+Expr elementwise_slope(const Activation& f, const Expr& z, const Expr& a);
 // ∂a_flat/∂z_k for each z_k it depends on (one for elementwise functions).
 std::vector<std::pair<size_t, Expr>> activation_links(const Activation& f, const Operand& z, const Operand& a, size_t flat,
                                                       const Convention& convention);

@@ -18,10 +18,14 @@ public:
 
 }  // namespace
 
-std::unique_ptr<Layer> parse_input(Fields& fields, const Convention&, std::string_view) {
+std::unique_ptr<Layer> make_input(Dims shape) {
     auto layer = std::make_unique<Input>();
-    layer->shape = fields.int_list("shape", false);
+    layer->shape = std::move(shape);
     return layer;
+}
+
+std::unique_ptr<Layer> parse_input(Fields& fields, const Convention&, std::string_view) {
+    return make_input(fields.int_list("shape", false));
 }
 
 }  // namespace dlsolve

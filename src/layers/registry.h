@@ -24,6 +24,9 @@ struct LayerKind {
 const std::vector<LayerKind>& layer_kinds();
 const LayerKind* find_layer_kind(std::string_view type);
 
+// The model input of a given shape (when a problem gives values instead of a shape).
+std::unique_ptr<Layer> make_input(Dims shape);
+
 // Parsers, one per file in src/layers/.
 std::unique_ptr<Layer> parse_input(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_conv2d(Fields&, const Convention&, std::string_view);

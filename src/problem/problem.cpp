@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "layers/registry.h"
+#include "problem/values.h"
 #include "problem/error.h"
 
 namespace dlsolve {
@@ -120,6 +121,34 @@ private:
     std::map<std::string, int> counters_;
 };
 
+// "weights", "bias", … and "symbols": {"weights": "w", "bias": ["b1", "b2"], "output": "h"}.
+void read_values(Fields& fields, Layer& layer) {
+    const auto roles = layer.value_roles();
+    std::vector<std::string> missing;
+    for (const auto& role : roles) {
+        const Json* v = fields.raw(role);
+        if (!v) {
+            missing.push_back(role);
+            continue;
+        }
+        layer.values.push_back({role, read_tensor(*v, fields.path_of(role)), {}, true});
+    }
+    if (!layer.values.empty() && !missing.empty())
+        throw ProblemError(fields.where(), fmt::format("values are given for \"{}\" but not for \"{}\": give all of them or none",
+                                                       layer.values.front().role, missing.front()));
+    const Json* symbols = fields.raw("symbols");
+    if (!symbols) return;
+    Fields names(*symbols, fields.path_of("symbols"));
+    for (auto& value : layer.values)
+        if (const Json* s = names.raw(value.role)) value.symbols = read_symbols(*s, names.path_of(value.role), value.value.shape);
+    if (const Json* out = names.raw("output")) {
+        if (out->is_string() && !out->get<std::string>().empty()) layer.output_prefix = out->get<std::string>();
+        else if (out->is_array()) layer.output_symbols = read_symbols(*out, names.path_of("output"), {static_cast<int64_t>(out->size())});
+        else names.fail("output", "a name prefix or a list of names");
+    }
+    names.finish();
+}
+
 std::unique_ptr<Layer> parse_layer(const Json& object, const std::string& path, const Convention& convention) {
     Fields fields(object, path);
     const std::string type = fields.string("type");
@@ -136,6 +165,7 @@ std::unique_ptr<Layer> parse_layer(const Json& object, const std::string& path, 
     auto inputs = fields.names("inputs");
     const bool trainable = fields.boolean("trainable", true);
     auto layer = kind->parse(fields, convention, type);
+    read_values(fields, *layer);
     fields.finish();
     layer->type = type;
     layer->path = path;
@@ -143,6 +173,66 @@ std::unique_ptr<Layer> parse_layer(const Json& object, const std::string& path, 
     layer->inputs = std::move(inputs);
     layer->trainable = trainable;
     return layer;
+}
+
+OptimizerSpec read_optimizer(const Json& value) {
+    Fields f(value, "/optimizer");
+    OptimizerSpec o;
+    o.type = f.word("type", {"sgd", "rmsprop", "adam", "adamw", "adagrad"}, "");
+    if (!f.has("lr")) f.missing("lr", "the learning rate, a number > 0");
+    o.lr = f.number("lr", 0, 0, 1e6);
+    if (o.lr <= 0) f.fail("lr", "a number > 0");
+    if (o.type == "adamw") o.weight_decay = 0.01;
+    if (o.type == "adagrad") o.eps = 1e-10;
+    o.weight_decay = f.number("weight_decay", o.weight_decay, 0, 1e6);
+    if (o.type == "sgd" || o.type == "rmsprop") o.momentum = f.number("momentum", 0, 0, 1);
+    if (o.type == "sgd") {
+        o.dampening = f.number("dampening", 0, 0, 1);
+        o.nesterov = f.boolean("nesterov", false);
+        if (o.nesterov && (o.momentum <= 0 || o.dampening != 0))
+            throw ProblemError("/optimizer/nesterov", "Nesterov momentum needs a momentum > 0 and no dampening (as torch.optim.SGD)");
+    }
+    if (o.type == "adam" || o.type == "adamw") {
+        o.beta1 = f.number("beta1", 0.9, 0, 1, false);
+        o.beta2 = f.number("beta2", 0.999, 0, 1, false);
+    }
+    if (o.type == "rmsprop") o.alpha = f.number("beta", 0.99, 0, 1, false);
+    if (o.type != "sgd") o.eps = f.number("eps", o.eps, 0, 1);
+    f.finish();
+    return o;
+}
+
+// target, loss, optimizer, steps, training.
+void read_training(Fields& top, NumericSpec& numeric) {
+    // Values like the output, or class indices: {"class": 1} or {"classes": [1, 0, 2]} (one per sample).
+    if (const Json* t = top.raw("target")) {
+        numeric.has_target = true;
+        if (t->is_object()) {
+            Fields f(*t, "/target");
+            if (f.has("class")) numeric.classes = {f.integer("class", 0, 0, INT64_MAX)};
+            else if (f.has("classes")) {
+                const Json* list = f.raw("classes");
+                if (!list->is_array() || list->empty()) f.fail("classes", "an array of class indices");
+                for (size_t i = 0; i < list->size(); ++i) {
+                    if (!(*list)[i].is_number_integer() || (*list)[i].get<int64_t>() < 0)
+                        throw ProblemError(fmt::format("/target/classes/{}", i), "expected a class index ≥ 0, found " + describe((*list)[i]));
+                    numeric.classes.push_back((*list)[i].get<int64_t>());
+                }
+            } else {
+                f.missing("class", "a class index ≥ 0 (or \"classes\": one per sample)");
+            }
+            f.finish();
+        } else {
+            numeric.target = read_tensor(*t, "/target");
+        }
+    }
+    numeric.loss = top.word("loss", {"mse", "mae", "sse", "half_sse", "bce", "bce_logits", "cross_entropy", "cross_entropy_logits"},
+                            "none");
+    if (numeric.loss == "none") numeric.loss.clear();
+    if (const Json* o = top.raw("optimizer")) numeric.optimizer = read_optimizer(*o);
+    numeric.steps = top.integer("steps", 1, 1, 100000);
+    numeric.training = top.boolean("training", false);
+    if (!numeric.loss.empty() && !numeric.has_target) top.missing("target", "the target values of the loss");
 }
 
 std::vector<std::string> read_notes(Fields& fields) {
@@ -230,6 +320,7 @@ Problem parse_problem(const std::string& text) {
     const double tolerance = top.number("tolerance", 1e-6, 0.0, 1.0);
     if (tolerance <= 0) top.fail("tolerance", "a number greater than 0 and at most 1");
 
+    NumericSpec numeric;
     std::vector<std::unique_ptr<Layer>> layers;
     const Json* input = top.raw("input");
     if (!input) top.missing("input", "an object with \"shape\"");
@@ -237,7 +328,30 @@ Problem parse_problem(const std::string& text) {
         Fields fields(*input, "/input");
         auto name = fields.optional_string("name");
         if (name && name->empty()) fields.fail("name", "a non-empty string");
-        auto layer = parse_input(fields, convention, "input");
+        // Values may stand in for the shape: [N, …] when "batch" is given.
+        Tensor values;
+        if (const Json* v = fields.raw("values")) {
+            values = read_tensor(*v, "/input/values");
+            if (batch && (values.shape.empty() || values.shape[0] != *batch))
+                throw ProblemError("/input/values", fmt::format("expected {} samples (\"batch\"), found shape {}", *batch,
+                                                                format_dims(values.shape)));
+            if (!batch) values.shape.insert(values.shape.begin(), 1);
+        }
+        auto layer = !values.shape.empty() && !fields.has("shape") ? make_input(Dims(values.shape.begin() + 1, values.shape.end()))
+                                                                    : parse_input(fields, convention, "input");
+        if (!values.shape.empty()) {
+            const Dims sample(values.shape.begin() + 1, values.shape.end());
+            const Dims given = layer->output_shape({}, convention).values();
+            if (sample != given)
+                throw ProblemError("/input/values", fmt::format("expected values of shape {} (\"shape\"), found {}",
+                                                                format_dims(given), format_dims(sample)));
+            numeric.has_values = true;
+            numeric.input = std::move(values);
+        }
+        if (const Json* s = fields.raw("symbols")) {
+            const Dims sample = layer->output_shape({}, convention).values();
+            numeric.input_symbols = read_symbols(*s, "/input/symbols", sample);
+        }
         fields.finish();
         layer->type = "input";
         layer->path = "/input";
@@ -265,11 +379,13 @@ Problem parse_problem(const std::string& text) {
         expect = *e;
     }
     const Json* ask = top.raw("ask");
+    read_training(top, numeric);
     top.finish();
 
     Graph graph(std::move(layers));
     auto questions = read_ask(ask, graph);
-    return Problem{title, source, notes, &convention, batch, std::move(graph), std::move(questions), std::move(expect), tolerance};
+    return Problem{title,   source,    notes,     &convention, batch, std::move(graph), std::move(questions), std::move(expect),
+                   tolerance, std::move(numeric)};
 }
 
 }  // namespace dlsolve

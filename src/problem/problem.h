@@ -9,6 +9,7 @@
 
 #include "ir/convention.h"
 #include "ir/graph.h"
+#include "numeric/spec.h"
 #include "problem/fields.h"
 
 namespace dlsolve {
@@ -28,6 +29,7 @@ struct Problem {
     std::vector<Question> ask;
     Json expect;  // object: answer key → value; null when absent
     double tolerance = 1e-6;
+    NumericSpec numeric;
 };
 
 // Parses the text of a problem file. Throws ProblemError with a JSON path or a layer.
