@@ -12,6 +12,7 @@
 #include "problem/problem.h"
 #include "render/render.h"
 #include "report/analysis_reports.h"
+#include "report/numeric_reports.h"
 #include "report/reports.h"
 
 namespace dlsolve {
@@ -30,6 +31,8 @@ struct Options {
     Format format = Format::Text;
     std::string layer;            // rf --layer
     std::string dtype = "float32";  // summary, compare --dtype
+    NumericOptions numeric;       // backward/train --param, train --steps, --all
+    int precision = 10;           // significant digits of printed reals
 };
 
 using Builder = Worksheet (*)(const Problem&, const Analysis&, const Options&);
@@ -102,6 +105,12 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
          [](auto& p, auto& a, auto&) { return flops_worksheet(*p[0], *a[0]); }, ""},
         {"summary", "one table: shapes, parameters, receptive fields, MACs and activation memory",
          [](auto& p, auto& a, auto& o) { return summary_worksheet(*p[0], *a[0], chosen_type(o)); }, ""},
+        {"forward", "every layer's output values, each element with its substituted formula, and the loss",
+         [](auto& p, auto& a, auto& o) { return forward_worksheet(*p[0], *a[0], o.numeric); }, ""},
+        {"backward", "the loss and ∂L/∂ every parameter and input; the chain rule written out over every path",
+         [](auto& p, auto& a, auto& o) { return backward_worksheet(*p[0], *a[0], o.numeric); }, " --param w11"},
+        {"train", "optimizer steps: parameters, gradients and optimizer state per step",
+         [](auto& p, auto& a, auto& o) { return train_worksheet(*p[0], *a[0], o.numeric); }, " --steps 3"},
         {"solve", "answer everything the problem's \"ask\" lists",
          [](auto& p, auto& a, auto&) { return solve_worksheet(*p[0], *a[0]); }, ""},
     };
@@ -117,6 +126,16 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         add_format(sub);
         if (std::string(c.name) == "rf")
             sub->add_option("--layer,-l", options.layer, "one layer, with its recurrence worked forward and backward");
+        const std::string name = c.name;
+        if (name == "forward" || name == "backward" || name == "train" || name == "solve") {
+            sub->add_flag("--all", options.numeric.all, "work every element of large tensors, not only the first 32");
+            sub->add_option("--precision", options.precision, "significant digits of printed reals (default 10)")
+                ->check(CLI::Range(1, 17));
+        }
+        if (name == "backward" || name == "train")
+            sub->add_option("--param,-p", options.numeric.param, "one parameter, by its exam symbol (w11), worked in full");
+        if (name == "train") sub->add_option("--steps,-n", options.numeric.steps, "number of steps (default: the problem's \"steps\")")
+                                 ->check(CLI::Range(1, 100000));
         if (std::string(c.name) == "summary")
             sub->add_option("--dtype", options.dtype, "bytes per value: float32 (default), float16, bfloat16, float64, int8")
                 ->check(CLI::IsMember(dtypes));
@@ -146,7 +165,10 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     }
     if (check->parsed()) return run_check(paths, in, out, err);
     for (const auto& [sub, build] : builders)
-        if (sub->parsed()) return answer(files, options, in, out, err, build);
+        if (sub->parsed()) {
+            set_real_precision(options.precision);
+            return answer(files, options, in, out, err, build);
+        }
     return 2;
 }
 

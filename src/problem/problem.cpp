@@ -255,11 +255,11 @@ bool is_answer_value(const Json& v) {
     return true;
 }
 
-std::vector<Question> read_ask(const Json* ask, const Graph& graph) {
+std::vector<Question> read_ask(const Json* ask, const Graph& graph, const NumericSpec& numeric) {
     std::vector<Question> questions;
     if (!ask) return questions;
-    static const std::vector<std::string> answered{"shapes", "params", "buffers", "receptive_field", "flops", "memory"};
-    static const std::vector<std::string> later{"forward", "loss", "gradients", "updates", "grad", "update"};
+    static const std::vector<std::string> answered{"shapes", "params",  "buffers",   "receptive_field", "flops", "memory",
+                                                   "forward", "loss", "gradients", "updates",       "grad",  "update"};
     if (!ask->is_array()) throw ProblemError("/ask", "expected an array of questions, found " + describe(*ask));
     for (size_t i = 0; i < ask->size(); ++i) {
         const std::string path = fmt::format("/ask/{}", i);
@@ -274,13 +274,26 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph) {
             throw ProblemError(path, "expected a question word or {\"WORD\": \"LAYER\"}, found " + describe(item));
         }
         if (std::find(answered.begin(), answered.end(), q.topic) == answered.end()) {
-            if (std::find(later.begin(), later.end(), q.topic) != later.end())
-                throw ProblemError(path, fmt::format("\"{}\" is not answered by this version of dlsolve (it answers \"shapes\", \"params\", \"buffers\", \"receptive_field\", \"flops\" and \"memory\")", q.topic));
             const std::string hint = closest(q.topic, answered);
             throw ProblemError(path, hint.empty() ? fmt::format("unknown question \"{}\"", q.topic)
                                                   : fmt::format("unknown question \"{}\" (did you mean \"{}\"?)", q.topic, hint));
         }
-        if (!q.layer.empty() && (q.topic == "flops" || q.topic == "memory"))
+        const bool numeric_question = q.topic == "forward" || q.topic == "loss" || q.topic == "gradients" || q.topic == "updates" ||
+                                      q.topic == "grad" || q.topic == "update";
+        if (numeric_question && !numeric.has_values)
+            throw ProblemError(path, fmt::format("\"{}\" needs numbers: give the input's \"values\" and the layers' weights", q.topic));
+        if ((q.topic == "loss" || q.topic == "gradients" || q.topic == "grad" || q.topic == "updates" || q.topic == "update") &&
+            numeric.loss.empty())
+            throw ProblemError(path, fmt::format("\"{}\" needs a \"loss\" and a \"target\"", q.topic));
+        if ((q.topic == "updates" || q.topic == "update") && !numeric.optimizer)
+            throw ProblemError(path, fmt::format("\"{}\" needs an \"optimizer\"", q.topic));
+        if (!q.layer.empty() && (q.topic == "grad" || q.topic == "update")) {
+            questions.push_back(std::move(q));  // a symbol, checked when the engine runs
+            continue;
+        }
+        if (q.layer.empty() && (q.topic == "grad" || q.topic == "update"))
+            throw ProblemError(path, fmt::format("\"{}\" names one symbol: write {{\"{}\": \"w11\"}}", q.topic, q.topic));
+        if (!q.layer.empty() && (q.topic == "flops" || q.topic == "memory" || q.topic == "loss" || q.topic == "gradients" || q.topic == "updates"))
             throw ProblemError(path, fmt::format("\"{}\" is asked of the whole network: write \"{}\"", q.topic, q.topic));
         if (!q.layer.empty() && !graph.find(q.layer)) {
             std::vector<std::string> names;
@@ -383,7 +396,7 @@ Problem parse_problem(const std::string& text) {
     top.finish();
 
     Graph graph(std::move(layers));
-    auto questions = read_ask(ask, graph);
+    auto questions = read_ask(ask, graph, numeric);
     return Problem{title,   source,    notes,     &convention, batch, std::move(graph), std::move(questions), std::move(expect),
                    tolerance, std::move(numeric)};
 }

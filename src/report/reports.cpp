@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "report/analysis_reports.h"
+#include "report/numeric_reports.h"
 
 namespace dlsolve {
 namespace {
@@ -195,6 +196,18 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
             append(summary_worksheet(problem, analysis, *data_type("float32")));
             continue;
         }
+        if (q.topic == "forward" || q.topic == "loss") {
+            append(forward_worksheet(problem, analysis, {}));
+            continue;
+        }
+        if (q.topic == "gradients" || q.topic == "grad") {
+            append(backward_worksheet(problem, analysis, {q.layer, 0, false}));
+            continue;
+        }
+        if (q.topic == "updates" || q.topic == "update") {
+            append(train_worksheet(problem, analysis, {q.layer, 0, false}));
+            continue;
+        }
         if (q.layer.empty()) {
             // The parameter table shows the buffers too.
             append(q.topic == "shapes" ? shapes_worksheet(problem, analysis) : params_worksheet(problem, analysis));
@@ -230,6 +243,7 @@ Json all_answers(const Problem& problem, const Analysis& analysis) {
     add_shape_answers(answers, problem, analysis);
     add_param_answers(answers, problem, analysis);
     add_analysis_answers(answers, problem, analysis);
+    add_numeric_answers(answers, problem, analysis);
     const Worksheet summary = summary_worksheet(problem, analysis, *data_type("float32"));
     for (const auto& [key, value] : summary.answers.items())
         if (key.rfind("memory.", 0) == 0) answers[key] = value;

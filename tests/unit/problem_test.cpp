@@ -104,7 +104,8 @@ TEST_CASE("ask and expect are checked", "[problem]") {
     const std::string head = R"({"title": "t", "input": {"shape": [3]}, "layers": [{"name": "d", "type": "dense", "units": 2}], )";
     CHECK(problem_error(head + R"("ask": ["params", {"shapes": "e"}]})") == "/ask/1/shapes: unknown layer \"e\" (did you mean \"d\"?)");
     CHECK(problem_error(head + R"("ask": ["loss"]})") ==
-          "/ask/0: \"loss\" is not answered by this version of dlsolve (it answers \"shapes\", \"params\", \"buffers\", \"receptive_field\", \"flops\" and \"memory\")");
+          "/ask/0: \"loss\" needs numbers: give the input's \"values\" and the layers' weights");
+    CHECK(problem_error(head + R"("ask": ["shape"]})") == "/ask/0: unknown question \"shape\" (did you mean \"shapes\"?)");
     CHECK(problem_error(head + R"("ask": [{"flops": "d"}]})") == "/ask/0: \"flops\" is asked of the whole network: write \"flops\"");
     CHECK(problem_error(head + R"("expect": {"params.d": "8"}})") == "/expect/params.d: expected a number or an array of numbers, found \"8\"");
     auto s = solve_text(head + R"("batch": 16, "ask": [{"params": "d"}], "expect": {"params.d": 8}})");

@@ -1,0 +1,244 @@
+#include "numeric/engine.h"
+
+#include <cmath>
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "problem/error.h"
+#include "problem/values.h"
+
+namespace dlsolve {
+namespace {
+
+bool close(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max({1.0, std::fabs(a), std::fabs(b)}); }
+
+std::vector<const Tensor*> pointers(const std::vector<Tensor>& tensors) {
+    std::vector<const Tensor*> out;
+    for (const auto& t : tensors) out.push_back(&t);
+    return out;
+}
+
+}  // namespace
+
+Json tensor_json(const Tensor& t, bool keep_batch) {
+    const Dims shape = keep_batch || t.shape.empty() ? t.shape : Dims(t.shape.begin() + 1, t.shape.end());
+    const std::function<Json(size_t, size_t&)> nest = [&](size_t axis, size_t& at) -> Json {
+        if (axis == shape.size()) return t[at++];
+        Json a = Json::array();
+        for (int64_t i = 0; i < shape[axis]; ++i) a.push_back(nest(axis + 1, at));
+        return a;
+    };
+    size_t at = 0;
+    return nest(0, at);
+}
+
+Engine::Engine(const Problem& problem, const Analysis& analysis) : problem_(problem), analysis_(analysis) {
+    mode_.training = problem.numeric.training;
+    const Graph& graph = problem.graph;
+    if (!problem.numeric.has_values) throw ProblemError("/input", "missing required key \"values\" (the input's numbers)");
+    params.resize(graph.size());
+    for (size_t i = 0; i < graph.size(); ++i) {
+        const Layer& layer = graph.layer(i);
+        const auto roles = layer.value_roles();
+        if (roles.empty()) continue;
+        if (layer.values.empty()) {
+            throw ProblemError(describe_layer(layer), fmt::format("the numeric engine needs its values: give \"{}\"",
+                                                                  fmt::join(roles, "\", \"")));
+        }
+        const auto shapes = layer.value_shapes(analysis.layers[i].input_shapes, *problem.convention);
+        for (size_t r = 0; r < layer.values.size(); ++r) {
+            const auto& v = layer.values[r];
+            if (v.value.shape != shapes[r])
+                throw ProblemError(layer.path + "/" + v.role, fmt::format("expected an array of shape {}, found {}", format_dims(shapes[r]),
+                                                                          format_dims(v.value.shape)));
+            Tensor t = v.value;
+            params[i].push_back(std::move(t));
+        }
+    }
+    initial_ = params;
+}
+
+std::string Engine::output_name(size_t node, size_t flat) const {
+    const Layer& layer = problem_.graph.layer(node);
+    const Dims& sample = analysis_.layers[node].output.values();
+    size_t per_sample = 1;
+    for (auto d : sample) per_sample *= static_cast<size_t>(d);
+    const size_t n = flat / per_sample, i = flat % per_sample;
+    std::string name;
+    if (node == 0 && !problem_.numeric.input_symbols.empty()) name = problem_.numeric.input_symbols[i];
+    else if (!layer.output_symbols.empty() && i < layer.output_symbols.size()) name = layer.output_symbols[i];
+    else if (!layer.output_prefix.empty()) name = prefixed_names(layer.output_prefix, sample)[i];
+    else name = element_name(layer.name, i, sample);
+    const bool batched = problem_.numeric.input.batch() > 1;
+    return batched ? fmt::format("{}⁽{}⁾", name, n + 1) : name;
+}
+
+std::string Engine::param_name(size_t node, size_t role, size_t flat) const {
+    const auto& v = problem_.graph.layer(node).values[role];
+    if (!v.symbols.empty()) return v.symbols[flat];
+    return element_name(problem_.graph.layer(node).name + "." + v.role, flat, v.value.shape);
+}
+
+Operand Engine::output_operand(const Pass& pass, size_t node) const {
+    return {&pass.outputs[node], [this, node](size_t f) { return output_name(node, f); }};
+}
+
+Operand Engine::param_operand(size_t node, size_t role) const {
+    return {&params[node][role], [this, node, role](size_t f) { return param_name(node, role, f); }};
+}
+
+Pass Engine::forward(bool worked) const {
+    const Graph& graph = problem_.graph;
+    Pass pass;
+    pass.outputs.resize(graph.size());
+    for (size_t i : graph.order()) {
+        const Layer& layer = graph.layer(i);
+        if (graph.inputs_of(i).empty()) {
+            pass.outputs[i] = problem_.numeric.input;
+            continue;
+        }
+        std::vector<const Tensor*> in;
+        for (size_t s : graph.inputs_of(i)) in.push_back(&pass.outputs[s]);
+        try {
+            pass.outputs[i] = layer.forward(in, pointers(params[i]), mode_, *problem_.convention);
+        } catch (const LayerError& e) {
+            throw ProblemError(describe_layer(layer), e.what());
+        }
+    }
+    if (!problem_.numeric.loss.empty()) {
+        const size_t out = graph.output();
+        pass.loss = compute_loss(problem_.numeric.loss, output_operand(pass, out), problem_.numeric, worked);
+    }
+    return pass;
+}
+
+void Engine::backward(Pass& pass) const {
+    const Graph& graph = problem_.graph;
+    if (!pass.loss) throw ProblemError("/loss", "gradients need a loss: give \"loss\" and \"target\"");
+    pass.grads.assign(graph.size(), Tensor());
+    pass.param_grads.assign(graph.size(), {});
+    for (size_t i = 0; i < graph.size(); ++i) {
+        pass.grads[i] = Tensor(pass.outputs[i].shape);
+        for (const auto& p : params[i]) pass.param_grads[i].emplace_back(p.shape);
+    }
+    pass.grads[graph.output()] = pass.loss->grad;
+    for (auto it = graph.order().rbegin(); it != graph.order().rend(); ++it) {
+        const size_t i = *it;
+        const auto& sources = graph.inputs_of(i);
+        if (sources.empty()) continue;
+        std::vector<const Tensor*> in;
+        std::vector<Tensor> grad_in;
+        for (size_t s : sources) in.push_back(&pass.outputs[s]), grad_in.emplace_back(pass.outputs[s].shape);
+        try {
+            graph.layer(i).backward(in, pointers(params[i]), pass.outputs[i], pass.grads[i], mode_, *problem_.convention, grad_in,
+                                    pass.param_grads[i]);
+        } catch (const LayerError& e) {
+            throw ProblemError(describe_layer(graph.layer(i)), e.what());
+        }
+        for (size_t k = 0; k < sources.size(); ++k)
+            for (size_t e = 0; e < grad_in[k].size(); ++e) pass.grads[sources[k]][e] += grad_in[k][e];
+    }
+}
+
+std::optional<ScalarRef> Engine::find_symbol(const std::string& symbol) const {
+    const Graph& graph = problem_.graph;
+    for (size_t i = 0; i < graph.size(); ++i)
+        for (size_t r = 0; r < params[i].size(); ++r)
+            for (size_t f = 0; f < params[i][r].size(); ++f)
+                if (param_name(i, r, f) == symbol) return ScalarRef{ScalarRef::Kind::Param, i, r, f};
+    for (size_t i = 0; i < graph.size(); ++i) {
+        const size_t total = problem_.numeric.input.batch() * static_cast<size_t>(element_count(analysis_.layers[i].output.values(),
+                                                                                                *problem_.convention).value());
+        for (size_t f = 0; f < total; ++f)
+            if (output_name(i, f) == symbol)
+                return ScalarRef{i == 0 ? ScalarRef::Kind::Input : ScalarRef::Kind::Output, i, 0, f};
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string> Engine::symbols() const {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < params.size(); ++i)
+        for (size_t r = 0; r < params[i].size(); ++r)
+            for (size_t f = 0; f < params[i][r].size(); ++f) out.push_back(param_name(i, r, f));
+    return out;
+}
+
+Expr Engine::explain(const Pass& pass, size_t node, size_t flat) const {
+    const Graph& graph = problem_.graph;
+    std::vector<Operand> in, values;
+    for (size_t s : graph.inputs_of(node)) in.push_back(output_operand(pass, s));
+    for (size_t r = 0; r < params[node].size(); ++r) values.push_back(param_operand(node, r));
+    Expr e;
+    try {
+        e = graph.layer(node).explain(in, values, pass.outputs[node], flat, mode_, *problem_.convention);
+    } catch (const LayerError& err) {
+        throw ProblemError(describe_layer(graph.layer(node)), err.what());
+    }
+    if (!close(e.to_double(), pass.outputs[node][flat]))
+        throw std::logic_error(fmt::format("worked value {} of {} differs from the computed {}", e.value_text(),
+                                           output_name(node, flat), format_real(pass.outputs[node][flat])));
+    return e;
+}
+
+Expr Engine::chain_rule(const Pass& pass, const ScalarRef& scalar, size_t max_chars) const {
+    const Graph& graph = problem_.graph;
+    // Who consumes each element: (consumer node, its output element, ∂out/∂element).
+    struct Use {
+        size_t node;
+        size_t flat;
+        Expr derivative;
+    };
+    std::map<std::pair<size_t, size_t>, std::vector<Use>> uses;                // (node, flat) of an output
+    std::map<std::tuple<size_t, size_t, size_t>, std::vector<Use>> param_uses; // (node, role, flat)
+    for (size_t i : graph.order()) {
+        const auto& sources = graph.inputs_of(i);
+        if (sources.empty()) continue;
+        std::vector<Operand> in, values;
+        for (size_t s : sources) in.push_back(output_operand(pass, s));
+        for (size_t r = 0; r < params[i].size(); ++r) values.push_back(param_operand(i, r));
+        for (size_t o = 0; o < pass.outputs[i].size(); ++o) {
+            std::vector<Link> links;
+            try {
+                links = graph.layer(i).links(in, values, pass.outputs[i], o, mode_, *problem_.convention);
+            } catch (const LayerError& err) {
+                throw ProblemError(describe_layer(graph.layer(i)), err.what());
+            }
+            for (auto& l : links) {
+                if (l.source >= 0) uses[{sources[static_cast<size_t>(l.source)], l.flat}].push_back({i, o, l.derivative});
+                else param_uses[{i, static_cast<size_t>(-1 - l.source), l.flat}].push_back({i, o, l.derivative});
+            }
+        }
+    }
+    std::map<std::pair<size_t, size_t>, Expr> memo;
+    const std::function<Expr(size_t, size_t)> upstream = [&](size_t node, size_t flat) -> Expr {
+        if (auto it = memo.find({node, flat}); it != memo.end()) return it->second;
+        Expr d;
+        if (node == graph.output()) {
+            d = pass.loss->grad_exprs.empty() ? Expr::real("∂L/∂" + output_name(node, flat), pass.loss->grad[flat])
+                                              : pass.loss->grad_exprs[flat];
+        } else {
+            std::vector<Expr> terms;
+            for (const auto& u : uses[{node, flat}]) terms.push_back(upstream(u.node, u.flat) * u.derivative);
+            d = terms.empty() ? Expr::real(0) : Expr::sum(terms);
+        }
+        if (d.formula().size() > max_chars) d = Expr::real("∂L/∂" + output_name(node, flat), d.to_double());
+        return memo[{node, flat}] = d;
+    };
+    std::vector<Expr> terms;
+    double expected = 0;
+    if (scalar.kind == ScalarRef::Kind::Param) {
+        for (const auto& u : param_uses[{scalar.node, scalar.role, scalar.flat}]) terms.push_back(upstream(u.node, u.flat) * u.derivative);
+        expected = pass.param_grads[scalar.node][scalar.role][scalar.flat];
+    } else {
+        terms.push_back(upstream(scalar.node, scalar.flat));
+        expected = pass.grads[scalar.node][scalar.flat];
+    }
+    const Expr result = terms.empty() ? Expr::real(0) : Expr::sum(terms);
+    if (!close(result.to_double(), expected))
+        throw std::logic_error(fmt::format("the chain rule gives {} but backpropagation {}", result.value_text(), format_real(expected)));
+    return result;
+}
+
+}  // namespace dlsolve

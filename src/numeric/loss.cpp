@@ -1,0 +1,167 @@
+#include "numeric/loss.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "problem/error.h"
+
+namespace dlsolve {
+namespace {
+
+// PyTorch clamps log at −100 in binary cross-entropy so log(0) stays finite.
+double clamped_log(double p) { return std::max(std::log(p), -100.0); }
+
+Expr log_of(const Expr& p) {
+    if (p.to_double() <= 0) return Expr::real("log(0) clamped", -100.0);
+    return apply("log", p);
+}
+
+// One-hot targets from class indices, checked against the number of classes.
+Tensor one_hot(const std::vector<int64_t>& classes, const Tensor& prediction) {
+    const int64_t samples = prediction.batch(), width = static_cast<int64_t>(prediction.sample_size());
+    if (static_cast<int64_t>(classes.size()) != samples)
+        throw ProblemError("/target", fmt::format("expected {} class indices (one per sample), found {}", samples, classes.size()));
+    Tensor t(prediction.shape);
+    for (int64_t n = 0; n < samples; ++n) {
+        if (classes[n] >= width)
+            throw ProblemError("/target", fmt::format("class {} is out of range: the output has {} classes (0 to {})", classes[n],
+                                                      width, width - 1));
+        t[static_cast<size_t>(n * width + classes[n])] = 1.0;
+    }
+    return t;
+}
+
+}  // namespace
+
+LossResult compute_loss(const std::string& kind, const Operand& prediction, const NumericSpec& spec, bool worked) {
+    const Tensor& p = *prediction.tensor;
+    const bool categorical = kind == "cross_entropy" || kind == "cross_entropy_logits";
+    Tensor target = !spec.classes.empty() ? one_hot(spec.classes, p) : spec.target;
+    if (spec.classes.empty()) {
+        if (target.size() != p.size())
+            throw ProblemError("/target", fmt::format("expected {} values like the output {}, found {} {}", p.size(),
+                                                      format_dims(p.shape), target.size(), format_dims(target.shape)));
+        target.shape = p.shape;
+    } else if (!categorical) {
+        throw ProblemError("/target", "class indices are for the cross-entropy losses; give target values");
+    }
+    const size_t n = p.size();
+    const int64_t samples = p.batch();
+    const Operand y{&target, [](size_t i) { return fmt::format("y{}", i + 1); }};
+    LossResult out{Expr(), Tensor(p.shape), {}, ""};
+    std::vector<Expr> terms;
+    const Expr count = Expr::sym("n", static_cast<int64_t>(n));
+
+    if (kind == "mse" || kind == "sse" || kind == "half_sse") {
+        const double scale = kind == "mse" ? 2.0 / static_cast<double>(n) : kind == "sse" ? 2.0 : 1.0;
+        double total = 0;
+        for (size_t i = 0; i < n; ++i) {
+            const double d = p[i] - target[i];
+            total += d * d;
+            out.grad[i] = scale * d;
+            if (worked) {
+                terms.push_back(square(prediction.at(i) - y.at(i)));
+                const Expr diff = prediction.at(i) - y.at(i);
+                out.grad_exprs.push_back(kind == "mse" ? divide(Expr(2) * diff, count) : kind == "sse" ? Expr(2) * diff : diff);
+            }
+        }
+        const double value = kind == "mse" ? total / static_cast<double>(n) : kind == "sse" ? total : total / 2;
+        out.value = worked ? (kind == "mse" ? divide(Expr::sum(terms), count) : kind == "sse" ? Expr::sum(terms)
+                                                                                               : divide(Expr::sum(terms), 2))
+                           : Expr::real(value);
+        out.convention = kind == "mse" ? fmt::format("MSE: the mean of (ŷ − y)² over all {} elements (PyTorch's reduction='mean')", n)
+                         : kind == "sse" ? "sum of (ŷ − y)² over every element"
+                                         : "½ × the sum of (ŷ − y)² over every element";
+    } else if (kind == "mae") {
+        double total = 0;
+        for (size_t i = 0; i < n; ++i) {
+            const double d = p[i] - target[i];
+            total += std::fabs(d);
+            out.grad[i] = (d > 0 ? 1.0 : d < 0 ? -1.0 : 0.0) / static_cast<double>(n);
+            if (worked) {
+                terms.push_back(max(prediction.at(i) - y.at(i), y.at(i) - prediction.at(i)));
+                out.grad_exprs.push_back(divide(Expr::real(d > 0 ? 1.0 : d < 0 ? -1.0 : 0.0), count));
+            }
+        }
+        out.value = worked ? divide(Expr::sum(terms), count) : Expr::real(total / static_cast<double>(n));
+        out.convention = fmt::format("MAE: the mean of |ŷ − y| over all {} elements (PyTorch's L1Loss)", n);
+    } else if (kind == "bce" || kind == "bce_logits") {
+        double total = 0;
+        for (size_t i = 0; i < n; ++i) {
+            const double t = target[i];
+            if (kind == "bce") {
+                if (p[i] < 0 || p[i] > 1)
+                    throw ProblemError("/loss", fmt::format("bce needs probabilities in [0, 1]; output element {} is {} (use bce_logits on logits)",
+                                                            i + 1, format_real(p[i])));
+                total += -(t * clamped_log(p[i]) + (1 - t) * clamped_log(1 - p[i]));
+                out.grad[i] = (p[i] - t) / std::max((1 - p[i]) * p[i], 1e-12) / static_cast<double>(n);
+                if (worked) {
+                    terms.push_back(-(y.at(i) * log_of(prediction.at(i)) + (Expr(1) - y.at(i)) * log_of(Expr(1) - prediction.at(i))));
+                    out.grad_exprs.push_back(divide(prediction.at(i) - y.at(i), prediction.at(i) * (Expr(1) - prediction.at(i)) * count));
+                }
+            } else {
+                const double z = p[i];
+                total += std::max(z, 0.0) - z * t + std::log1p(std::exp(-std::fabs(z)));
+                const double s = 1.0 / (1.0 + std::exp(-z));
+                out.grad[i] = (s - t) / static_cast<double>(n);
+                if (worked) {
+                    const Expr sig = apply("sigmoid", prediction.at(i));
+                    terms.push_back(-(y.at(i) * log_of(sig) + (Expr(1) - y.at(i)) * log_of(Expr(1) - sig)));
+                    out.grad_exprs.push_back(divide(sig - y.at(i), count));
+                }
+            }
+        }
+        out.value = worked ? divide(Expr::sum(terms), count) : Expr::real(total / static_cast<double>(n));
+        out.convention = fmt::format("binary cross-entropy {}: −(y·log ŷ + (1 − y)·log(1 − ŷ)), mean over all {} elements; log is "
+                                     "clamped at −100 as PyTorch does",
+                                     kind == "bce" ? "on probabilities" : "on logits (ŷ = σ(z))", n);
+    } else {  // cross_entropy, cross_entropy_logits: over the classes of each sample, mean over the batch
+        const size_t width = p.sample_size();
+        double total = 0;
+        for (int64_t s = 0; s < samples; ++s) {
+            const size_t base = static_cast<size_t>(s) * width;
+            std::vector<double> prob(width);
+            std::vector<Expr> prob_expr;
+            if (kind == "cross_entropy_logits") {
+                double top = -INFINITY, sum = 0;
+                for (size_t c = 0; c < width; ++c) top = std::max(top, p[base + c]);
+                for (size_t c = 0; c < width; ++c) sum += std::exp(p[base + c] - top);
+                for (size_t c = 0; c < width; ++c) prob[c] = std::exp(p[base + c] - top) / sum;
+                if (worked) {
+                    std::vector<Expr> exps;
+                    for (size_t c = 0; c < width; ++c) exps.push_back(apply("exp", prediction.at(base + c)));
+                    for (size_t c = 0; c < width; ++c) prob_expr.push_back(divide(exps[c], Expr::sum(exps)));
+                }
+            } else {
+                for (size_t c = 0; c < width; ++c) {
+                    prob[c] = p[base + c];
+                    if (worked) prob_expr.push_back(prediction.at(base + c));
+                }
+            }
+            for (size_t c = 0; c < width; ++c) {
+                const double t = target[base + c];
+                if (t != 0) total -= t * (prob[c] > 0 ? std::log(prob[c]) : -INFINITY);
+                out.grad[base + c] = kind == "cross_entropy_logits" ? (prob[c] - t) / static_cast<double>(samples)
+                                     : t == 0                        ? 0.0
+                                                                     : -t / prob[c] / static_cast<double>(samples);
+                if (worked) {
+                    if (t != 0) terms.push_back(y.at(base + c) * log_of(prob_expr[c]));
+                    out.grad_exprs.push_back(kind == "cross_entropy_logits"
+                                                 ? divide(prob_expr[c] - y.at(base + c), Expr::sym("N", samples))
+                                                 : divide(-y.at(base + c), prediction.at(base + c) * Expr::sym("N", samples)));
+                }
+            }
+        }
+        if (!std::isfinite(total))
+            throw ProblemError("/target", "the cross-entropy is infinite: a target class has probability 0 (log 0); give logits "
+                                          "and use cross_entropy_logits");
+        out.value = worked ? divide(-Expr::sum(terms), Expr::sym("N", samples)) : Expr::real(total / static_cast<double>(samples));
+        out.convention = fmt::format("categorical cross-entropy {}: −Σ over classes of y·log ŷ, mean over the {} sample{}",
+                                     kind == "cross_entropy" ? "on probabilities" : "on logits (ŷ = softmax(z))", samples,
+                                     samples == 1 ? "" : "s");
+    }
+    return out;
+}
+
+}  // namespace dlsolve

@@ -1,0 +1,25 @@
+// Losses with PyTorch's default reductions, each value and gradient also as a formula.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "expr/expr.h"
+#include "ir/layer.h"
+#include "numeric/spec.h"
+
+namespace dlsolve {
+
+struct LossResult {
+    Expr value;                     // the worked loss: ((2 − 1)² + (0 − 1)²)/2 = 1
+    Tensor grad;                    // ∂L/∂prediction
+    std::vector<Expr> grad_exprs;   // the same per element, as formulas (small outputs only)
+    std::string convention;         // e.g. "MSE: mean over all 2 elements (PyTorch reduction='mean')"
+};
+
+// `prediction` is the network output (batch axis first); `target` values of the same
+// shape, or `classes` (one per sample) for the cross-entropies. Throws ProblemError
+// for a target of the wrong size. Formulas are built when `worked` is true.
+LossResult compute_loss(const std::string& kind, const Operand& prediction, const NumericSpec& spec, bool worked);
+
+}  // namespace dlsolve

@@ -1,0 +1,160 @@
+#include "numeric/optimizer.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace dlsolve {
+namespace {
+
+// The update of one element, as numbers and (for shown elements) as formulas. Both
+// follow torch.optim's order of operations.
+struct Element {
+    const OptimizerSpec& o;
+    int64_t t;
+    double w, g;
+    double* buf;  // momentum buffer
+    double* m;    // first moment (adam), or s (rmsprop), or the sum (adagrad)
+    double* v;    // second moment (adam)
+    bool worked;
+    ScalarUpdate* out;
+
+    Expr leaf(const std::string& name, double value) const { return Expr::real(name, value); }
+    void show(const std::string& name, const Expr& e) const {
+        if (worked) out->steps.emplace_back(name, e);
+    }
+
+    double run() {
+        const Expr lr = leaf("α", o.lr);
+        Expr gw = leaf("g", g), ww = leaf("w", w);
+        if (o.weight_decay != 0 && o.type != "adamw") {  // L2 in the gradient: g + λ·w
+            g += o.weight_decay * w;
+            gw = leaf("g", g - o.weight_decay * w) + leaf("λ", o.weight_decay) * ww;
+            show("g", gw);
+        }
+        if (o.type == "sgd") {
+            Expr step = gw;
+            if (o.momentum != 0) {
+                const Expr old = leaf("b", *buf);
+                *buf = t == 1 ? g : o.momentum * *buf + (1 - o.dampening) * g;
+                Expr b = t == 1 ? gw : leaf("μ", o.momentum) * old + (Expr(1) - leaf("τ", o.dampening)) * gw;
+                show("b", b);
+                b = leaf("b", *buf);
+                step = o.nesterov ? gw + leaf("μ", o.momentum) * b : b;
+                if (o.nesterov) show("g + μ·b", step);
+                g = o.nesterov ? g + o.momentum * *buf : *buf;
+            }
+            w -= o.lr * g;
+            show("w", ww - lr * step);
+        } else if (o.type == "rmsprop") {
+            const Expr s_old = leaf("s", *m);
+            *m = o.alpha * *m + (1 - o.alpha) * g * g;
+            show("s", leaf("β", o.alpha) * s_old + (Expr(1) - leaf("β", o.alpha)) * square(gw));
+            const Expr denominator = apply("sqrt", leaf("s", *m)) + leaf("ε", o.eps);
+            const double d = std::sqrt(*m) + o.eps;
+            if (o.momentum > 0) {
+                const Expr b_old = leaf("b", *buf);
+                *buf = o.momentum * *buf + g / d;
+                show("b", leaf("μ", o.momentum) * b_old + divide(gw, denominator));
+                w -= o.lr * *buf;
+                show("w", ww - lr * leaf("b", *buf));
+            } else {
+                w -= o.lr * g / d;
+                show("w", ww - lr * divide(gw, denominator));
+            }
+        } else if (o.type == "adam" || o.type == "adamw") {
+            if (o.type == "adamw") {  // decoupled: w ← w − α·λ·w before the Adam step
+                const double before = w;
+                w *= 1 - o.lr * o.weight_decay;
+                show("w", leaf("w", before) - lr * leaf("λ", o.weight_decay) * leaf("w", before));
+                ww = leaf("w", w);
+            }
+            const Expr b1 = leaf("β1", o.beta1), b2 = leaf("β2", o.beta2);
+            const Expr m_old = leaf("m", *m), v_old = leaf("v", *v);
+            *m = o.beta1 * *m + (1 - o.beta1) * g;
+            *v = o.beta2 * *v + (1 - o.beta2) * g * g;
+            show("m", b1 * m_old + (Expr(1) - b1) * gw);
+            show("v", b2 * v_old + (Expr(1) - b2) * square(gw));
+            const double bc1 = 1 - std::pow(o.beta1, static_cast<double>(t)), bc2 = 1 - std::pow(o.beta2, static_cast<double>(t));
+            const Expr m_hat = divide(leaf("m", *m), Expr(1) - leaf("β1^t", std::pow(o.beta1, static_cast<double>(t))));
+            const Expr v_hat = divide(leaf("v", *v), Expr(1) - leaf("β2^t", std::pow(o.beta2, static_cast<double>(t))));
+            show("m̂", m_hat);
+            show("v̂", v_hat);
+            w -= o.lr / bc1 * *m / (std::sqrt(*v) / std::sqrt(bc2) + o.eps);
+            show("w", ww - lr * divide(leaf("m̂", *m / bc1), apply("sqrt", leaf("v̂", *v / bc2)) + leaf("ε", o.eps)));
+        } else {  // adagrad
+            const Expr sum_old = leaf("G", *m);
+            *m += g * g;
+            show("G", sum_old + square(gw));
+            w -= o.lr * g / (std::sqrt(*m) + o.eps);
+            show("w", ww - lr * divide(gw, apply("sqrt", leaf("G", *m)) + leaf("ε", o.eps)));
+        }
+        return w;
+    }
+};
+
+bool close(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max({1.0, std::fabs(a), std::fabs(b)}); }
+
+}  // namespace
+
+std::vector<ScalarUpdate> optimizer_step(const OptimizerSpec& spec, Engine& engine, const Pass& pass, OptimizerState& state,
+                                         const std::vector<ScalarRef>& shown) {
+    ++state.step;
+    auto& params = engine.params;
+    if (state.momentum.empty()) {
+        state.momentum.resize(params.size());
+        state.first.resize(params.size());
+        state.second.resize(params.size());
+        for (size_t i = 0; i < params.size(); ++i)
+            for (const auto& p : params[i]) {
+                state.momentum[i].emplace_back(p.shape);
+                state.first[i].emplace_back(p.shape);
+                state.second[i].emplace_back(p.shape);
+            }
+    }
+    std::vector<ScalarUpdate> worked;
+    for (size_t i = 0; i < params.size(); ++i)
+        for (size_t r = 0; r < params[i].size(); ++r) {
+            if (!engine.problem().graph.layer(i).trainable) continue;  // a frozen layer keeps its values
+            for (size_t f = 0; f < params[i][r].size(); ++f) {
+                const bool show = std::any_of(shown.begin(), shown.end(), [&](const ScalarRef& s) {
+                    return s.kind == ScalarRef::Kind::Param && s.node == i && s.role == r && s.flat == f;
+                });
+                ScalarUpdate update{engine.param_name(i, r, f), {}};
+                Element e{spec, state.step, params[i][r][f], pass.param_grads[i][r][f], &state.momentum[i][r][f],
+                          &state.first[i][r][f], &state.second[i][r][f], show, &update};
+                params[i][r][f] = e.run();
+                if (show) {
+                    if (!close(update.steps.back().second.to_double(), params[i][r][f]))
+                        throw std::logic_error(fmt::format("worked update of {} differs from the computed one", update.symbol));
+                    worked.push_back(std::move(update));
+                }
+            }
+        }
+    return worked;
+}
+
+std::string describe_optimizer(const OptimizerSpec& o) {
+    if (o.type == "sgd") {
+        std::string text = fmt::format("SGD (lr α = {}", format_real(o.lr));
+        if (o.momentum != 0) text += fmt::format(", momentum μ = {}{}", format_real(o.momentum), o.nesterov ? ", Nesterov" : "");
+        if (o.dampening != 0) text += fmt::format(", dampening τ = {}", format_real(o.dampening));
+        if (o.weight_decay != 0) text += fmt::format(", weight decay λ = {} added to the gradient (L2)", format_real(o.weight_decay));
+        return text + "), as torch.optim.SGD";
+    }
+    if (o.type == "rmsprop")
+        return fmt::format("RMSprop (lr α = {}, β = {}, ε = {}{}{}), as torch.optim.RMSprop (its alpha is β here)", format_real(o.lr),
+                           format_real(o.alpha), format_real(o.eps), o.momentum != 0 ? fmt::format(", momentum μ = {}", format_real(o.momentum)) : "",
+                           o.weight_decay != 0 ? fmt::format(", weight decay λ = {} (L2)", format_real(o.weight_decay)) : "");
+    if (o.type == "adagrad")
+        return fmt::format("Adagrad (lr α = {}, ε = {}{}), as torch.optim.Adagrad", format_real(o.lr), format_real(o.eps),
+                           o.weight_decay != 0 ? fmt::format(", weight decay λ = {} (L2)", format_real(o.weight_decay)) : "");
+    return fmt::format("{} (lr α = {}, β1 = {}, β2 = {}, ε = {}{}), with bias correction, as torch.optim.{}", o.type == "adam" ? "Adam" : "AdamW",
+                       format_real(o.lr), format_real(o.beta1), format_real(o.beta2), format_real(o.eps),
+                       o.weight_decay == 0 ? ""
+                       : o.type == "adamw" ? fmt::format(", decoupled weight decay λ = {}", format_real(o.weight_decay))
+                                           : fmt::format(", weight decay λ = {} added to the gradient (L2)", format_real(o.weight_decay)),
+                       o.type == "adam" ? "Adam" : "AdamW");
+}
+
+}  // namespace dlsolve

@@ -1,0 +1,253 @@
+#include "report/numeric_reports.h"
+
+#include <fmt/format.h>
+
+#include "numeric/engine.h"
+#include "numeric/optimizer.h"
+#include "problem/error.h"
+
+namespace dlsolve {
+namespace {
+
+constexpr size_t kShownElements = 32;  // larger tensors show this many worked elements unless --all
+
+Worksheet titled(const Problem& problem) {
+    Worksheet sheet;
+    sheet.title = fmt::format("{}: \"{}\" ({})", problem.convention->table_title, problem.title, problem.convention->name);
+    sheet.notes = problem.notes;
+    return sheet;
+}
+
+bool keep_batch(const Problem& problem) { return problem.batch.has_value(); }
+
+// A tensor as text: a vector inline, a matrix one aligned row per line.
+std::string tensor_text(const Tensor& t, bool keep_batch_axis) {
+    Dims shape = keep_batch_axis ? t.shape : Dims(t.shape.begin() + 1, t.shape.end());
+    if (shape.empty()) return format_real(t[0]);
+    const size_t cols = static_cast<size_t>(shape.back()), rows = t.size() / cols;
+    std::vector<std::string> cells;
+    size_t width = 0;
+    for (double x : t.data) cells.push_back(format_real(x)), width = std::max(width, cells.back().size());
+    std::string out;
+    for (size_t r = 0; r < rows; ++r) {
+        out += rows > 1 ? (r == 0 ? "[[" : "\n  [") : "[";
+        for (size_t c = 0; c < cols; ++c) {
+            const std::string& cell = cells[r * cols + c];
+            out += (c ? ", " : "") + (rows > 1 ? std::string(width - cell.size(), ' ') : "") + cell;
+        }
+        out += rows > 1 ? (r + 1 == rows ? "]]" : "]") : "]";
+    }
+    return out;
+}
+
+std::vector<ScalarRef> named_params(const Engine& engine) {
+    std::vector<ScalarRef> out;
+    const auto& graph = engine.problem().graph;
+    for (size_t i = 0; i < graph.size(); ++i)
+        for (size_t r = 0; r < engine.params[i].size(); ++r)
+            for (size_t f = 0; f < engine.params[i][r].size(); ++f)
+                if (!graph.layer(i).values[r].symbols.empty()) out.push_back({ScalarRef::Kind::Param, i, r, f});
+    return out;
+}
+
+size_t parameter_elements(const Engine& engine) {
+    size_t n = 0;
+    for (const auto& node : engine.params)
+        for (const auto& p : node) n += p.size();
+    return n;
+}
+
+ScalarRef require_symbol(const Engine& engine, const std::string& symbol, const std::string& where) {
+    if (auto ref = engine.find_symbol(symbol)) return *ref;
+    const std::string hint = closest(symbol, engine.symbols());
+    throw ProblemError(where, hint.empty() ? fmt::format("unknown symbol \"{}\"", symbol)
+                                           : fmt::format("unknown symbol \"{}\" (did you mean \"{}\"?)", symbol, hint));
+}
+
+// The scalars whose chain rule or update is worked: --param, else every named
+// parameter, else every parameter of a small network.
+std::vector<ScalarRef> shown_scalars(const Engine& engine, const NumericOptions& options, const char* option) {
+    if (!options.param.empty()) return {require_symbol(engine, options.param, option)};
+    auto named = named_params(engine);
+    if (!named.empty()) return named;
+    std::vector<ScalarRef> all;
+    if (parameter_elements(engine) > kShownElements && !options.all) return all;
+    for (size_t i = 0; i < engine.params.size(); ++i)
+        for (size_t r = 0; r < engine.params[i].size(); ++r)
+            for (size_t f = 0; f < engine.params[i][r].size(); ++f) all.push_back({ScalarRef::Kind::Param, i, r, f});
+    return all;
+}
+
+void add_loss(Worksheet& sheet, const Pass& pass, Section& section) {
+    if (!pass.loss) return;
+    section.lines.push_back({"Loss", {pass.loss->convention, {}}});
+    section.lines.push_back({"L", {"", {{"", pass.loss->value}}}});
+    sheet.steps.push_back({"loss", "L", pass.loss->value});
+}
+
+Section forward_section(const Engine& engine, const Pass& pass, Worksheet& sheet, const NumericOptions& options) {
+    const auto& problem = engine.problem();
+    const auto& graph = problem.graph;
+    Section section{"Forward pass", {}, {}};
+    for (size_t i : graph.order()) {
+        const Layer& layer = graph.layer(i);
+        const Tensor& out = pass.outputs[i];
+        const std::string heading = fmt::format("{} ({})", layer.name, layer.type);
+        section.lines.push_back({heading, {tensor_text(out, keep_batch(problem)), {}}});
+        if (graph.inputs_of(i).empty()) continue;
+        const size_t shown = options.all ? out.size() : std::min(out.size(), kShownElements);
+        for (size_t f = 0; f < shown; ++f) {
+            const Expr e = engine.explain(pass, i, f);
+            section.lines.push_back({"  " + engine.output_name(i, f), {"", {{"", e}}}});
+            sheet.steps.push_back({"forward." + layer.name, engine.output_name(i, f), e});
+        }
+        if (shown < out.size())
+            section.lines.push_back({"  …", {fmt::format("{} more elements (--all shows every one)", out.size() - shown), {}}});
+    }
+    add_loss(sheet, pass, section);
+    return section;
+}
+
+void forward_answers(Json& answers, const Engine& engine, const Pass& pass) {
+    const auto& problem = engine.problem();
+    for (size_t i = 0; i < problem.graph.size(); ++i) {
+        const Layer& layer = problem.graph.layer(i);
+        answers["forward." + layer.name] = tensor_json(pass.outputs[i], keep_batch(problem));
+        if (i == 0 || (layer.output_symbols.empty() && layer.output_prefix.empty())) continue;
+        for (size_t f = 0; f < pass.outputs[i].size(); ++f) answers["forward." + engine.output_name(i, f)] = pass.outputs[i][f];
+    }
+    if (pass.loss) answers["loss"] = pass.loss->value.to_double();
+}
+
+void gradient_answers(Json& answers, const Engine& engine, const Pass& pass) {
+    const auto& problem = engine.problem();
+    const auto& graph = problem.graph;
+    for (size_t i = 0; i < graph.size(); ++i)
+        for (size_t r = 0; r < engine.params[i].size(); ++r) {
+            const auto& v = graph.layer(i).values[r];
+            answers[fmt::format("grad.{}.{}", graph.layer(i).name, v.role)] = tensor_json(pass.param_grads[i][r], true);
+            if (!v.symbols.empty())
+                for (size_t f = 0; f < v.symbols.size(); ++f) answers["grad." + v.symbols[f]] = pass.param_grads[i][r][f];
+        }
+    answers["grad." + graph.layer(0).name] = tensor_json(pass.grads[0], keep_batch(problem));
+    if (!problem.numeric.input_symbols.empty() && pass.grads[0].batch() == 1)
+        for (size_t f = 0; f < problem.numeric.input_symbols.size(); ++f) answers["grad." + problem.numeric.input_symbols[f]] = pass.grads[0][f];
+}
+
+void update_answers(Json& answers, const Engine& engine) {
+    const auto& graph = engine.problem().graph;
+    for (size_t i = 0; i < graph.size(); ++i)
+        for (size_t r = 0; r < engine.params[i].size(); ++r) {
+            const auto& v = graph.layer(i).values[r];
+            answers[fmt::format("update.{}.{}", graph.layer(i).name, v.role)] = tensor_json(engine.params[i][r], true);
+            for (size_t f = 0; f < v.symbols.size(); ++f) answers["update." + v.symbols[f]] = engine.params[i][r][f];
+        }
+}
+
+// Layers whose derivative is zero almost everywhere stop the gradient: say what that means.
+std::vector<Line> training_remarks(const Problem& problem) {
+    std::vector<Line> out;
+    for (size_t i = 0; i < problem.graph.size(); ++i) {
+        const Layer& layer = problem.graph.layer(i);
+        if (layer.type == "hard_threshold")
+            out.push_back({fmt::format("Note on {}", layer.name),
+                           {"a hard threshold is flat except at its jump, so its derivative is 0 almost everywhere: no gradient "
+                            "reaches the layers before it, and gradient descent cannot change their weights",
+                            {}}});
+    }
+    return out;
+}
+
+}  // namespace
+
+Worksheet forward_worksheet(const Problem& problem, const Analysis& analysis, const NumericOptions& options) {
+    const Engine engine(problem, analysis);
+    const Pass pass = engine.forward(true);
+    Worksheet sheet = titled(problem);
+    sheet.sections.push_back(forward_section(engine, pass, sheet, options));
+    forward_answers(sheet.answers, engine, pass);
+    return sheet;
+}
+
+Worksheet backward_worksheet(const Problem& problem, const Analysis& analysis, const NumericOptions& options) {
+    const Engine engine(problem, analysis);
+    Pass pass = engine.forward(true);
+    engine.backward(pass);
+    Worksheet sheet = titled(problem);
+    Section section{"Backward pass (∂L/∂ by the chain rule, summed over every path)", {}, {}};
+    add_loss(sheet, pass, section);
+    const auto& graph = problem.graph;
+    for (size_t i = 0; i < graph.size(); ++i)
+        for (size_t r = 0; r < engine.params[i].size(); ++r)
+            section.lines.push_back({fmt::format("∂L/∂{}.{}", graph.layer(i).name, graph.layer(i).values[r].role),
+                                     {tensor_text(pass.param_grads[i][r], true), {}}});
+    section.lines.push_back({fmt::format("∂L/∂{}", graph.layer(0).name), {tensor_text(pass.grads[0], keep_batch(problem)), {}}});
+    for (const auto& s : shown_scalars(engine, options, "--param")) {
+        const std::string name = s.kind == ScalarRef::Kind::Param ? engine.param_name(s.node, s.role, s.flat) : engine.output_name(s.node, s.flat);
+        const Expr chain = engine.chain_rule(pass, s);
+        section.lines.push_back({"∂L/∂" + name, {chain.symbolic() + " = ", {{"", chain}}}});
+        sheet.steps.push_back({"grad." + name, "∂L/∂" + name, chain});
+        sheet.answers["grad." + name] = chain.to_double();
+    }
+    for (auto& l : training_remarks(problem)) section.lines.push_back(std::move(l));
+    sheet.sections.push_back(std::move(section));
+    if (pass.loss) sheet.answers["loss"] = pass.loss->value.to_double();
+    gradient_answers(sheet.answers, engine, pass);
+    return sheet;
+}
+
+Worksheet train_worksheet(const Problem& problem, const Analysis& analysis, const NumericOptions& options) {
+    if (!problem.numeric.optimizer) throw ProblemError("/", "missing required key \"optimizer\" (for example {\"type\": \"sgd\", \"lr\": 0.1})");
+    Engine engine(problem, analysis);
+    const OptimizerSpec& spec = *problem.numeric.optimizer;
+    const int64_t steps = options.steps > 0 ? options.steps : problem.numeric.steps;
+    Worksheet sheet = titled(problem);
+    OptimizerState state;
+    const auto shown = shown_scalars(engine, options, "--param");
+    for (int64_t k = 1; k <= steps; ++k) {
+        Pass pass = engine.forward(k == 1);
+        engine.backward(pass);
+        Section section{fmt::format("Step {} of {}: {}", k, steps, describe_optimizer(spec)), {}, {}};
+        section.lines.push_back({"Loss before the step", {"", {{"", k == 1 ? pass.loss->value : Expr::real(pass.loss->value.to_double())}}}});
+        sheet.answers[fmt::format("step{}.loss", k)] = pass.loss->value.to_double();
+        if (k == 1) {
+            sheet.answers["loss"] = pass.loss->value.to_double();
+            gradient_answers(sheet.answers, engine, pass);
+        }
+        for (auto& update : optimizer_step(spec, engine, pass, state, shown)) {
+            std::vector<Part> parts;
+            for (auto& [label, expr] : update.steps) parts.push_back({label, expr});
+            section.lines.push_back({update.symbol, {"", std::move(parts)}});
+            sheet.steps.push_back({"update." + update.symbol, fmt::format("step {}", k), update.steps.back().second});
+        }
+        const auto& graph = problem.graph;
+        for (size_t i = 0; i < graph.size(); ++i)
+            for (size_t r = 0; r < engine.params[i].size(); ++r)
+                section.lines.push_back({fmt::format("{}.{} after step {}", graph.layer(i).name, graph.layer(i).values[r].role, k),
+                                         {tensor_text(engine.params[i][r], true), {}}});
+        sheet.sections.push_back(std::move(section));
+    }
+    const Pass final_pass = engine.forward(false);
+    if (final_pass.loss) {
+        sheet.sections.back().lines.push_back({"Loss after the last step", {format_real(final_pass.loss->value.to_double()), {}}});
+        sheet.answers["final.loss"] = final_pass.loss->value.to_double();
+    }
+    update_answers(sheet.answers, engine);
+    return sheet;
+}
+
+void add_numeric_answers(Json& answers, const Problem& problem, const Analysis& analysis) {
+    if (!problem.numeric.has_values) return;
+    const NumericOptions none;
+    const Worksheet values = forward_worksheet(problem, analysis, none);
+    for (const auto& [k, v] : values.answers.items()) answers[k] = v;
+    if (problem.numeric.loss.empty()) return;
+    const Worksheet gradients = backward_worksheet(problem, analysis, none);
+    for (const auto& [k, v] : gradients.answers.items()) answers[k] = v;
+    if (!problem.numeric.optimizer) return;
+    const Worksheet training = train_worksheet(problem, analysis, none);
+    for (const auto& [k, v] : training.answers.items())
+        if (k.rfind("update.", 0) == 0 || k.rfind("step", 0) == 0 || k == "final.loss") answers[k] = v;
+}
+
+}  // namespace dlsolve

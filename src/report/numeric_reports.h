@@ -1,0 +1,26 @@
+// Worksheets of the numeric commands: forward values, gradients by the chain rule,
+// and optimizer steps.
+#pragma once
+
+#include <string>
+
+#include "passes/analysis.h"
+#include "problem/problem.h"
+#include "report/worksheet.h"
+
+namespace dlsolve {
+
+struct NumericOptions {
+    std::string param;   // backward --param / train --param: one symbol worked in full
+    int64_t steps = 0;   // train --steps (0: the problem's "steps")
+    bool all = false;    // print every element of large tensors
+};
+
+Worksheet forward_worksheet(const Problem& problem, const Analysis& analysis, const NumericOptions& options);
+Worksheet backward_worksheet(const Problem& problem, const Analysis& analysis, const NumericOptions& options);
+Worksheet train_worksheet(const Problem& problem, const Analysis& analysis, const NumericOptions& options);
+
+// Every numeric answer of a problem with values, for check and solve.
+void add_numeric_answers(Json& answers, const Problem& problem, const Analysis& analysis);
+
+}  // namespace dlsolve
