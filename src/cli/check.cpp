@@ -70,7 +70,7 @@ int run_check(const std::vector<std::string>& paths, std::istream& in, std::ostr
             computed = all_answers(problem, analysis);
             expect = problem.expect;
             tolerance = problem.tolerance;
-        } catch (const ProblemError& e) {
+        } catch (const std::runtime_error& e) {  // ProblemError, or ArithmeticError (log of 0, …)
             std::string message = e.what();
             std::replace(message.begin(), message.end(), '\n', ' ');
             err << file << ": " << message << "\n";

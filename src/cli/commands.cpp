@@ -62,6 +62,9 @@ int answer(const std::vector<std::string>& files, const Options& options, std::i
     } catch (const ProblemError& e) {
         err << current << ": " << one_line(e.what()) << "\n";
         return 2;
+    } catch (const ArithmeticError& e) {
+        err << current << ": the arithmetic cannot be carried out: " << one_line(e.what()) << "\n";
+        return 2;
     }
     out << text;
     return 0;

@@ -22,6 +22,10 @@ const Convention& Convention::keras() {
         .leaky_relu_alpha = 0.3,
         .fused_leaky_relu_alpha = 0.2,
         .global_pool_keeps_spatial = false,
+        .kernel_layout = KernelLayout::SpatialFirst,
+        .avg_pool_counts_padding = false,  // padding="same" averages only the input cells
+        .batchnorm_epsilon = 1e-3,
+        .layernorm_epsilon = 1e-3,
         .total_label = "Total params",
         .table_title = "Model",
     };
@@ -48,6 +52,10 @@ const Convention& Convention::pytorch() {
         .leaky_relu_alpha = 0.01,
         .fused_leaky_relu_alpha = 0.01,
         .global_pool_keeps_spatial = true,
+        .kernel_layout = KernelLayout::ChannelsFirst,
+        .avg_pool_counts_padding = true,
+        .batchnorm_epsilon = 1e-5,
+        .layernorm_epsilon = 1e-5,
         .total_label = "Total params",
         .table_title = "Network",
     };

@@ -14,6 +14,13 @@ enum class Framework { Keras = 0, PyTorch = 1 };
 // Where BatchNorm's moving mean and variance are counted.
 enum class RunningStats { NonTrainableParams, Buffers };
 
+// How a convolution kernel is stored. A transposed convolution stores the kernel of
+// the convolution it transposes (C_out → C_in), so its in and out swap places.
+enum class KernelLayout {
+    SpatialFirst,  // Keras: [k_h][k_w][in][out]
+    ChannelsFirst, // PyTorch: [out][in/groups][k_h][k_w]
+};
+
 enum class Naming {
     PerClassCounter,  // Keras: conv2d, conv2d_1, … (snake case of the class name)
     SequentialIndex,  // PyTorch nn.Sequential: "0", "1", …
@@ -38,6 +45,10 @@ struct Convention {
     double leaky_relu_alpha;         // the LeakyReLU layer's default slope
     double fused_leaky_relu_alpha;   // activation="leaky_relu" (tf.nn.leaky_relu: 0.2)
     bool global_pool_keeps_spatial;  // AdaptiveAvgPool2d(1) gives [C, 1, 1]
+    KernelLayout kernel_layout;
+    bool avg_pool_counts_padding;    // AvgPool2d(count_include_pad=True) divides by the padded window
+    double batchnorm_epsilon;        // BatchNormalization 1e-3, BatchNorm2d 1e-5
+    double layernorm_epsilon;        // LayerNormalization 1e-3, LayerNorm 1e-5
     std::string_view total_label;    // "Total params" in both
     std::string_view table_title;    // "Model" / "Network"
 

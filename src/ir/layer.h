@@ -118,6 +118,8 @@ public:
     virtual std::vector<Dims> value_shapes(const std::vector<Dims>& /*inputs*/, const Convention& /*convention*/) const {
         return {};
     }
+    // Whether the optimizer updates a value tensor (BatchNorm's moving statistics: no).
+    virtual bool value_trainable(const std::string& /*role*/) const { return true; }
     virtual SpatialMap spatial_map(const std::vector<Dims>& /*inputs*/, const Dims& /*output*/,
                                    const Convention& /*convention*/) const {
         return {};

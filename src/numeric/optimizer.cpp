@@ -115,7 +115,8 @@ std::vector<ScalarUpdate> optimizer_step(const OptimizerSpec& spec, Engine& engi
     std::vector<ScalarUpdate> worked;
     for (size_t i = 0; i < params.size(); ++i)
         for (size_t r = 0; r < params[i].size(); ++r) {
-            if (!engine.problem().graph.layer(i).trainable) continue;  // a frozen layer keeps its values
+            const Layer& layer = engine.problem().graph.layer(i);
+            if (!layer.trainable || !layer.values[r].trainable) continue;  // frozen layers and moving statistics keep their values
             for (size_t f = 0; f < params[i][r].size(); ++f) {
                 const bool show = std::any_of(shown.begin(), shown.end(), [&](const ScalarRef& s) {
                     return s.kind == ScalarRef::Kind::Param && s.node == i && s.role == r && s.flat == f;

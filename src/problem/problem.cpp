@@ -87,6 +87,11 @@ Json parse_json(const std::string& text) {
         if (auto dash = message.find(" - "); dash != std::string::npos) message = message.substr(dash + 3);
         if (auto last = message.find("; last read"); last != std::string::npos) message.erase(last);
         throw ProblemError(where, "invalid JSON: " + message);
+    } catch (const Json::out_of_range& e) {
+        // "[json.exception.out_of_range.406] number overflow parsing '1e999'"
+        std::string message = e.what();
+        if (auto at = message.find("number overflow"); at != std::string::npos) message = message.substr(at);
+        throw ProblemError("", "invalid JSON: " + message + " (not a finite double)");
     }
 }
 
@@ -131,7 +136,7 @@ void read_values(Fields& fields, Layer& layer) {
             missing.push_back(role);
             continue;
         }
-        layer.values.push_back({role, read_tensor(*v, fields.path_of(role)), {}, true});
+        layer.values.push_back({role, read_tensor(*v, fields.path_of(role)), {}, layer.value_trainable(role)});
     }
     if (!layer.values.empty() && !missing.empty())
         throw ProblemError(fields.where(), fmt::format("values are given for \"{}\" but not for \"{}\": give all of them or none",

@@ -66,8 +66,8 @@ ScalarRef require_symbol(const Engine& engine, const std::string& symbol, const 
 
 // The scalars whose chain rule or update is worked: --param, else every named
 // parameter, else every parameter of a small network.
-std::vector<ScalarRef> shown_scalars(const Engine& engine, const NumericOptions& options, const char* option) {
-    if (!options.param.empty()) return {require_symbol(engine, options.param, option)};
+std::vector<ScalarRef> shown_scalars(const Engine& engine, const NumericOptions& options) {
+    if (!options.param.empty()) return {require_symbol(engine, options.param, options.param_where)};
     auto named = named_params(engine);
     if (!named.empty()) return named;
     std::vector<ScalarRef> all;
@@ -182,9 +182,16 @@ Worksheet backward_worksheet(const Problem& problem, const Analysis& analysis, c
             section.lines.push_back({fmt::format("∂L/∂{}.{}", graph.layer(i).name, graph.layer(i).values[r].role),
                                      {tensor_text(pass.param_grads[i][r], true), {}}});
     section.lines.push_back({fmt::format("∂L/∂{}", graph.layer(0).name), {tensor_text(pass.grads[0], keep_batch(problem)), {}}});
-    for (const auto& s : shown_scalars(engine, options, "--param")) {
+    for (const auto& s : shown_scalars(engine, options)) {
         const std::string name = s.kind == ScalarRef::Kind::Param ? engine.param_name(s.node, s.role, s.flat) : engine.output_name(s.node, s.flat);
-        const Expr chain = engine.chain_rule(pass, s);
+        Expr chain;
+        try {
+            chain = engine.chain_rule(pass, s);
+        } catch (const ProblemError& e) {
+            if (!options.param.empty()) throw;  // asked for by name: say why it cannot be worked
+            section.lines.push_back({"Chain rule", {fmt::format("not written out: {}", e.what()), {}}});
+            break;
+        }
         section.lines.push_back({"∂L/∂" + name, {chain.symbolic() + " = ", {{"", chain}}}});
         sheet.steps.push_back({"grad." + name, "∂L/∂" + name, chain});
         sheet.answers["grad." + name] = chain.to_double();
@@ -203,7 +210,7 @@ Worksheet train_worksheet(const Problem& problem, const Analysis& analysis, cons
     const int64_t steps = options.steps > 0 ? options.steps : problem.numeric.steps;
     Worksheet sheet = titled(problem);
     OptimizerState state;
-    const auto shown = shown_scalars(engine, options, "--param");
+    const auto shown = shown_scalars(engine, options);
     for (int64_t k = 1; k <= steps; ++k) {
         Pass pass = engine.forward(k == 1);
         engine.backward(pass);

@@ -12,6 +12,7 @@ namespace dlsolve {
 
 struct NumericOptions {
     std::string param;   // backward --param / train --param: one symbol worked in full
+    std::string param_where = "--param";  // where the symbol came from, for messages (/ask/2/grad)
     int64_t steps = 0;   // train --steps (0: the problem's "steps")
     bool all = false;    // print every element of large tensors
 };

@@ -183,7 +183,9 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
         for (auto& [key, value] : part.answers.items()) sheet.answers[key] = value;
         for (auto& step : part.steps) sheet.steps.push_back(std::move(step));
     };
-    for (const auto& q : questions) {
+    for (size_t n = 0; n < questions.size(); ++n) {
+        const Question& q = questions[n];
+        const NumericOptions numeric{q.layer, fmt::format("/ask/{}/{}", n, q.topic), 0, false};
         if (q.topic == "receptive_field") {
             append(rf_worksheet(problem, analysis, q.layer));
             continue;
@@ -201,11 +203,11 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
             continue;
         }
         if (q.topic == "gradients" || q.topic == "grad") {
-            append(backward_worksheet(problem, analysis, {q.layer, 0, false}));
+            append(backward_worksheet(problem, analysis, numeric));
             continue;
         }
         if (q.topic == "updates" || q.topic == "update") {
-            append(train_worksheet(problem, analysis, {q.layer, 0, false}));
+            append(train_worksheet(problem, analysis, numeric));
             continue;
         }
         if (q.layer.empty()) {
