@@ -7,7 +7,12 @@ Every *.json under the given directories (recursively) is checked:
   - it parses as JSON with no key given twice in any object;
   - it validates against the schema (draft 2020-12);
   - layer names are unique, `inputs` name earlier layers or the input, and the
-    names used in `ask` and in `expect` keys exist (except the totals).
+    names used in `ask` and in `expect` keys exist (except the totals);
+  - numeric answer keys name what dlsolve answers: forward.LAYER or an output
+    symbol, grad./update. a value symbol or LAYER.ROLE (grad. also the input and,
+    without a batch, its symbols), stepK.loss with K ≤ steps; they need
+    input.values, and all but forward.* a loss, update.*/stepK/final an optimizer;
+    {"grad": …} and {"update": …} in `ask` name such symbols.
 Then a few deliberately wrong in-memory documents must be rejected, so that a
 schema which accepts everything makes this test fail.
 
@@ -17,6 +22,7 @@ any failure.
 import copy
 import json
 import os
+import re
 import sys
 
 try:
@@ -29,6 +35,61 @@ except ImportError:  # pragma: no cover
 TOTAL_KEYS = {"params.total", "params.trainable", "params.non_trainable", "buffers.total",
               "macs.total", "flops.total",
               "memory.input", "memory.forward_backward", "memory.params", "memory.total"}
+
+# value roles of the layer types that hold values (dlsolve: Layer::value_roles)
+VALUE_ROLES = {"dense": ("weights", "bias")}
+STEP_LOSS = re.compile(r"^step([1-9][0-9]*)\.loss$")
+BATCH_SUFFIX = re.compile(r"⁽[0-9]+⁾$")  # dlsolve's per-sample suffix of output names when batch > 1
+
+
+def array_shape(value):
+    shape = []
+    while isinstance(value, list) and value:
+        shape.append(len(value))
+        value = value[0]
+    return shape
+
+
+def prefixed_names(prefix, shape):
+    """dlsolve's names from a prefix: 1-based indices (w11, w12, …), prefix_{i,j} once a
+    size reaches 10."""
+    wide = any(d >= 10 for d in shape)
+    names = []
+    count = 1
+    for d in shape:
+        count *= d
+    for flat in range(count):
+        index, rest = [], flat
+        for d in reversed(shape):
+            index.append(rest % d + 1)
+            rest //= d
+        index.reverse()
+        names.append("%s_{%s}" % (prefix, ",".join(map(str, index))) if wide else prefix + "".join(map(str, index)))
+    return names
+
+
+class Names:
+    """The exam's names given by "symbols": a list names each element, a prefix
+    names them prefix + indices (w11, w_{10,2}). With the values' shape the names are
+    exact; without it (a layer's outputs) a prefix accepts any index."""
+
+    def __init__(self):
+        self.exact = set()
+        self.prefixes = []
+
+    def add(self, spec, shape=None):
+        if isinstance(spec, str):
+            if shape:
+                self.exact.update(prefixed_names(spec, shape))
+            else:
+                self.prefixes.append(spec)
+        elif isinstance(spec, list):
+            self.exact.update(n for n in spec if isinstance(n, str))
+
+    def __contains__(self, name):
+        if name in self.exact:
+            return True
+        return any(re.fullmatch(re.escape(p) + r"([0-9]+|_\{[0-9]+(,[0-9]+)*\})", name) for p in self.prefixes)
 
 
 class DuplicateKey(ValueError):
@@ -120,18 +181,78 @@ def semantic_errors(doc):
         for n in order:
             if n not in reached:
                 errors.append("layer %r never reaches the model's output, the last layer %r" % (n, order[-1]))
+    # names of values (weights, biases), outputs and input elements, and LAYER.ROLE
+    value_names, output_names, input_names = Names(), Names(), Names()
+    roles = set()
+    if isinstance(inp, dict):
+        sample = array_shape(inp.get("values"))[1 if doc.get("batch") else 0:] if "values" in inp else inp.get("shape")
+        input_names.add(inp.get("symbols"), sample if isinstance(sample, list) else None)
+    for name, layer in zip(order, (l for l in doc["layers"] if isinstance(l, dict))):
+        symbols = layer.get("symbols") if isinstance(layer.get("symbols"), dict) else {}
+        for role in VALUE_ROLES.get(layer.get("type"), ()):
+            if role in layer:
+                roles.add("%s.%s" % (name, role))
+                value_names.add(symbols.get(role), array_shape(layer[role]))
+        output_names.add(symbols.get("output"))
+    batched = isinstance(doc.get("batch"), int) and doc["batch"] > 1
+    has_values = isinstance(inp, dict) and "values" in inp
+    steps = doc.get("steps", 1) if isinstance(doc.get("steps", 1), int) else 1
+
+    def output_symbol(name):
+        return (BATCH_SUFFIX.sub("", name) if batched else name) in output_names
+
     for item in doc.get("ask", []) or []:
-        if isinstance(item, dict):
-            for v in item.values():
-                if v not in known:
-                    errors.append("ask names unknown layer %r" % v)
+        if not isinstance(item, dict):
+            continue
+        for word, v in item.items():
+            if word in ("grad", "update"):
+                ok = v in value_names or any(v.startswith(r) for r in roles) or (
+                    word == "grad" and (v in input_names or output_symbol(v)))
+                if not ok:
+                    errors.append("ask {%r: %r}: no value%s is named %r" % (
+                        word, v, "" if word == "update" else ", input or output element", v))
+            elif v not in known:
+                errors.append("ask names unknown layer %r" % v)
     for key in doc.get("expect", {}) or {}:
         if key in TOTAL_KEYS:
             continue
-        _, _, layer_name = key.partition(".")
-        if layer_name not in known:
+        head, _, rest = key.partition(".")
+        numeric = head in ("forward", "grad", "update", "loss", "final") or STEP_LOSS.match(key)
+        if numeric:
+            if not has_values:
+                errors.append("expect key %r needs numbers: give input.values" % key)
+            if head != "forward" and "loss" not in doc:
+                errors.append("expect key %r needs a loss" % key)
+            if (head in ("update", "final") or STEP_LOSS.match(key)) and "optimizer" not in doc:
+                errors.append("expect key %r needs an optimizer" % key)
+        if key in ("loss", "final.loss"):
+            continue
+        m = STEP_LOSS.match(key)
+        if m:
+            if int(m.group(1)) > steps:
+                errors.append("expect key %r: there are only %d steps" % (key, steps))
+            continue
+        if head == "forward":
+            if rest not in known and not output_symbol(rest):
+                errors.append("expect key %r names no layer nor output element" % key)
+        elif head == "grad":
+            if not (rest in roles or rest in value_names or rest == input_name(inp, framework)
+                    or (rest in input_names and not batched)):
+                errors.append("expect key %r names no value (LAYER.ROLE or a symbol) nor the input" % key)
+        elif head == "update":
+            if not (rest in roles or rest in value_names):
+                errors.append("expect key %r names no value (LAYER.ROLE or a symbol)" % key)
+        elif rest not in known:
             errors.append("expect key %r names no layer (known: default names too)" % key)
     return errors
+
+
+def input_name(inp, framework):
+    """The input's name as dlsolve gives it (grad.INPUT): its "name", else Keras input_1,
+    PyTorch input."""
+    if isinstance(inp, dict) and isinstance(inp.get("name"), str):
+        return inp["name"]
+    return "input" if framework == "pytorch" else "input_1"
 
 
 def check_file(validator, path):
@@ -160,6 +281,31 @@ GOOD = {
                "receptive_field.dense": 28,
                "macs.conv1": 56448, "macs.total": 119168, "flops.conv1": 112896,
                "memory.input": 3136, "memory.params": 251240},
+}
+
+
+GOOD_NUMERIC = {
+    "title": "self-check, numbers",
+    "framework": "pytorch",
+    "input": {"name": "x", "values": [1.0, -2.0], "symbols": ["x1", "x2"]},
+    "layers": [
+        {"name": "h", "type": "dense", "units": 2, "weights": [[0.5, -1.0], [1.0, 0.5]], "bias": [0.0, 0.5],
+         "symbols": {"weights": "w", "bias": ["b1", "b2"], "output": "z"}},
+        {"name": "a", "type": "sigmoid", "symbols": {"output": ["h1", "h2"]}},
+        {"name": "drop", "type": "dropout", "rate": 0.5, "mask": [1, 0]},
+        {"name": "y", "type": "dense", "units": 1, "use_bias": False, "weights": [[1.0], [-1.0]],
+         "symbols": {"weights": ["v1", "v2"], "output": ["ŷ"]}},
+    ],
+    "target": [1.0],
+    "loss": "mse",
+    "optimizer": {"type": "adam", "lr": 0.1, "beta1": 0.9},
+    "steps": 2,
+    "training": True,
+    "ask": ["forward", "loss", "gradients", "updates", {"grad": "w11"}, {"update": "v2"}, {"grad": "x1"}],
+    "expect": {"forward.h": [-1.5, -0.5], "forward.z1": -1.5, "forward.ŷ": 0.1, "loss": 0.81,
+               "grad.w11": 0.1, "grad.h.weights": [[0.1, 0.2], [0.3, 0.4]], "grad.x": [0.1, 0.2], "grad.x2": 0.2,
+               "update.v2": -0.9, "update.y.weights": [[1.1], [-0.9]], "step1.loss": 0.81, "step2.loss": 0.5,
+               "final.loss": 0.3},
 }
 
 
@@ -216,6 +362,58 @@ def bad_documents():
     variant("memory of one layer (memory keys are model-wide)",
             lambda d: d["expect"].update({"memory.conv1": 1024}))
     variant("receptive-field key naming no layer", lambda d: d["expect"].update({"receptive_field.conv9": 3}))
+
+    def numeric(desc, fn):
+        d = copy.deepcopy(GOOD_NUMERIC)
+        fn(d)
+        out.append((desc, d))
+
+    numeric("unknown loss", lambda d: d.update({"loss": "cross_entropy_logit"}))
+    numeric("a loss without a target", lambda d: d.pop("target"))
+    numeric("a target without a loss", lambda d: (d.pop("loss"), d.pop("optimizer"), d.pop("steps"),
+                                                  d["ask"].clear(), d["expect"].clear()))
+    numeric("a negative class index", lambda d: d.update({"target": {"class": -1}}))
+    numeric("an unknown key in a class target", lambda d: d.update({"target": {"label": 1}}))
+    numeric("an optimizer without lr", lambda d: d["optimizer"].pop("lr"))
+    numeric("learning rate 0", lambda d: d["optimizer"].update({"lr": 0}))
+    numeric("an unknown optimizer", lambda d: d["optimizer"].update({"type": "adadelta"}))
+    numeric("momentum on adam", lambda d: d["optimizer"].update({"momentum": 0.9}))
+    numeric("rmsprop's torch name 'alpha' (the format says beta)",
+            lambda d: d.update({"optimizer": {"type": "rmsprop", "lr": 0.1, "alpha": 0.9}}))
+    numeric("beta2 = 1", lambda d: d["optimizer"].update({"beta2": 1}))
+    numeric("Nesterov without momentum", lambda d: d.update({"optimizer": {"type": "sgd", "lr": 0.1, "nesterov": True}}))
+    numeric("steps without an optimizer", lambda d: (d.pop("optimizer"), d["ask"].remove("updates"),
+                                                     d["ask"].remove({"update": "v2"}),
+                                                     [d["expect"].pop(k) for k in list(d["expect"])
+                                                      if k.startswith(("update.", "step", "final."))]))
+    numeric("steps 0", lambda d: d.update({"steps": 0}))
+    numeric("an input with neither shape nor values", lambda d: d["input"].pop("values"))
+    numeric("an empty symbol name", lambda d: d["input"].update({"symbols": ["x1", ""]}))
+    numeric("dense weights without the bias", lambda d: d["layers"][0].pop("bias"))
+    numeric("a bias with use_bias false", lambda d: d["layers"][3].update({"bias": [0.0]}))
+    numeric("weights that are not a matrix", lambda d: d["layers"][0].update({"weights": [0.5, 1.0]}))
+    numeric("a typo in symbols ('weight')", lambda d: d["layers"][0]["symbols"].update({"weight": "w"}))
+    numeric("names of weights on a layer without weights",
+            lambda d: d["layers"][1].update({"symbols": {"weights": "w"}}))
+    numeric("weight names without the weights", lambda d: d["layers"].append(
+        {"name": "y2", "type": "dense", "units": 1, "symbols": {"weights": "u"}}))
+    numeric("a dropout mask with a 2", lambda d: d["layers"][2].update({"mask": [1, 2]}))
+    numeric("a loss answer that is an array", lambda d: d["expect"].update({"loss": [0.81]}))
+    numeric("a forward answer that is a string", lambda d: d["expect"].update({"forward.h": "1.5"}))
+    numeric("a gradient of an unknown symbol", lambda d: d["expect"].update({"grad.w99": 0.1}))
+    numeric("an update of an input element", lambda d: d["expect"].update({"update.x1": 0.1}))
+    numeric("an update of a layer without values", lambda d: d["expect"].update({"update.a.weights": [0.1]}))
+    numeric("a forward answer naming no layer or output", lambda d: d["expect"].update({"forward.q1": 0.1}))
+    numeric("the loss before a step that is not run", lambda d: d["expect"].update({"step3.loss": 0.1}))
+    numeric("'stepK.loss' with K = 0", lambda d: d["expect"].update({"step0.loss": 0.1}))
+    numeric("a loss answer without a loss", lambda d: (d.pop("loss"), d.pop("target"), d.pop("optimizer"),
+                                                       d.pop("steps"), d["ask"].clear()))
+    numeric("numeric answers without input values",
+            lambda d: d["input"].update({"shape": [2], "values": None}) or d["input"].pop("values"))
+    numeric("ask for the gradient of an unknown symbol", lambda d: d["ask"].append({"grad": "w99"}))
+    numeric("ask for the update of an output element", lambda d: d["ask"].append({"update": "h1"}))
+    numeric("unknown ask word 'gradient'", lambda d: d["ask"].append("gradient"))
+    numeric("'training' that is not a boolean", lambda d: d.update({"training": 1}))
     return out
 
 
@@ -233,6 +431,29 @@ def self_check(validator):
         errs = list(validator.iter_errors(doc)) or semantic_errors(doc)
         results.append(("self-check: accepts %s" % desc, not errs,
                         "; ".join(getattr(e, "message", str(e)) for e in errs)))
+    errs = list(validator.iter_errors(GOOD_NUMERIC)) or semantic_errors(GOOD_NUMERIC)
+    results.append(("self-check: a correct document with values, loss and optimizer is accepted", not errs,
+                    "; ".join(getattr(e, "message", str(e)) for e in errs)))
+    for desc, fn in [("class indices as the target", lambda d: d.update({"target": {"classes": [0]}, "loss": "cross_entropy"})),
+                     ("batched input values without a shape and per-sample output names",
+                      lambda d: (d.update({"batch": 2, "target": [[1.0], [0.0]]}),
+                                 d["input"].update({"values": [[1.0, -2.0], [0.5, 0.5]]}), d["input"].pop("symbols"),
+                                 d["ask"].remove({"grad": "x1"}),
+                                 d["expect"].pop("grad.x2"), d["expect"].update({"forward.ŷ⁽2⁾": 0.2}))),
+                     ("an input with both shape and values", lambda d: d["input"].update({"shape": [2]})),
+                     ("sgd with every key", lambda d: d.update({"optimizer": {"type": "sgd", "lr": 1, "momentum": 0.9,
+                                                                              "dampening": 0, "nesterov": True,
+                                                                              "weight_decay": 0.01}})),
+                     ("a prefix of two-digit names (w_{10,1})",
+                      lambda d: (d["input"].update({"values": [0.5] * 10}), d["input"].pop("symbols"), d["ask"].remove({"grad": "x1"}),
+                                 d["expect"].pop("grad.x2"), d["expect"].update({"grad.x": [0.1] * 10}),
+                                 d["layers"][0].update({"weights": [[0.5, 0.5]] * 10}),
+                                 d["expect"].update({"grad.w_{10,1}": 0.0}), d["expect"].pop("grad.w11"),
+                                 d["ask"].remove({"grad": "w11"}), d["ask"].append({"grad": "w_{1,2}"})))]:
+        doc = copy.deepcopy(GOOD_NUMERIC)
+        fn(doc)
+        errs = list(validator.iter_errors(doc)) or semantic_errors(doc)
+        results.append(("self-check: accepts %s" % desc, not errs, "; ".join(getattr(e, "message", str(e)) for e in errs)))
     for desc, doc in bad_documents():
         rejected = not validator.is_valid(doc) or bool(semantic_errors(doc))
         results.append(("self-check: rejects %s" % desc, rejected, "" if rejected else "was accepted"))

@@ -1,0 +1,319 @@
+#!/usr/bin/python3
+"""Cross-check the numeric answer keys of problem files with PyTorch (float64).
+
+Usage: /usr/bin/python3 problems/tools/torch_check.py [FILE_OR_DIR ...]   (default: problems/)
+
+For every problem file with "input.values", the network is rebuilt in PyTorch from
+the JSON alone (dense layers, activation layers, dropout with a mask; other layer
+types make the file "unsupported"), the loss is torch.nn.functional's, the optimizer
+torch.optim's, and every numeric key of "expect" (forward.*, loss, grad.*, update.*,
+stepK.loss, final.loss) is compared with the file's relative "tolerance" (default
+1e-6). Other keys (shapes.*, params.*, …) are left to `dlsolve check`.
+
+This is a second, independent computation of keys that were worked by hand; it does
+not write anything. Exit status 1 when a key differs.
+"""
+import json
+import math
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+
+NUMERIC_PREFIXES = ("forward.", "grad.", "update.")
+KERAS_CLASS = {"dense": "dense", "relu": "re_lu", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear",
+               "softmax": "softmax", "leaky_relu": "leaky_re_lu", "hard_threshold": "hard_threshold",
+               "activation": "activation", "dropout": "dropout"}
+
+
+class Unsupported(Exception):
+    pass
+
+
+def shape_of(value):
+    shape = []
+    while isinstance(value, list):
+        shape.append(len(value))
+        value = value[0]
+    return shape
+
+
+def prefixed(prefix, shape):
+    """dlsolve's names: prefix + 1-based indices (w11); prefix_{i,j} once a size reaches 10."""
+    wide = any(d >= 10 for d in shape)
+    names = []
+    for flat in range(math.prod(shape)):
+        idx, rest = [], flat
+        for d in reversed(shape):
+            idx.append(rest % d + 1)
+            rest //= d
+        idx.reverse()
+        names.append("%s_{%s}" % (prefix, ",".join(map(str, idx))) if wide else prefix + "".join(map(str, idx)))
+    return names
+
+
+def names_for(spec, shape):
+    if spec is None:
+        return []
+    if isinstance(spec, str):
+        return prefixed(spec, shape)
+    assert len(spec) == math.prod(shape), "symbols: %d names for %d values" % (len(spec), math.prod(shape))
+    return list(spec)
+
+
+def activation(word, z, layer, framework):
+    if word in (None, "linear"):
+        return z
+    if word == "relu":
+        return torch.relu(z)
+    if word == "sigmoid":
+        return torch.sigmoid(z)
+    if word == "tanh":
+        return torch.tanh(z)
+    if word == "softmax":
+        return torch.softmax(z, dim=-1)
+    if word == "leaky_relu":
+        return F.leaky_relu(z, layer.get("alpha", 0.01 if framework == "pytorch" else 0.3))
+    if word == "hard_threshold":
+        t = layer.get("threshold", 0.0)
+        if bool((z.detach() == t).any()):
+            raise Unsupported("a pre-activation equals the hard threshold exactly (the step is ambiguous there)")
+        return (z.detach() > t).to(z.dtype) + 0 * z  # a step: derivative 0, kept in the graph
+    raise Unsupported("activation %r" % word)
+
+
+class Net:
+    def __init__(self, doc):
+        self.doc = doc
+        self.framework = doc.get("framework", "keras")
+        inp = doc["input"]
+        self.batch = doc.get("batch")
+        x = torch.tensor(inp["values"])
+        if self.batch is None:
+            x = x.unsqueeze(0)
+        self.x = x.clone().requires_grad_(True)
+        self.input_name = inp.get("name", "input" if self.framework == "pytorch" else "input_1")
+        self.input_symbols = names_for(inp.get("symbols"), list(x.shape[1:]))
+        self.layers = []   # (name, layer dict, {role: tensor})
+        self.symbols = {}  # symbol -> (kind, key, flat index)
+        counters = {}
+        for i, layer in enumerate(doc["layers"]):
+            t = layer["type"]
+            if t not in KERAS_CLASS:
+                raise Unsupported("layer type %r" % t)
+            if "inputs" in layer:
+                raise Unsupported("'inputs' (branches)")
+            name = layer.get("name")
+            if name is None:
+                if self.framework == "pytorch":
+                    name = str(i)
+                else:
+                    base = KERAS_CLASS[t]
+                    n = counters.get(base, 0)
+                    counters[base] = n + 1
+                    name = base if n == 0 else "%s_%d" % (base, n)
+            params = {}
+            if t == "dense":
+                if "weights" not in layer:
+                    raise Unsupported("dense layer %s without weights" % name)
+                params["weights"] = torch.tensor(layer["weights"]).requires_grad_(True)
+                if layer.get("use_bias", True):
+                    params["bias"] = torch.tensor(layer["bias"]).requires_grad_(True)
+            syms = layer.get("symbols", {})
+            for role, p in params.items():
+                for f, s in enumerate(names_for(syms.get(role), list(p.shape))):
+                    self.symbols[s] = ("param", (name, role), f)
+            self.layers.append((name, layer, params))
+
+    def parameters(self):
+        return [p for _, layer, params in self.layers if layer.get("trainable", True) for p in params.values()]
+
+    def forward(self):
+        outs = {self.input_name: self.x}
+        h = self.x
+        for name, layer, params in self.layers:
+            t = layer["type"]
+            if t == "dense":
+                h = h @ params["weights"] + (params["bias"] if "bias" in params else 0)
+                h = activation(layer.get("activation"), h, layer, self.framework)
+            elif t == "activation":
+                h = activation(layer["activation"], h, layer, self.framework)
+            elif t == "dropout":
+                if self.doc.get("training", False):
+                    mask = torch.tensor(layer["mask"]) if "mask" in layer else None
+                    if mask is None:
+                        raise Unsupported("dropout in training mode without a mask")
+                    h = h * mask / (1 - layer["rate"])
+            else:
+                h = activation(t, h, layer, self.framework)
+            outs[name] = h
+            syms = layer.get("symbols", {})
+            for f, s in enumerate(names_for(syms.get("output"), list(h.shape[1:]))):
+                self.symbols.setdefault(s, ("output", name, f))
+        return outs
+
+    def loss(self, y):
+        kind, target = self.doc["loss"], self.doc["target"]
+        if isinstance(target, dict):
+            classes = torch.tensor(target["classes"] if "classes" in target else [target["class"]])
+            if kind == "cross_entropy_logits":
+                return F.cross_entropy(y, classes)
+            if kind == "cross_entropy":
+                return F.nll_loss(torch.log(y), classes)
+            raise Unsupported("class targets with %s" % kind)
+        t = torch.tensor(target).reshape(y.shape)
+        if kind == "mse":
+            return F.mse_loss(y, t)
+        if kind == "mae":
+            return F.l1_loss(y, t)
+        if kind == "sse":
+            return ((y - t) ** 2).sum()
+        if kind == "half_sse":
+            return 0.5 * ((y - t) ** 2).sum()
+        if kind == "bce":
+            return F.binary_cross_entropy(y, t)
+        if kind == "bce_logits":
+            return F.binary_cross_entropy_with_logits(y, t)
+        if kind == "cross_entropy":
+            return -(t * torch.log(y)).sum(dim=-1).mean()
+        if kind == "cross_entropy_logits":
+            return -(t * torch.log_softmax(y, dim=-1)).sum(dim=-1).mean()
+        raise Unsupported("loss %r" % kind)
+
+    def optimizer(self):
+        o = dict(self.doc["optimizer"])
+        kind, lr = o.pop("type"), o.pop("lr")
+        ps = self.parameters()
+        if kind == "sgd":
+            return torch.optim.SGD(ps, lr=lr, momentum=o.get("momentum", 0), dampening=o.get("dampening", 0),
+                                   nesterov=o.get("nesterov", False), weight_decay=o.get("weight_decay", 0))
+        if kind == "rmsprop":
+            return torch.optim.RMSprop(ps, lr=lr, alpha=o.get("beta", 0.99), eps=o.get("eps", 1e-8),
+                                       momentum=o.get("momentum", 0), weight_decay=o.get("weight_decay", 0))
+        if kind in ("adam", "adamw"):
+            cls = torch.optim.Adam if kind == "adam" else torch.optim.AdamW
+            return cls(ps, lr=lr, betas=(o.get("beta1", 0.9), o.get("beta2", 0.999)), eps=o.get("eps", 1e-8),
+                       weight_decay=o.get("weight_decay", 0 if kind == "adam" else 0.01))
+        if kind == "adagrad":
+            return torch.optim.Adagrad(ps, lr=lr, eps=o.get("eps", 1e-10), weight_decay=o.get("weight_decay", 0))
+        raise Unsupported("optimizer %r" % kind)
+
+
+def sample_view(net, t):
+    t = t.detach()
+    return t if net.batch is not None else t[0]
+
+
+def answers(doc):
+    net = Net(doc)
+    out = {}
+    outs = net.forward()
+    for name, t in outs.items():
+        out["forward." + name] = sample_view(net, t).tolist()
+    for s, (kind, key, f) in net.symbols.items():
+        if kind == "output":
+            out["forward." + s] = outs[key].detach().reshape(-1)[f].item()
+    if "loss" not in doc:
+        return out
+    last = outs[net.layers[-1][0]]
+    loss = net.loss(last)
+    out["loss"] = loss.item()
+    loss.backward()
+    for name, layer, params in net.layers:
+        for role, p in params.items():
+            out["grad.%s.%s" % (name, role)] = (p.grad if p.grad is not None else torch.zeros_like(p)).tolist()
+    for s, (kind, key, f) in net.symbols.items():
+        if kind == "param":
+            p = dict((n, ps) for n, _, ps in net.layers)[key[0]][key[1]]
+            out["grad." + s] = p.grad.reshape(-1)[f].item()
+    out["grad." + net.input_name] = sample_view(net, net.x.grad).tolist()
+    if net.batch is None:
+        for f, s in enumerate(net.input_symbols):
+            out["grad." + s] = net.x.grad.reshape(-1)[f].item()
+    if "optimizer" not in doc:
+        return out
+    opt = net.optimizer()
+    for p in net.parameters():
+        p.grad = None
+    net.x.grad = None
+    for k in range(1, doc.get("steps", 1) + 1):
+        opt.zero_grad()
+        loss = net.loss(net.forward()[net.layers[-1][0]])
+        out["step%d.loss" % k] = loss.item()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        out["final.loss"] = net.loss(net.forward()[net.layers[-1][0]]).item()
+    for name, layer, params in net.layers:
+        for role, p in params.items():
+            out["update.%s.%s" % (name, role)] = p.detach().tolist()
+    for s, (kind, key, f) in net.symbols.items():
+        if kind == "param":
+            p = dict((n, ps) for n, _, ps in net.layers)[key[0]][key[1]]
+            out["update." + s] = p.detach().reshape(-1)[f].item()
+    return out
+
+
+def same(expected, computed, tol):
+    if isinstance(expected, list) or isinstance(computed, list):
+        if not (isinstance(expected, list) and isinstance(computed, list)) or len(expected) != len(computed):
+            return False
+        return all(same(a, b, tol) for a, b in zip(expected, computed))
+    return abs(expected - computed) <= tol * max(abs(expected), abs(computed))
+
+
+def check(path):
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    if "values" not in doc.get("input", {}):
+        return None
+    tol = doc.get("tolerance", 1e-6)
+    try:
+        got = answers(doc)
+    except Unsupported as e:
+        return ["unsupported here: %s" % e]
+    bad = []
+    for key, value in doc.get("expect", {}).items():
+        numeric = key.startswith(NUMERIC_PREFIXES) or key in ("loss", "final.loss") or (
+            key.startswith("step") and key.endswith(".loss"))
+        if not numeric:
+            continue
+        if key not in got:
+            bad.append("%s: no PyTorch value" % key)
+        elif not same(value, got[key], tol):
+            bad.append("%s: expected %s, PyTorch %s" % (key, json.dumps(value), json.dumps(got[key])))
+    return bad
+
+
+def main(argv):
+    paths = argv[1:] or [os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")]
+    files = []
+    for p in paths:
+        if os.path.isdir(p):
+            for root, dirs, names in os.walk(p):
+                dirs.sort()
+                files += [os.path.join(root, n) for n in sorted(names) if n.endswith(".json")]
+        else:
+            files.append(p)
+    failed = checked = 0
+    for path in files:
+        result = check(path)
+        if result is None:
+            continue
+        checked += 1
+        if result:
+            failed += 1
+            print("FAIL %s" % os.path.normpath(path))
+            for line in result:
+                print("    " + line)
+        else:
+            print("ok   %s" % os.path.normpath(path))
+    print("%d checked, %d failed" % (checked, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
