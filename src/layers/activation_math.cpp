@@ -28,7 +28,7 @@ double scalar(const Activation& f, double z) {
     if (f.name == "leaky_relu") return z > 0 ? z : f.alpha * z;
     if (f.name == "sigmoid") return 1.0 / (1.0 + std::exp(-z));
     if (f.name == "tanh") return std::tanh(z);
-    if (f.name == "hard_threshold") return z > f.threshold ? 1.0 : 0.0;
+    if (f.name == "hard_threshold") return z >= f.threshold ? 1.0 : 0.0;  // the exams' step: 1 for z ≥ θ
     return z;  // linear
 }
 
@@ -92,7 +92,7 @@ Expr activation_of(const Activation& f, const std::vector<Expr>& group, size_t p
     if (f.name == "leaky_relu") return max(Expr::real("α", f.alpha) * x, x);
     if (f.name == "sigmoid") return apply("sigmoid", x);
     if (f.name == "tanh") return apply("tanh", x);
-    if (f.name == "hard_threshold") return x.to_double() > f.threshold ? Expr::real(1) : Expr::real(0);
+    if (f.name == "hard_threshold") return x.to_double() >= f.threshold ? Expr::real(1) : Expr::real(0);
     if (f.name == "softmax") {
         std::vector<Expr> terms;
         for (const auto& z : group) terms.push_back(apply("exp", z));

@@ -9,6 +9,9 @@
 namespace dlsolve {
 namespace {
 
+// Softmax sums over more classes than this are not written out term by term.
+constexpr size_t kWorkedClasses = 16;
+
 // PyTorch clamps log at −100 in binary cross-entropy so log(0) stays finite.
 double clamped_log(double p) { return std::max(std::log(p), -100.0); }
 
@@ -128,10 +131,13 @@ LossResult compute_loss(const std::string& kind, const Operand& prediction, cons
                 for (size_t c = 0; c < width; ++c) top = std::max(top, p[base + c]);
                 for (size_t c = 0; c < width; ++c) sum += std::exp(p[base + c] - top);
                 for (size_t c = 0; c < width; ++c) prob[c] = std::exp(p[base + c] - top) / sum;
-                if (worked) {
+                if (worked && width <= kWorkedClasses) {
                     std::vector<Expr> exps;
                     for (size_t c = 0; c < width; ++c) exps.push_back(apply("exp", prediction.at(base + c)));
                     for (size_t c = 0; c < width; ++c) prob_expr.push_back(divide(exps[c], Expr::sum(exps)));
+                } else if (worked) {  // too many classes to write the sum out: each softmax value by name
+                    for (size_t c = 0; c < width; ++c)
+                        prob_expr.push_back(Expr::real(fmt::format("softmax({})", prediction.name(base + c)), prob[c]));
                 }
             } else {
                 for (size_t c = 0; c < width; ++c) {

@@ -238,6 +238,9 @@ void read_training(Fields& top, NumericSpec& numeric) {
     numeric.steps = top.integer("steps", 1, 1, 100000);
     numeric.training = top.boolean("training", false);
     if (!numeric.loss.empty() && !numeric.has_target) top.missing("target", "the target values of the loss");
+    if (numeric.loss.empty() && numeric.has_target) top.missing("loss", "the loss the target is for: mse, cross_entropy, …");
+    if (numeric.optimizer && numeric.loss.empty()) top.missing("loss", "the loss the optimizer minimises");
+    if (top.has("steps") && !numeric.optimizer) top.missing("optimizer", "the optimizer the steps are taken with");
 }
 
 std::vector<std::string> read_notes(Fields& fields) {

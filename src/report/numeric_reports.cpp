@@ -1,5 +1,7 @@
 #include "report/numeric_reports.h"
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "numeric/engine.h"
@@ -243,8 +245,32 @@ Worksheet train_worksheet(const Problem& problem, const Analysis& analysis, cons
     return sheet;
 }
 
+std::vector<Worksheet> numeric_answers_to_ask(const Problem& problem, const Analysis& analysis) {
+    bool values = false, gradients = false, updates = false;
+    std::set<std::string> grad_symbols, update_symbols;
+    std::optional<Engine> engine;
+    for (size_t n = 0; n < problem.ask.size(); ++n) {
+        const Question& q = problem.ask[n];
+        values = values || q.topic == "forward" || q.topic == "loss";
+        gradients = gradients || q.topic == "gradients" || q.topic == "grad";
+        updates = updates || q.topic == "updates" || q.topic == "update";
+        if ((q.topic == "grad" || q.topic == "update") && !q.layer.empty()) {
+            if (!engine) engine.emplace(problem, analysis);
+            require_symbol(*engine, q.layer, fmt::format("/ask/{}/{}", n, q.topic));
+            (q.topic == "grad" ? grad_symbols : update_symbols).insert(q.layer);
+        }
+    }
+    const auto single = [](const std::set<std::string>& s) { return s.size() == 1 ? *s.begin() : std::string(); };
+    std::vector<Worksheet> sheets;
+    if (values) sheets.push_back(forward_worksheet(problem, analysis, {}));
+    if (gradients) sheets.push_back(backward_worksheet(problem, analysis, {single(grad_symbols), "/ask", 0, false}));
+    if (updates) sheets.push_back(train_worksheet(problem, analysis, {single(update_symbols), "/ask", 0, false}));
+    return sheets;
+}
+
 void add_numeric_answers(Json& answers, const Problem& problem, const Analysis& analysis) {
     if (!problem.numeric.has_values) return;
+    numeric_answers_to_ask(problem, analysis);  // checks the symbols "ask" names
     const NumericOptions none;
     const Worksheet values = forward_worksheet(problem, analysis, none);
     for (const auto& [k, v] : values.answers.items()) answers[k] = v;

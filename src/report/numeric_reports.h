@@ -24,4 +24,9 @@ Worksheet train_worksheet(const Problem& problem, const Analysis& analysis, cons
 // Every numeric answer of a problem with values, for check and solve.
 void add_numeric_answers(Json& answers, const Problem& problem, const Analysis& analysis);
 
+// The numeric questions of "ask", each worksheet once: forward (with the loss), the
+// gradients, the updates. A symbol named by {"grad": …} or {"update": …} must exist;
+// when only one is named, it is the one worked in full.
+std::vector<Worksheet> numeric_answers_to_ask(const Problem& problem, const Analysis& analysis);
+
 }  // namespace dlsolve

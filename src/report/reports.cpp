@@ -183,9 +183,8 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
         for (auto& [key, value] : part.answers.items()) sheet.answers[key] = value;
         for (auto& step : part.steps) sheet.steps.push_back(std::move(step));
     };
-    for (size_t n = 0; n < questions.size(); ++n) {
-        const Question& q = questions[n];
-        const NumericOptions numeric{q.layer, fmt::format("/ask/{}/{}", n, q.topic), 0, false};
+    bool numeric_done = false;  // the numeric questions are answered together, each worksheet once
+    for (const auto& q : questions) {
         if (q.topic == "receptive_field") {
             append(rf_worksheet(problem, analysis, q.layer));
             continue;
@@ -198,16 +197,11 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
             append(summary_worksheet(problem, analysis, *data_type("float32")));
             continue;
         }
-        if (q.topic == "forward" || q.topic == "loss") {
-            append(forward_worksheet(problem, analysis, {}));
-            continue;
-        }
-        if (q.topic == "gradients" || q.topic == "grad") {
-            append(backward_worksheet(problem, analysis, numeric));
-            continue;
-        }
-        if (q.topic == "updates" || q.topic == "update") {
-            append(train_worksheet(problem, analysis, numeric));
+        if (q.topic == "forward" || q.topic == "loss" || q.topic == "gradients" || q.topic == "grad" || q.topic == "updates" ||
+            q.topic == "update") {
+            if (!numeric_done)
+                for (auto& part : numeric_answers_to_ask(problem, analysis)) append(std::move(part));
+            numeric_done = true;
             continue;
         }
         if (q.layer.empty()) {
