@@ -40,7 +40,7 @@ using Builder = Worksheet (*)(const Problem&, const Analysis&, const Options&);
 std::string shown_name(const std::string& file) { return file == "-" ? "<stdin>" : file; }
 
 // Reads, solves and renders; on bad input prints one line on stderr and nothing on stdout.
-int answer(const std::vector<std::string>& files, const Options& options, std::istream& in, std::ostream& out,
+int answer(const std::vector<std::string>& files, const Options& options, bool with_costs, std::istream& in, std::ostream& out,
            std::ostream& err, Worksheet (*build)(const std::vector<const Problem*>&, const std::vector<const Analysis*>&,
                                                  const Options&)) {
     std::vector<Problem> problems;
@@ -53,7 +53,7 @@ int answer(const std::vector<std::string>& files, const Options& options, std::i
         for (const auto& file : files) {
             current = shown_name(file);
             problems.push_back(parse_problem(read_problem_text(file, in)));
-            analyses.push_back(analyse(problems.back()));
+            analyses.push_back(analyse(problems.back(), with_costs));
         }
         std::vector<const Problem*> p;
         std::vector<const Analysis*> a;
@@ -96,6 +96,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         const char* help;
         Build build;
         const char* example;
+        bool costs = false;  // needs MACs and FLOPs
     };
     const Command commands[] = {
         {"params", "Keras-style summary: output shape and parameter count of every layer, each count as a formula",
@@ -105,9 +106,9 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         {"rf", "receptive field, jump (effective stride), start and effective padding of every layer",
          [](auto& p, auto& a, auto& o) { return rf_worksheet(*p[0], *a[0], o.layer); }, " --layer batchNorm"},
         {"flops", "MACs and FLOPs of every layer with their formulas, and the totals",
-         [](auto& p, auto& a, auto&) { return flops_worksheet(*p[0], *a[0]); }, ""},
+         [](auto& p, auto& a, auto&) { return flops_worksheet(*p[0], *a[0]); }, "", true},
         {"summary", "one table: shapes, parameters, receptive fields, MACs and activation memory",
-         [](auto& p, auto& a, auto& o) { return summary_worksheet(*p[0], *a[0], chosen_type(o)); }, ""},
+         [](auto& p, auto& a, auto& o) { return summary_worksheet(*p[0], *a[0], chosen_type(o)); }, "", true},
         {"forward", "every layer's output values, each element with its substituted formula, and the loss",
          [](auto& p, auto& a, auto& o) { return forward_worksheet(*p[0], *a[0], o.numeric); }, ""},
         {"backward", "the loss and ∂L/∂ every parameter and input; the chain rule written out over every path",
@@ -115,10 +116,10 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         {"train", "optimizer steps: parameters, gradients and optimizer state per step",
          [](auto& p, auto& a, auto& o) { return train_worksheet(*p[0], *a[0], o.numeric); }, " --steps 3"},
         {"solve", "answer everything the problem's \"ask\" lists",
-         [](auto& p, auto& a, auto&) { return solve_worksheet(*p[0], *a[0]); }, ""},
+         [](auto& p, auto& a, auto&) { return solve_worksheet(*p[0], *a[0]); }, "", true},
     };
     const std::vector<std::string> dtypes{"float32", "float16", "bfloat16", "float64", "int8"};
-    std::map<CLI::App*, Build> builders;
+    std::map<CLI::App*, std::pair<Build, bool>> builders;
     const auto add_format = [&](CLI::App* sub) {
         sub->add_option("--format,-f", options.format, "text (default), json or markdown")
             ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
@@ -143,7 +144,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
             sub->add_option("--dtype", options.dtype, "bytes per value: float32 (default), float16, bfloat16, float64, int8")
                 ->check(CLI::IsMember(dtypes));
         sub->footer(fmt::format("Example:\n  dlsolve {}{} {}", c.name, c.example, kExample));
-        builders[sub] = c.build;
+        builders[sub] = {c.build, c.costs};
     }
     CLI::App* compare = app.add_subcommand("compare", "two networks side by side: parameters, MACs, receptive field, memory");
     compare->add_option("files", files, "the two problem files, A and B")->required()->expected(2);
@@ -151,7 +152,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     compare->add_option("--dtype", options.dtype, "bytes per value: float32 (default), float16, bfloat16, float64, int8")
         ->check(CLI::IsMember(dtypes));
     compare->footer("Example:\n  dlsolve compare problems/000-4b-arch1-5x5.json problems/000-4b-arch2-1x1-bottleneck.json");
-    builders[compare] = [](auto& p, auto& a, auto& o) { return compare_worksheet(*p[0], *a[0], *p[1], *a[1], chosen_type(o)); };
+    builders[compare] = {[](auto& p, auto& a, auto& o) { return compare_worksheet(*p[0], *a[0], *p[1], *a[1], chosen_type(o)); }, true};
 
     std::vector<std::string> paths;
     CLI::App* check = app.add_subcommand("check", "compare every problem's answers with its \"expect\" answer key");
@@ -167,10 +168,10 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         return status == 0 ? 0 : 2;
     }
     if (check->parsed()) return run_check(paths, in, out, err);
-    for (const auto& [sub, build] : builders)
+    for (const auto& [sub, command] : builders)
         if (sub->parsed()) {
             set_real_precision(options.precision);
-            return answer(files, options, in, out, err, build);
+            return answer(files, options, command.second, in, out, err, command.first);
         }
     return 2;
 }

@@ -54,8 +54,9 @@ struct Analysis {
     ParamTotals totals;
 };
 
-// Shapes, parameters and costs: every pass that cannot fail on a valid graph.
-Analysis analyse(const Problem& problem);
+// Shapes and parameters, and the costs when `with_costs`: the passes that cannot fail
+// on a valid graph.
+Analysis analyse(const Problem& problem, bool with_costs = true);
 
 // Output shapes of every layer. Throws ProblemError naming the layer that cannot be built.
 Analysis infer_shapes(const Problem& problem);

@@ -6,10 +6,10 @@
 
 namespace dlsolve {
 
-Analysis analyse(const Problem& problem) {
+Analysis analyse(const Problem& problem, bool with_costs) {
     Analysis analysis = infer_shapes(problem);
     count_params(problem, analysis);
-    count_costs(problem, analysis);
+    if (with_costs) count_costs(problem, analysis);
     return analysis;
 }
 

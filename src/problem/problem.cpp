@@ -39,10 +39,12 @@ public:
                 element_done();
                 break;
             case E::key: {
-                auto key = parsed.get<std::string>();
                 auto& frame = frames_.back();
-                frame.key = key;
-                if (!frame.keys.insert(key).second) throw ProblemError(path(), "duplicate key");
+                frame.key = parsed.get_ref<const std::string&>();
+                // Objects have a handful of keys: a linear search beats a set.
+                if (std::find(frame.keys.begin(), frame.keys.end(), frame.key) != frame.keys.end())
+                    throw ProblemError(path(), "duplicate key");
+                frame.keys.push_back(frame.key);
                 break;
             }
             case E::value: element_done(); break;
@@ -55,7 +57,7 @@ private:
         bool array;
         size_t index = 0;
         std::string key;
-        std::set<std::string> keys;
+        std::vector<std::string> keys;
     };
     void open(bool array) { frames_.push_back({array, 0, {}, {}}); }
     void element_done() {

@@ -82,10 +82,10 @@ void add_rf_answers(Json& answers, const Problem& problem, const std::vector<Rec
     for (size_t i = 0; i < problem.graph.size(); ++i) {
         const auto& name = problem.graph.layer(i).name;
         const auto& f = fields[i];
-        answers["receptive_field." + name] = pair_answer(f.h.size, f.w.size);
+        append_answer(answers, "receptive_field." + name, pair_answer(f.h.size, f.w.size));
         if (f.whole_input) continue;
-        answers["effective_stride." + name] = pair_answer(f.h.jump, f.w.jump);
-        answers["effective_padding." + name] = pair_answer(f.h.effective_padding(), f.w.effective_padding());
+        append_answer(answers, "effective_stride." + name, pair_answer(f.h.jump, f.w.jump));
+        append_answer(answers, "effective_padding." + name, pair_answer(f.h.effective_padding(), f.w.effective_padding()));
     }
 }
 
@@ -310,8 +310,8 @@ void add_analysis_answers(Json& answers, const Problem& problem, const Analysis&
     if (analysis.layers[0].output.values().size() == 3) add_rf_answers(answers, problem, receptive_fields(problem, analysis));
     for (size_t i = 0; i < problem.graph.size(); ++i) {
         const auto& name = problem.graph.layer(i).name;
-        answers["macs." + name] = analysis.layers[i].cost.macs.value();
-        answers["flops." + name] = analysis.layers[i].cost.flops.value();
+        append_answer(answers, "macs." + name, analysis.layers[i].cost.macs.value());
+        append_answer(answers, "flops." + name, analysis.layers[i].cost.flops.value());
     }
     answers["macs.total"] = total_of(problem, analysis, &Cost::macs).value();
     answers["flops.total"] = total_of(problem, analysis, &Cost::flops).value();

@@ -62,14 +62,14 @@ bool any_buffers(const Analysis& analysis) { return analysis.totals.buffers.valu
 
 void add_shape_answers(Json& answers, const Problem& problem, const Analysis& analysis) {
     for (size_t i = 0; i < problem.graph.size(); ++i)
-        answers["shapes." + problem.graph.layer(i).name] = shape_answer(problem, analysis.layers[i].output.values());
+        append_answer(answers, "shapes." + problem.graph.layer(i).name, shape_answer(problem, analysis.layers[i].output.values()));
 }
 
 void add_param_answers(Json& answers, const Problem& problem, const Analysis& analysis) {
     for (size_t i = 0; i < problem.graph.size(); ++i) {
         const auto& name = problem.graph.layer(i).name;
-        answers["params." + name] = analysis.layers[i].params.total.value();
-        if (analysis.layers[i].params.buffers.value() != 0) answers["buffers." + name] = analysis.layers[i].params.buffers.value();
+        append_answer(answers, "params." + name, analysis.layers[i].params.total.value());
+        if (analysis.layers[i].params.buffers.value() != 0) append_answer(answers, "buffers." + name, analysis.layers[i].params.buffers.value());
     }
     const auto& t = analysis.totals;
     answers["params.total"] = t.total.value();

@@ -47,6 +47,13 @@ struct Step {
     Expr expr;
 };
 
+// Appends an answer whose key is new, without the ordered map's linear search (which
+// made 1000-layer answers quadratic).
+inline void append_answer(Json& answers, std::string key, Json value) {
+    using Entries = std::vector<std::pair<const std::string, Json>>;
+    static_cast<Entries&>(answers.get_ref<Json::object_t&>()).emplace_back(std::move(key), std::move(value));
+}
+
 struct Worksheet {
     std::string title;
     std::vector<std::string> notes;
