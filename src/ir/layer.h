@@ -35,6 +35,7 @@ struct AxisMap {
         Window,      // a sliding window: convolution, pooling, zero padding
         Transposed,  // a transposed convolution: stride divides the jump
         Upsample,    // nearest-neighbour upsampling by `stride`
+        Whole,       // every position along this axis mixes (nn.Linear on the last axis of [C, H, W])
     };
     Kind kind = Kind::Window;
     int64_t kernel = 1;  // effective kernel d·(k − 1) + 1
@@ -46,10 +47,12 @@ struct SpatialMap {
     enum class Kind {
         Pointwise,  // each output position sees the same input position (activations, BN)
         Window,     // see h and w
-        Global,     // each output sees the whole input (dense on vectors, flatten, global pooling)
+        Global,     // each output sees the whole input (dense on vectors, global pooling)
+        Undefined,  // no single receptive field (e.g. concatenation along H): `reason` says why
     };
     Kind kind = Kind::Pointwise;
     AxisMap h, w;
+    std::string reason;
 };
 
 // Inference cost of one forward pass of one sample: MACs are the multiply-accumulates

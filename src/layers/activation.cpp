@@ -82,7 +82,9 @@ std::unique_ptr<Layer> parse_activation(Fields& fields, const Convention& conven
     auto layer = std::make_unique<ActivationLayer>();
     layer->generic = type == "activation";
     layer->activation = layer->generic ? read_activation(fields, true) : std::string(type);
-    if (layer->activation == "leaky_relu") layer->alpha = fields.number("alpha", convention.leaky_relu_alpha, 0.0, 1e9);
+    // Keras's LeakyReLU layer defaults to 0.3, Activation("leaky_relu") to keras.activations.leaky_relu's 0.2.
+    const double slope = layer->generic ? convention.fused_leaky_relu_alpha : convention.leaky_relu_alpha;
+    if (layer->activation == "leaky_relu") layer->alpha = fields.number("alpha", slope, 0.0, 1e9);
     if (layer->activation == "hard_threshold") layer->threshold = fields.number("threshold", 0.0, -1e300, 1e300);
     return layer;
 }

@@ -4,10 +4,10 @@
 
 namespace dlsolve {
 
-SoftmaxGroups::SoftmaxGroups(const Dims& batch_shape, const Convention& convention) {
+SoftmaxGroups::SoftmaxGroups(const Dims& batch_shape, const Convention& convention, bool last_axis) {
     // batch_shape includes the batch axis; the channel axis of a sample is axis 1 + channel_axis.
     const size_t rank = batch_shape.size() - 1;
-    const size_t axis = 1 + (rank == 0 ? 0 : channel_axis(rank, convention));
+    const size_t axis = last_axis ? batch_shape.size() - 1 : 1 + (rank == 0 ? 0 : channel_axis(rank, convention));
     outer = 1, inner = 1;
     for (size_t d = 0; d < axis; ++d) outer *= static_cast<size_t>(batch_shape[d]);
     length = static_cast<size_t>(batch_shape[axis]);
@@ -44,12 +44,12 @@ double slope(const Activation& f, double z, double a) {
 
 }  // namespace
 
-void activate(const Activation& f, Tensor& values, const Convention& convention) {
+void activate(const Activation& f, Tensor& values, const Convention& convention, bool last_axis) {
     if (f.name != "softmax") {
         for (auto& v : values.data) v = scalar(f, v);
         return;
     }
-    const SoftmaxGroups g(values.shape, convention);
+    const SoftmaxGroups g(values.shape, convention, last_axis);
     for (size_t o = 0; o < g.outer; ++o)
         for (size_t i = 0; i < g.inner; ++i) {
             double top = -INFINITY, total = 0;
@@ -63,14 +63,14 @@ void activate(const Activation& f, Tensor& values, const Convention& convention)
 }
 
 Tensor activation_backward(const Activation& f, const Tensor& z, const Tensor& a, const Tensor& grad_a,
-                           const Convention& convention) {
+                           const Convention& convention, bool last_axis) {
     Tensor grad_z(z.shape);
     if (f.name != "softmax") {
         for (size_t i = 0; i < z.size(); ++i) grad_z[i] = grad_a[i] * slope(f, z[i], a[i]);
         return grad_z;
     }
     // ∂L/∂z_k = a_k (∂L/∂a_k − Σ_j ∂L/∂a_j a_j)
-    const SoftmaxGroups g(z.shape, convention);
+    const SoftmaxGroups g(z.shape, convention, last_axis);
     for (size_t o = 0; o < g.outer; ++o)
         for (size_t i = 0; i < g.inner; ++i) {
             double dot = 0;

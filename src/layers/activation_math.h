@@ -24,15 +24,16 @@ struct Activation {
 // Softmax normalises along the channel axis of each sample (the last axis of a vector).
 struct SoftmaxGroups {
     size_t outer, length, inner;
-    SoftmaxGroups(const Dims& batch_shape, const Convention& convention);
+    SoftmaxGroups(const Dims& batch_shape, const Convention& convention, bool last_axis = false);
     std::vector<size_t> members(size_t flat) const;  // the elements normalised with `flat`
 };
 
-// In place: values ← f(values).
-void activate(const Activation& f, Tensor& values, const Convention& convention);
+// In place: values ← f(values). `last_axis`: softmax over the last axis (a dense
+// layer's units) rather than the channel axis.
+void activate(const Activation& f, Tensor& values, const Convention& convention, bool last_axis = false);
 // ∂L/∂z from ∂L/∂a, given the outputs a = f(z) and the inputs z.
 Tensor activation_backward(const Activation& f, const Tensor& z, const Tensor& a, const Tensor& grad_a,
-                           const Convention& convention);
+                           const Convention& convention, bool last_axis = false);
 // a_flat as a formula of the named pre-activations: max(0.5·h1, h1), σ(z), exp(z1)/(…).
 Expr activation_expr(const Activation& f, const Operand& z, size_t flat, const Convention& convention);
 // The same applied to formulas: `group` holds the softmax group's pre-activations (just

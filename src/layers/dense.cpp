@@ -31,9 +31,13 @@ public:
         return out;
     }
 
-    // On a vector every unit sees every input; on [H, W, C] the units act per position.
-    SpatialMap spatial_map(const std::vector<Dims>& in, const Dims&, const Convention&) const override {
-        return {in[0].size() == 1 ? SpatialMap::Kind::Global : SpatialMap::Kind::Pointwise, {}, {}};
+    // On a vector every unit sees every input; on an image the units act on the last
+    // axis: per position on Keras's [H, W, C], mixing the whole width of PyTorch's [C, H, W].
+    SpatialMap spatial_map(const std::vector<Dims>& in, const Dims&, const Convention& c) const override {
+        if (in[0].size() == 1) return {SpatialMap::Kind::Global, {}, {}, ""};
+        if (in[0].size() == 3 && !c.channels_last)
+            return {SpatialMap::Kind::Window, {}, {AxisMap::Kind::Whole, in[0][2], 1, 0}, ""};
+        return {};
     }
 
     Cost cost(const std::vector<Dims>& in, const Dims& out, const Convention& c) const override {
@@ -63,7 +67,7 @@ public:
         Map(y.data.data(), rows(x), units) = ConstMap(x.data.data(), rows(x), n_in) * ConstMap(p[0]->data.data(), n_in, units);
         if (use_bias)
             Map(y.data.data(), rows(x), units).rowwise() += Eigen::Map<const Eigen::RowVectorXd>(p[1]->data.data(), units);
-        activate(fused(c), y, c);
+        activate(fused(c), y, c, true);  // a softmax normalises the units
         return y;
     }
 
@@ -72,7 +76,7 @@ public:
                   std::vector<Tensor>& grad_p) const override {
         const Tensor& x = *in[0];
         const int64_t n_in = x.shape.back(), r = rows(x);
-        const Tensor grad_z = activation_backward(fused(c), y, y, grad_y, c);
+        const Tensor grad_z = activation_backward(fused(c), y, y, grad_y, c, true);
         const ConstMap dz(grad_z.data.data(), r, units);
         Map(grad_in[0].data.data(), r, n_in) = dz * ConstMap(p[0]->data.data(), n_in, units).transpose();
         Map(grad_p[0].data.data(), n_in, units) = ConstMap(x.data.data(), r, n_in).transpose() * dz;

@@ -74,6 +74,13 @@ public:
         return shape;
     }
 
+    // Joining maps side by side along H or W gives units from different places: no single field.
+    SpatialMap spatial_map(const std::vector<Dims>& in, const Dims&, const Convention& c) const override {
+        if (in[0].size() == 3 && sample_axis(in[0], c) != channel_axis(3, c))
+            return {SpatialMap::Kind::Undefined, {}, {}, "concatenating along H or W places units from different positions side by side: no single receptive field"};
+        return {};
+    }
+
     Tensor forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>&, const NumericMode&,
                    const Convention& c) const override {
         Tensor y(out_shape(in, c));

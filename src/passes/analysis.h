@@ -31,9 +31,10 @@ struct AxisField {
 };
 
 struct ReceptiveField {
-    bool whole_input = false;  // dense on vectors, flatten, global pooling and after
+    bool whole_input = false;  // dense on vectors, global pooling and after
     AxisField h, w;
     std::string misaligned;    // merged paths whose units are not centred alike
+    std::optional<std::pair<AxisField, AxisField>> coverage;  // what all the units together see
 };
 
 // One step of the backward walk, "start from the end": r before the layer, from r after it.

@@ -2,6 +2,9 @@
 // through a window of kernel k, stride s and padding p,
 //   r ← r + (k − 1)·j,   j ← j·s,   start ← start + ((k − 1)/2 − p)·j,
 // and the exam's backward walk from the layer of interest, r ← (r − 1)·s + k.
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "expr/expr.h"
@@ -24,11 +27,14 @@ AxisField through(const AxisField& in, const AxisMap& m, const char* suffix) {
             return {r + (k - 1) * j, j * s, start + (half_window - p) * j};
         case AxisMap::Kind::Transposed: {
             // Zeros between inputs make a grid of step j/s; a stride-1 window with
-            // k − 1 − p padding runs over it.
+            // k − 1 − p padding runs over it. Outputs alternate between window phases that
+            // read ⌊k/s⌋ or ⌈k/s⌉ inputs: this continuous field contains each of them.
             const Expr step = divide(j, s);
             return {r + (k - 1) * Expr::named(fmt::format("j'_{}", suffix), step), step,
                     start + (p - half_window) * Expr::named(fmt::format("j'_{}", suffix), step)};
         }
+        case AxisMap::Kind::Whole:
+            return {Expr::named(fmt::format("r_{}", suffix), in.size), j, start};  // replaced by the caller
         case AxisMap::Kind::Upsample: {
             // Output pixel o reads input (o + ½)/s − ½: the first centre moves back by (s − 1)/(2s).
             return {r + (k - 1) * j, divide(j, s), start - divide(s - 1, Expr(2) * s) * j};
@@ -43,7 +49,25 @@ AxisField unchanged(const AxisField& in, const char* suffix) {
             Expr::named(fmt::format("start_{}", suffix), in.start)};
 }
 
-AxisField whole(int64_t size) { return {Expr(size), Expr(size), divide(Expr(size) - 1, 2)}; }
+AxisField whole(int64_t size) { return {Expr(size), Expr(0), divide(Expr(size) - 1, 2)}; }
+
+// What a unit that mixes every position along an axis sees: the union of the windows of
+// the n input units, [start − (r − 1)/2, start + (n − 1)·j + (r − 1)/2], within the image.
+// Strides that drop the last rows leave them unseen, so this can be less than the image.
+AxisField covered(const AxisField& in, const Dims& input, int axis, const Convention& c, int64_t image) {
+    const Dims* dims = &input;
+    if (dims->size() != 3) return whole(image);  // a vector: its units' positions are not known
+    const Image map = as_image(*dims, c);
+    const int64_t n = axis == 0 ? map.height : map.width;
+    const double half = (in.size.to_double() - 1) / 2;
+    const double first = in.start.to_double() - half;
+    const double last = in.start.to_double() + static_cast<double>(n - 1) * in.jump.to_double() + half;
+    const int64_t lo = std::max<int64_t>(0, static_cast<int64_t>(std::ceil(first)));
+    const int64_t hi = std::min<int64_t>(image - 1, static_cast<int64_t>(std::floor(last)));
+    if (lo == 0 && hi == image - 1) return whole(image);
+    // Every unit sees this same window: the jump between units is 0.
+    return {Expr::sym("last", hi) - Expr::sym("first", lo) + 1, Expr(0), divide(Expr(lo) + Expr(hi), 2)};
+}
 
 // Several paths meet (concat, add): the unit sees the union of their windows.
 ReceptiveField merge(const std::vector<const ReceptiveField*>& in, const Graph& graph, const std::vector<size_t>& sources,
@@ -126,12 +150,36 @@ std::vector<ReceptiveField> receptive_fields(const Problem& problem, const Analy
             } else {
                 const ReceptiveField& in = fields[sources[0]];
                 const SpatialMap map = layer.spatial_map(result.input_shapes, result.output.values(), c);
-                if (in.whole_input || map.kind == SpatialMap::Kind::Global)
-                    fields[i] = {true, whole_h, whole_w, ""};
-                else if (map.kind == SpatialMap::Kind::Pointwise)
+                if (map.kind == SpatialMap::Kind::Undefined) throw ProblemError(describe_layer(layer), map.reason);
+                const Dims& previous = result.input_shapes[0];
+                if (in.whole_input || map.kind == SpatialMap::Kind::Global) {
+                    if (in.whole_input) {
+                        fields[i] = in;
+                    } else {
+                        // A vector's units have lost their positions: use what the map before it covered.
+                        const AxisField h = previous.size() == 3 ? covered(in.h, previous, 0, c, image.height)
+                                            : in.coverage      ? in.coverage->first
+                                                               : whole(image.height);
+                        const AxisField w = previous.size() == 3 ? covered(in.w, previous, 1, c, image.width)
+                                            : in.coverage      ? in.coverage->second
+                                                               : whole(image.width);
+                        const bool everything = h.size.to_double() == static_cast<double>(image.height) &&
+                                                w.size.to_double() == static_cast<double>(image.width);
+                        fields[i] = {everything, h, w, ""};
+                    }
+                } else if (map.kind == SpatialMap::Kind::Pointwise) {
                     fields[i] = {false, unchanged(in.h, "h"), unchanged(in.w, "w"), ""};
-                else
+                } else {
                     fields[i] = {false, through(in.h, map.h, "h"), through(in.w, map.w, "w"), ""};
+                    if (map.h.kind == AxisMap::Kind::Whole) fields[i].h = covered(in.h, previous, 0, c, image.height);
+                    if (map.w.kind == AxisMap::Kind::Whole) fields[i].w = covered(in.w, previous, 1, c, image.width);
+                }
+                // Remember what all the units see, for a dense layer after a flatten.
+                const Dims& out = result.output.values();
+                if (!fields[i].whole_input && out.size() == 3)
+                    fields[i].coverage = std::make_pair(covered(fields[i].h, out, 0, c, image.height), covered(fields[i].w, out, 1, c, image.width));
+                else if (!fields[i].whole_input)
+                    fields[i].coverage = in.coverage;
             }
         } catch (const ArithmeticError& e) {
             throw ProblemError(describe_layer(layer), fmt::format("the receptive field cannot be computed: {}", e.what()));

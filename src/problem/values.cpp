@@ -9,30 +9,43 @@
 namespace dlsolve {
 namespace {
 
-void collect(const Json& v, const std::string& path, size_t depth, Dims& shape, std::vector<double>& out) {
+// `at` is the index path below `base`; the pointer text is built only for an error.
+void collect(const Json& v, const std::string& base, std::vector<size_t>& at, Dims& shape, std::vector<double>& out) {
+    const auto path = [&] {
+        std::string p = base;
+        for (size_t i : at) p += "/" + std::to_string(i);
+        return p;
+    };
+    const size_t depth = at.size();
     if (v.is_number()) {
         const double x = v.get<double>();
-        if (!std::isfinite(x)) throw ProblemError(path, fmt::format("expected a finite number, found {}", v.dump()));
-        if (depth != shape.size()) throw ProblemError(path, "expected a nested array of the same depth everywhere, found a number");
+        if (!std::isfinite(x)) throw ProblemError(path(), fmt::format("expected a finite number, found {}", v.dump()));
+        if (depth != shape.size()) throw ProblemError(path(), "expected a nested array of the same depth everywhere, found a number");
         out.push_back(x);
         return;
     }
-    if (!v.is_array() || v.empty()) throw ProblemError(path, "expected a number or a non-empty array of numbers, found " + describe(v));
+    if (!v.is_array() || v.empty()) throw ProblemError(path(), "expected a number or a non-empty array of numbers, found " + describe(v));
     if (depth == shape.size()) {
-        if (!out.empty()) throw ProblemError(path, "expected a number here, found an array (the arrays are not rectangular)");
+        if (!out.empty()) throw ProblemError(path(), "expected a number here, found an array (the arrays are not rectangular)");
         shape.push_back(static_cast<int64_t>(v.size()));
     } else if (depth > shape.size() || shape[depth] != static_cast<int64_t>(v.size())) {
-        throw ProblemError(path, fmt::format("expected {} elements (the arrays are not rectangular), found {}",
-                                             depth < shape.size() ? shape[depth] : 0, v.size()));
+        throw ProblemError(path(), fmt::format("expected {} elements (the arrays are not rectangular), found {}",
+                                               depth < shape.size() ? shape[depth] : 0, v.size()));
     }
-    for (size_t i = 0; i < v.size(); ++i) collect(v[i], fmt::format("{}/{}", path, i), depth + 1, shape, out);
+    at.push_back(0);
+    for (size_t i = 0; i < v.size(); ++i) {
+        at.back() = i;
+        collect(v[i], base, at, shape, out);
+    }
+    at.pop_back();
 }
 
 }  // namespace
 
 Tensor read_tensor(const Json& value, const std::string& path) {
     Tensor t;
-    collect(value, path, 0, t.shape, t.data);
+    std::vector<size_t> at;
+    collect(value, path, at, t.shape, t.data);
     return t;
 }
 

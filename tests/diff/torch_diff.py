@@ -338,6 +338,65 @@ def count(module):
     return trainable, frozen, buffers
 
 
+def build_module(spec, xs, name, device="cpu"):
+    """The module of one layer (BUILDERS), moved to `device`, in eval mode, frozen
+    when `trainable` is false.  PyTorch's own refusals become Reject."""
+    try:
+        module = BUILDERS[spec["type"]](spec, xs).to(device).eval()
+    except (Skip, Reject):
+        raise
+    except Exception as e:   # PyTorch refuses the layer (constructor)
+        raise Reject(f"layer '{name}': PyTorch refuses it: {type(e).__name__}: {str(e).splitlines()[0]}")
+    if spec.get("trainable", True) is False:
+        module.requires_grad_(False)
+    return module
+
+
+def execute(problem, make_input, on_layer, make_module=build_module):
+    """Run the network layer by layer, in file order, and return {name: output}.
+
+    make_input(shape) gives the tensor of an input (the model input and every
+    `input` layer; shape without the batch axis).  make_module(spec, xs, name)
+    gives a layer's module (default: build_module on the CPU).
+    on_layer(name, spec, module, xs, y) is called for every layer, the inputs
+    included (spec None for the model input, module None for inputs); it may
+    raise.  Each module is fed the outputs of the layers named in `inputs`,
+    else the previous layer's.  Importable: torch_rf_macs.py runs its variants
+    of the network through this.
+    """
+    tensors = {}
+
+    def record(name, spec, module, xs, y):
+        if name in tensors:
+            raise Reject(f"duplicate layer name '{name}'")
+        tensors[name] = y
+        on_layer(name, spec, module, xs, y)
+        return y
+
+    prev = record(input_name(problem), None, None, [], make_input(problem["input"]["shape"]))
+    for index, spec in enumerate(problem["layers"]):
+        name = spec.get("name", str(index))
+        if spec["type"] == "input":
+            shape = opts(spec, shape=REQUIRED)["shape"]
+            prev = record(name, spec, None, [], make_input(shape))
+            continue
+        if spec["type"] not in BUILDERS:
+            raise Skip(f"layer type '{spec['type']}' is not modelled")
+        missing = [n for n in spec.get("inputs") or [] if n not in tensors]
+        if missing:
+            raise Reject(f"layer '{name}': unknown input {missing}")
+        xs = [tensors[n] for n in spec["inputs"]] if spec.get("inputs") else [prev]
+        module = make_module(spec, xs, name)
+        try:
+            y = module(*xs)
+        except (Skip, Reject):
+            raise
+        except Exception as e:   # PyTorch refuses the layer (forward)
+            raise Reject(f"layer '{name}': PyTorch refuses it: {type(e).__name__}: {str(e).splitlines()[0]}")
+        prev = record(name, spec, module, xs, y)
+    return tensors
+
+
 def framework_answers(problem, device="cpu"):
     """Run the network on zeros layer by layer; answers in dlsolve's key format.
 
@@ -345,47 +404,21 @@ def framework_answers(problem, device="cpu"):
     big `batch` would only cost time); the `batch` axis is put back in the
     answers when the problem gives one.
     """
-    zeros = lambda shape: torch.zeros(1, *shape, device=device)
-    tensors = {}
     answers = {}
     totals = [0, 0, 0]
 
-    def record(name, y, counts):
-        if name in tensors:
-            raise Reject(f"duplicate layer name '{name}'")
-        tensors[name] = y
+    def record(name, spec, module, xs, y):
+        counts = count(module) if module is not None else (0, 0, 0)
         answers[f"shapes.{name}"] = ([problem["batch"]] if "batch" in problem else []) + list(y.shape[1:])
         answers[f"params.{name}"] = counts[0] + counts[1]
         if counts[2]:   # like dlsolve, buffers.LAYER only for layers that have buffers
             answers[f"buffers.{name}"] = counts[2]
         for i in range(3):
             totals[i] += counts[i]
-        return y
 
-    prev = record(input_name(problem), zeros(problem["input"]["shape"]), (0, 0, 0))
     with torch.no_grad():
-        for index, spec in enumerate(problem["layers"]):
-            name = spec.get("name", str(index))
-            if spec["type"] == "input":
-                shape = opts(spec, shape=REQUIRED)["shape"]
-                prev = record(name, zeros(shape), (0, 0, 0))
-                continue
-            if spec["type"] not in BUILDERS:
-                raise Skip(f"layer type '{spec['type']}' is not modelled")
-            missing = [n for n in spec.get("inputs") or [] if n not in tensors]
-            if missing:
-                raise Reject(f"layer '{name}': unknown input {missing}")
-            xs = [tensors[n] for n in spec["inputs"]] if spec.get("inputs") else [prev]
-            try:
-                module = BUILDERS[spec["type"]](spec, xs).to(device).eval()
-                if spec.get("trainable", True) is False:
-                    module.requires_grad_(False)
-                y = module(*xs)
-            except (Skip, Reject):
-                raise
-            except Exception as e:   # PyTorch refuses the layer (constructor or forward)
-                raise Reject(f"layer '{name}': PyTorch refuses it: {type(e).__name__}: {str(e).splitlines()[0]}")
-            prev = record(name, y, count(module))
+        execute(problem, lambda shape: torch.zeros(1, *shape, device=device), record,
+                lambda spec, xs, name: build_module(spec, xs, name, device))
     answers["params.total"] = totals[0] + totals[1]
     answers["params.trainable"] = totals[0]
     answers["params.non_trainable"] = totals[1]
