@@ -241,7 +241,10 @@ double real_result(Expr::Op op, const std::vector<Expr>& children, const std::st
             if (b == 0) throw ArithmeticError(fmt::format("division of {} by zero", format_real(a)));
             r = a / b;
             break;
-        case Expr::Op::Max: r = a < b ? b : a; break;
+        case Expr::Op::Max:
+            r = a;
+            for (const auto& c : children) r = r < c.to_double() ? c.to_double() : r;
+            break;
         case Expr::Op::Min: r = b < a ? b : a; break;
         case Expr::Op::Neg: r = -a; break;
         case Expr::Op::Square: r = a * a; break;
@@ -298,7 +301,10 @@ Expr Expr::make(Op op, std::vector<Expr> children, bool tight) {
             if (a.num % b.num != 0) throw ArithmeticError(fmt::format("{} is not divisible by {}", a.num, b.num));
             result = {a.num / b.num, 1};
             break;
-        case Op::Max: result = a < b ? b : a; break;
+        case Op::Max:
+            result = a;
+            for (const auto& c : children) result = result < fraction(c) ? fraction(c) : result;
+            break;
         case Op::Min: result = b < a ? b : a; break;
         case Op::Neg: result = Fraction{0, 1} - a; break;
         case Op::Square: result = a * a; break;
@@ -317,6 +323,12 @@ Expr Expr::sum(const std::vector<Expr>& terms) {
     if (terms.empty()) return Expr(int64_t{0});
     if (terms.size() == 1) return terms.front();
     return make(Op::Add, terms);
+}
+
+Expr Expr::maximum(const std::vector<Expr>& terms) {
+    if (terms.empty()) throw std::logic_error("Expr::maximum of no terms");
+    if (terms.size() == 1) return terms.front();
+    return make(Op::Max, terms);
 }
 
 Expr operator+(const Expr& a, const Expr& b) { return Expr::make(Expr::Op::Add, {a, b}); }
@@ -392,8 +404,11 @@ std::string Renderer::render(const Expr& e) const {
             return fmt::format("{}{}{}{}{}", floor ? n.floor_open : n.ceil_open, operand(kids[0], 2, false), n.divide,
                                operand(kids[1], 2, true), floor ? n.floor_close : n.ceil_close);
         }
-        case Expr::Op::Max:
-            return fmt::format("{}{}{}, {}{}", n.max_name, n.paren_open, render(kids[0]), render(kids[1]), n.paren_close);
+        case Expr::Op::Max: {
+            std::vector<std::string> parts;
+            for (const auto& k : kids) parts.push_back(render(k));
+            return fmt::format("{}{}{}{}", n.max_name, n.paren_open, fmt::join(parts, ", "), n.paren_close);
+        }
         case Expr::Op::Min:
             return fmt::format("min{}{}, {}{}", n.paren_open, render(kids[0]), render(kids[1]), n.paren_close);
         case Expr::Op::Neg: return n.negative + operand(kids[0], 3, false);  // −x, −(a × b)

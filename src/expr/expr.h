@@ -65,6 +65,8 @@ public:
     static Expr tight_product(const Expr& coefficient, const Expr& factor);
     // Sum of many terms as one node (no deep recursion for 10,000-layer totals).
     static Expr sum(const std::vector<Expr>& terms);
+    // The largest of many terms as one node: max(1, 3, 2, 4) (a pooling window).
+    static Expr maximum(const std::vector<Expr>& terms);
 
     // The integer value; a logic error for a fraction (ask is_integer() first).
     int64_t value() const;

@@ -78,6 +78,50 @@ int64_t same_pad_before(int64_t n, int64_t out, int64_t kernel, int64_t stride) 
     return total > 0 ? total / 2 : 0;
 }
 
+int64_t pad_before(const Padding& padding, int64_t pad_pixels, int64_t n, int64_t out, int64_t kernel_eff, int64_t stride) {
+    switch (padding.kind) {
+        case Padding::Kind::Valid: return 0;
+        case Padding::Kind::Same: return same_pad_before(n, out, kernel_eff, stride);
+        case Padding::Kind::Explicit: return pad_pixels;
+    }
+    return 0;
+}
+
+ImageBatch::ImageBatch(const Dims& s, const Convention& convention) : channels_last(convention.channels_last) {
+    if (s.size() != 4) throw LayerError(fmt::format("expected a batch of images, found shape {}", format_dims(s)));
+    batch = s[0];
+    if (channels_last) height = s[1], width = s[2], channels = s[3];
+    else channels = s[1], height = s[2], width = s[3];
+}
+
+size_t ImageBatch::at(int64_t n, int64_t c, int64_t h, int64_t w) const {
+    const int64_t flat = channels_last ? ((n * height + h) * width + w) * channels + c : ((n * channels + c) * height + h) * width + w;
+    return static_cast<size_t>(flat);
+}
+
+ImageBatch::Position ImageBatch::position(size_t flat) const {
+    auto f = static_cast<int64_t>(flat);
+    Position p{};
+    if (channels_last) {
+        p.c = f % channels, f /= channels;
+        p.w = f % width, f /= width;
+        p.h = f % height, p.n = f / height;
+    } else {
+        p.w = f % width, f /= width;
+        p.h = f % height, f /= height;
+        p.c = f % channels, p.n = f / channels;
+    }
+    return p;
+}
+
+Dims batched_output(const Layer& layer, const std::vector<const Tensor*>& inputs, const Convention& convention) {
+    std::vector<Dims> samples;
+    for (const Tensor* t : inputs) samples.emplace_back(t->shape.begin() + 1, t->shape.end());
+    Dims out = layer.output_shape(samples, convention).values();
+    out.insert(out.begin(), inputs[0]->batch());
+    return out;
+}
+
 AxisMap window_axis(int64_t n, int64_t out, const Window& window, Padding::Kind padding) {
     const int64_t kernel = window.dilation * (window.kernel - 1) + 1;
     const int64_t pad = padding == Padding::Kind::Same ? same_pad_before(n, out, kernel, window.stride) : window.pad;

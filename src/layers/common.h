@@ -55,6 +55,34 @@ int64_t same_pad_before(int64_t n, int64_t out, int64_t kernel, int64_t stride);
 // The receptive-field map of a sliding window along one axis.
 AxisMap window_axis(int64_t n, int64_t out, const Window& window, Padding::Kind padding);
 
+// Padding before the first row (or column) of a sliding window: Keras "same" pads
+// ⌊total/2⌋ before and the rest after, as TensorFlow; PyTorch pads `pad` pixels each side.
+int64_t pad_before(const Padding& padding, int64_t pad_pixels, int64_t n, int64_t out, int64_t kernel_eff, int64_t stride);
+
+// A batch of images in the framework's layout, batch axis first ([N, H, W, C] or
+// [N, C, H, W]): flat index ↔ (sample, channel, row, column).
+struct ImageBatch {
+    struct Position {
+        int64_t n, c, h, w;
+    };
+    int64_t batch = 1, channels = 1, height = 1, width = 1;
+    bool channels_last = true;
+
+    ImageBatch(const Dims& batch_shape, const Convention& convention);
+    size_t at(int64_t n, int64_t c, int64_t h, int64_t w) const;
+    Position position(size_t flat) const;
+    bool inside(int64_t h, int64_t w) const { return h >= 0 && h < height && w >= 0 && w < width; }
+};
+
+// The output tensor's shape (batch axis first) for these inputs, from output_shape().
+Dims batched_output(const Layer& layer, const std::vector<const Tensor*>& inputs, const Convention& convention);
+
+// One input element that an output element reads, with its coefficient.
+struct Tap {
+    size_t input;
+    double weight = 1.0;
+};
+
 // FLOPs of a convolution or dense layer from its MACs: 2 per MAC when the bias add
 // completes each sum, one fewer per output without a bias (torch-scan's count).
 Cost weighted_sum_cost(const Expr& macs, const Expr& outputs, bool use_bias);

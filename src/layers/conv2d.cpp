@@ -8,9 +8,8 @@
 namespace dlsolve {
 namespace {
 
-class Conv2D : public Layer {
+class Conv2D : public ConvLayer {
 public:
-    ConvOptions o;
 
     std::string class_name(const Convention& c, const std::vector<Dims>&) const override {
         return std::string(c.pick<std::string_view>("Conv2D", "Conv2d"));
@@ -42,6 +41,30 @@ public:
     Cost cost(const std::vector<Dims>& in, const Dims& out, const Convention& c) const override {
         const Image x = as_image(out, c);
         return conv_cost(o, as_image(in[0], c).channels, x.height, x.width, out, c);
+    }
+
+    // PyTorch's weight [F][C_in/g][k_h][k_w], Keras's kernel [k_h][k_w][C_in/g][F].
+    KernelShape kernel(int64_t channels, const Convention& c) const override {
+        return {c.kernel_layout, o.filters, channels / o.groups, o.kernel.h, o.kernel.w};
+    }
+
+    // Output (n, f, i, j) reads input rows i·s − pad + a·d (a < k_h), likewise columns,
+    // of the C_in/g channels in filter f's group; rows in the padding read zeros.
+    std::vector<ConvTap> taps(const ImageBatch& x, const ImageBatch& y, size_t flat, const Convention& c) const override {
+        const auto at = y.position(flat);
+        const KernelShape k = kernel(x.channels, c);
+        const int64_t top = pad_before(o.padding, o.padding.pixels.h, x.height, y.height, o.dilation.h * (o.kernel.h - 1) + 1, o.stride.h);
+        const int64_t left = pad_before(o.padding, o.padding.pixels.w, x.width, y.width, o.dilation.w * (o.kernel.w - 1) + 1, o.stride.w);
+        const int64_t group = at.c / (o.filters / o.groups);
+        std::vector<ConvTap> out;
+        for (int64_t ci = 0; ci < k.ins; ++ci)
+            for (int64_t a = 0; a < o.kernel.h; ++a)
+                for (int64_t b = 0; b < o.kernel.w; ++b) {
+                    const int64_t row = at.h * o.stride.h - top + a * o.dilation.h;
+                    const int64_t col = at.w * o.stride.w - left + b * o.dilation.w;
+                    if (x.inside(row, col)) out.push_back({x.at(at.n, group * k.ins + ci, row, col), k.at(at.c, ci, a, b)});
+                }
+        return out;
     }
 };
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "layers/activation_math.h"
 #include "problem/error.h"
 
 namespace dlsolve {
@@ -54,6 +55,100 @@ Cost conv_cost(const ConvOptions& o, int64_t channels, int64_t height, int64_t w
         cost.rule += "; " + o.activation + ": " + activation.rule;
     }
     return cost;
+}
+
+Dims KernelShape::dims() const {
+    if (layout == KernelLayout::SpatialFirst) return {kh, kw, ins, outs};
+    return {outs, ins, kh, kw};
+}
+
+size_t KernelShape::at(int64_t out, int64_t in, int64_t h, int64_t w) const {
+    if (layout == KernelLayout::SpatialFirst) return static_cast<size_t>(((h * kw + w) * ins + in) * outs + out);
+    return static_cast<size_t>(((out * ins + in) * kh + h) * kw + w);
+}
+
+std::vector<std::string> ConvLayer::value_roles() const {
+    if (o.use_bias) return {"weights", "bias"};
+    return {"weights"};
+}
+
+std::vector<Dims> ConvLayer::value_shapes(const std::vector<Dims>& in, const Convention& c) const {
+    return {kernel(as_image(in[0], c).channels, c).dims(), {o.filters}};
+}
+
+namespace {
+
+Activation fused(const ConvOptions& o, const Convention& c) { return {o.activation, c.fused_leaky_relu_alpha, 0.0}; }
+
+}  // namespace
+
+Tensor ConvLayer::forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>& p, const NumericMode&,
+                          const Convention& c) const {
+    const Tensor& x = *in[0];
+    Tensor y(batched_output(*this, in, c));
+    const ImageBatch xi(x.shape, c), yi(y.shape, c);
+    for (size_t i = 0; i < y.size(); ++i) {
+        double z = o.use_bias ? (*p[1])[static_cast<size_t>(yi.position(i).c)] : 0.0;
+        for (const auto& t : taps(xi, yi, i, c)) z += x[t.input] * (*p[0])[t.weight];
+        y[i] = z;
+    }
+    activate(fused(o, c), y, c);
+    return y;
+}
+
+void ConvLayer::backward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>& p, const Tensor& y,
+                         const Tensor& grad_y, const NumericMode&, const Convention& c, std::vector<Tensor>& grad_in,
+                         std::vector<Tensor>& grad_p) const {
+    const Tensor& x = *in[0];
+    const ImageBatch xi(x.shape, c), yi(y.shape, c);
+    const Tensor grad_z = activation_backward(fused(o, c), y, y, grad_y, c);
+    for (size_t i = 0; i < y.size(); ++i) {
+        const double g = grad_z[i];
+        if (o.use_bias) grad_p[1][static_cast<size_t>(yi.position(i).c)] += g;
+        for (const auto& t : taps(xi, yi, i, c)) {
+            grad_in[0][t.input] += g * (*p[0])[t.weight];
+            grad_p[0][t.weight] += g * x[t.input];
+        }
+    }
+}
+
+// z = w·x + w·x + … + b over the taps, in the kernel's order.
+Expr ConvLayer::pre_activation(const std::vector<Operand>& in, const std::vector<Operand>& p, const ImageBatch& xi,
+                               const ImageBatch& yi, size_t flat, const Convention& c) const {
+    std::vector<Expr> terms;
+    for (const auto& t : taps(xi, yi, flat, c)) terms.push_back(p[0].at(t.weight) * in[0].at(t.input));
+    if (o.use_bias) terms.push_back(p[1].at(static_cast<size_t>(yi.position(flat).c)));
+    return terms.empty() ? Expr::real(0) : Expr::sum(terms);
+}
+
+Expr ConvLayer::explain(const std::vector<Operand>& in, const std::vector<Operand>& p, const Tensor& y, size_t flat,
+                        const NumericMode&, const Convention& c) const {
+    const ImageBatch xi(in[0].tensor->shape, c), yi(y.shape, c);
+    if (o.activation != "softmax") return activation_of(fused(o, c), {pre_activation(in, p, xi, yi, flat, c)}, 0);
+    std::vector<Expr> group;
+    size_t position = 0;
+    for (size_t k : SoftmaxGroups(y.shape, c).members(flat)) {
+        if (k == flat) position = group.size();
+        group.push_back(pre_activation(in, p, xi, yi, k, c));
+    }
+    return activation_of(fused(o, c), group, position);
+}
+
+// ∂y/∂x = f′·w, ∂y/∂w = f′·x, ∂y/∂b = f′ (f′ = 1 without an activation).
+std::vector<Link> ConvLayer::links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Tensor& y, size_t flat,
+                                   const NumericMode&, const Convention& c) const {
+    if (o.activation == "softmax") throw LayerError("write the softmax as its own layer to see the chain rule through it");
+    const ImageBatch xi(in[0].tensor->shape, c), yi(y.shape, c);
+    const bool linear = o.activation == "linear";
+    const Expr slope = linear ? Expr(1) : elementwise_slope(fused(o, c), Expr::real(y[flat]), Expr::real("a", y[flat]));
+    const auto times = [&](const Expr& e) { return linear ? e : slope * e; };
+    std::vector<Link> out;
+    for (const auto& t : taps(xi, yi, flat, c)) {
+        out.push_back({0, t.input, times(p[0].at(t.weight))});
+        out.push_back({-1, t.weight, times(in[0].at(t.input))});
+    }
+    if (o.use_bias) out.push_back({-2, static_cast<size_t>(yi.position(flat).c), times(Expr(1))});
+    return out;
 }
 
 }  // namespace dlsolve

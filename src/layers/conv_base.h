@@ -36,4 +36,49 @@ ParamCount conv_params(const ConvOptions& options, int64_t channels);
 Cost conv_cost(const ConvOptions& options, int64_t channels, int64_t height, int64_t width, const Dims& output,
                const Convention& convention);
 
+// A kernel of `outs` × `ins` (per group) × k_h × k_w in the convention's layout:
+// Keras [k_h][k_w][ins][outs], PyTorch [outs][ins][k_h][k_w].
+struct KernelShape {
+    KernelLayout layout;
+    int64_t outs, ins, kh, kw;
+
+    Dims dims() const;
+    size_t at(int64_t out, int64_t in, int64_t h, int64_t w) const;
+};
+
+// One product of a convolution's weighted sum: input element × kernel element.
+struct ConvTap {
+    size_t input;
+    size_t weight;
+};
+
+// What Conv2D and Conv2DTranspose share numerically: each output element is
+// f(Σ x·w + b[channel]) over its taps, with the fused activation f. The kinds differ
+// only in which input element meets which weight (taps) and in the kernel's shape.
+class ConvLayer : public Layer {
+public:
+    ConvOptions o;
+
+    // The products that make output element `flat` (padding contributes none).
+    virtual std::vector<ConvTap> taps(const ImageBatch& in, const ImageBatch& out, size_t flat,
+                                      const Convention& convention) const = 0;
+    virtual KernelShape kernel(int64_t in_channels, const Convention& convention) const = 0;
+
+    std::vector<std::string> value_roles() const override;
+    std::vector<Dims> value_shapes(const std::vector<Dims>& inputs, const Convention& convention) const override;
+    Tensor forward(const std::vector<const Tensor*>& inputs, const std::vector<const Tensor*>& params, const NumericMode& mode,
+                   const Convention& convention) const override;
+    void backward(const std::vector<const Tensor*>& inputs, const std::vector<const Tensor*>& params, const Tensor& output,
+                  const Tensor& grad_output, const NumericMode& mode, const Convention& convention,
+                  std::vector<Tensor>& grad_inputs, std::vector<Tensor>& grad_params) const override;
+    Expr explain(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const Tensor& output, size_t flat,
+                 const NumericMode& mode, const Convention& convention) const override;
+    std::vector<Link> links(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const Tensor& output,
+                            size_t flat, const NumericMode& mode, const Convention& convention) const override;
+
+private:
+    Expr pre_activation(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const ImageBatch& in,
+                        const ImageBatch& out, size_t flat, const Convention& convention) const;
+};
+
 }  // namespace dlsolve

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "layers/normalization.h"
 #include "layers/registry.h"
 #include "problem/error.h"
 
@@ -13,6 +14,7 @@ namespace {
 class LayerNorm : public Layer {
 public:
     std::vector<int64_t> normalized_shape;  // empty: the last axis
+    double epsilon = 1e-3;
 
     std::string class_name(const Convention& c, const std::vector<Dims>&) const override {
         return std::string(c.pick<std::string_view>("LayerNormalization", "LayerNorm"));
@@ -55,12 +57,89 @@ public:
         for (size_t i = dims.size() - axes + 1; i < dims.size(); ++i) size = size * Expr::sym(labels[i], dims[i]);
         return ParamCount::trainable_only(Expr(2) * size);  // γ and β
     }
+
+    // γ and β have the shape of the normalised axes.
+    std::vector<std::string> value_roles() const override { return {"gamma", "beta"}; }
+    std::vector<Dims> value_shapes(const std::vector<Dims>& in, const Convention&) const override {
+        const Dims normalized(in[0].end() - static_cast<std::ptrdiff_t>(normalized_axes()), in[0].end());
+        return {normalized, normalized};
+    }
+
+    // Each sample's trailing normalised axes form one group of consecutive elements.
+    size_t group_size(const Tensor& x) const {
+        size_t size = 1;
+        for (size_t d = x.shape.size() - normalized_axes(); d < x.shape.size(); ++d) size *= static_cast<size_t>(x.shape[d]);
+        return size;
+    }
+    std::vector<size_t> members(const Tensor& x, size_t flat) const {
+        const size_t size = group_size(x), first = flat - flat % size;
+        std::vector<size_t> out;
+        for (size_t k = 0; k < size; ++k) out.push_back(first + k);
+        return out;
+    }
+
+    // Always the statistics of the sample itself (training or not), biased variance.
+    Tensor forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>& p, const NumericMode&,
+                   const Convention&) const override {
+        const Tensor& x = *in[0];
+        Tensor y(x.shape);
+        const size_t size = group_size(x);
+        for (size_t first = 0; first < x.size(); first += size) {
+            const auto group = members(x, first);
+            const GroupStats s = group_stats(x, group, epsilon);
+            for (size_t k : group) y[k] = (*p[0])[k % size] * (x[k] - s.mean) / s.deviation + (*p[1])[k % size];
+        }
+        return y;
+    }
+
+    void backward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>& p, const Tensor&, const Tensor& grad_y,
+                  const NumericMode&, const Convention&, std::vector<Tensor>& grad_in, std::vector<Tensor>& grad_p) const override {
+        const Tensor& x = *in[0];
+        const size_t size = group_size(x);
+        for (size_t first = 0; first < x.size(); first += size) {
+            const auto group = members(x, first);
+            const GroupStats s = group_stats(x, group, epsilon);
+            for (size_t k : group) {
+                grad_p[0][k % size] += grad_y[k] * (x[k] - s.mean) / s.deviation;
+                grad_p[1][k % size] += grad_y[k];
+            }
+            normalize_backward(x, grad_y, group, s, [&](size_t k) { return (*p[0])[k % size]; }, grad_in[0]);
+        }
+    }
+
+    std::pair<Expr, Expr> statistics(const GroupStats& s, size_t flat, size_t size) const {
+        const size_t group = flat / size + 1;
+        return {Expr::real(fmt::format("μ[{}]", group), s.mean), Expr::real(fmt::format("σ²[{}]", group), s.variance)};
+    }
+
+    Expr explain(const std::vector<Operand>& in, const std::vector<Operand>& p, const Tensor&, size_t flat, const NumericMode&,
+                 const Convention&) const override {
+        const Tensor& x = *in[0].tensor;
+        const size_t size = group_size(x);
+        const GroupStats s = group_stats(x, members(x, flat), epsilon);
+        const auto [mean, variance] = statistics(s, flat, size);
+        return normalized_expr(p[0].at(flat % size), in[0].at(flat), mean, variance, Expr::real("ε", epsilon), p[1].at(flat % size));
+    }
+
+    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Tensor&, size_t flat,
+                            const NumericMode&, const Convention&) const override {
+        const Tensor& x = *in[0].tensor;
+        const size_t size = group_size(x);
+        const GroupStats s = group_stats(x, members(x, flat), epsilon);
+        const auto [mean, variance] = statistics(s, flat, size);
+        const Expr eps = Expr::real("ε", epsilon);
+        auto out = normalized_links(x, flat, members(x, flat), s, p[0].at(flat % size), variance, eps);
+        out.push_back({-1, flat % size, divide(in[0].at(flat) - mean, apply("sqrt", variance + eps))});
+        out.push_back({-2, flat % size, Expr(1)});
+        return out;
+    }
 };
 
 }  // namespace
 
 std::unique_ptr<Layer> parse_layernorm(Fields& fields, const Convention& convention, std::string_view) {
     auto layer = std::make_unique<LayerNorm>();
+    layer->epsilon = fields.number("epsilon", convention.layernorm_epsilon, 0.0, 1.0);
     if (convention.framework == Framework::PyTorch && fields.has("normalized_shape")) {
         // nn.LayerNorm(5) means nn.LayerNorm([5]).
         if (fields.raw("normalized_shape")->is_number()) layer->normalized_shape = {fields.positive("normalized_shape")};

@@ -1,6 +1,9 @@
 // ZeroPadding2D / nn.ZeroPad2d: adds rows and columns of zeros; no parameters.
+#include <optional>
+
 #include <fmt/format.h>
 
+#include "layers/common.h"
 #include "layers/registry.h"
 #include "problem/error.h"
 
@@ -24,6 +27,39 @@ public:
 
     SpatialMap spatial_map(const std::vector<Dims>&, const Dims&, const Convention&) const override {
         return {SpatialMap::Kind::Window, {AxisMap::Kind::Window, 1, 1, top}, {AxisMap::Kind::Window, 1, 1, left}};
+    }
+
+    // Output (n, c, i, j) copies input (n, c, i − top, j − left), or is a padded zero.
+    std::optional<size_t> source(const ImageBatch& x, const ImageBatch& y, size_t flat) const {
+        const auto at = y.position(flat);
+        if (!x.inside(at.h - top, at.w - left)) return std::nullopt;
+        return x.at(at.n, at.c, at.h - top, at.w - left);
+    }
+
+    Tensor forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>&, const NumericMode&,
+                   const Convention& c) const override {
+        Tensor y(batched_output(*this, in, c));
+        const ImageBatch xi(in[0]->shape, c), yi(y.shape, c);
+        for (size_t i = 0; i < y.size(); ++i)
+            if (auto k = source(xi, yi, i)) y[i] = (*in[0])[*k];
+        return y;
+    }
+    void backward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>&, const Tensor& y, const Tensor& grad_y,
+                  const NumericMode&, const Convention& c, std::vector<Tensor>& grad_in, std::vector<Tensor>&) const override {
+        const ImageBatch xi(in[0]->shape, c), yi(y.shape, c);
+        for (size_t i = 0; i < y.size(); ++i)
+            if (auto k = source(xi, yi, i)) grad_in[0][*k] += grad_y[i];
+    }
+    Expr explain(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor& y, size_t flat, const NumericMode&,
+                 const Convention& c) const override {
+        const auto k = source(ImageBatch(in[0].tensor->shape, c), ImageBatch(y.shape, c), flat);
+        return k ? in[0].at(*k) : Expr::real(0);
+    }
+    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor& y, size_t flat,
+                            const NumericMode&, const Convention& c) const override {
+        const auto k = source(ImageBatch(in[0].tensor->shape, c), ImageBatch(y.shape, c), flat);
+        if (!k) return {};
+        return {{0, *k, Expr(1)}};
     }
 };
 

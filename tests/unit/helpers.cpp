@@ -35,4 +35,20 @@ std::string error_of(const std::string& framework, const std::string& input_shap
     return "";
 }
 
+size_t Numeric::node(const std::string& name) const {
+    const Graph& graph = solved->problem.graph;
+    for (size_t i = 0; i < graph.size(); ++i)
+        if (graph.layer(i).name == name) return i;
+    throw std::out_of_range("no layer named " + name);
+}
+
+Numeric run_numeric(const std::string& problem_json) {
+    Numeric n;
+    n.solved = std::make_unique<Solved>(solve_text(problem_json));
+    n.engine = std::make_unique<Engine>(n.solved->problem, n.solved->analysis);
+    n.pass = n.engine->forward(false);
+    if (n.pass.loss) n.engine->backward(n.pass);
+    return n;
+}
+
 }  // namespace dlsolve::test
