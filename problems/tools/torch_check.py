@@ -26,7 +26,7 @@ torch.set_default_dtype(torch.float64)
 NUMERIC_PREFIXES = ("forward.", "grad.", "update.")
 KERAS_CLASS = {"dense": "dense", "relu": "re_lu", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear",
                "softmax": "softmax", "leaky_relu": "leaky_re_lu", "hard_threshold": "hard_threshold",
-               "activation": "activation", "dropout": "dropout"}
+               "activation": "activation", "dropout": "dropout", "maxpool2d": "max_pooling2d"}
 
 
 class Unsupported(Exception):
@@ -91,7 +91,7 @@ class Net:
         self.framework = doc.get("framework", "keras")
         inp = doc["input"]
         self.batch = doc.get("batch")
-        x = torch.tensor(inp["values"])
+        x = torch.tensor(inp["values"], dtype=torch.float64)
         if self.batch is None:
             x = x.unsqueeze(0)
         self.x = x.clone().requires_grad_(True)
@@ -141,6 +141,10 @@ class Net:
                 h = activation(layer.get("activation"), h, layer, self.framework)
             elif t == "activation":
                 h = activation(layer["activation"], h, layer, self.framework)
+            elif t == "maxpool2d":  # PyTorch files only: [N, C, H, W], window "pool", stride defaulting to it
+                if self.framework != "pytorch" or "padding" in layer:
+                    raise Unsupported("maxpool2d other than a PyTorch window without padding")
+                h = F.max_pool2d(h, layer["pool"], layer.get("stride", layer["pool"]))
             elif t == "dropout":
                 if self.doc.get("training", False):
                     mask = torch.tensor(layer["mask"]) if "mask" in layer else None

@@ -19,6 +19,8 @@ const Convention& Convention::keras() {
         .strided_dilation_allowed = false,
         .pooling_has_ceil_mode = false,
         .default_pool_size = 2,
+        .running_stats_weight = 0.01,  // momentum 0.99: moving ← 0.99·moving + 0.01·batch
+        .running_variance_unbiased = false,
         .leaky_relu_alpha = 0.3,
         .fused_leaky_relu_alpha = 0.2,
         .global_pool_keeps_spatial = false,
@@ -49,6 +51,8 @@ const Convention& Convention::pytorch() {
         .strided_dilation_allowed = true,
         .pooling_has_ceil_mode = true,
         .default_pool_size = 0,
+        .running_stats_weight = 0.1,  // momentum 0.1: running ← 0.9·running + 0.1·batch
+        .running_variance_unbiased = true,
         .leaky_relu_alpha = 0.01,
         .fused_leaky_relu_alpha = 0.01,
         .global_pool_keeps_spatial = true,

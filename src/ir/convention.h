@@ -42,6 +42,8 @@ struct Convention {
     bool strided_dilation_allowed;   // tf.keras 2 rejects strides > 1 with dilation > 1
     bool pooling_has_ceil_mode;
     int64_t default_pool_size;       // 0: the pool size must be given
+    double running_stats_weight;     // BatchNorm's moving statistics take this share of the batch's
+    bool running_variance_unbiased;  // … with the batch variance divided by M − 1 (PyTorch)
     double leaky_relu_alpha;         // the LeakyReLU layer's default slope
     double fused_leaky_relu_alpha;   // activation="leaky_relu" (tf.nn.leaky_relu: 0.2)
     bool global_pool_keeps_spatial;  // AdaptiveAvgPool2d(1) gives [C, 1, 1]

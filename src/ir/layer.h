@@ -141,6 +141,9 @@ public:
                           const Tensor& output, const Tensor& grad_output, const NumericMode& mode,
                           const Convention& convention, std::vector<Tensor>& grad_inputs,
                           std::vector<Tensor>& grad_params) const;
+    // State that a training-mode forward pass moves (BatchNorm's running statistics).
+    virtual void update_state(const std::vector<const Tensor*>& /*inputs*/, std::vector<Tensor>& /*params*/,
+                              const NumericMode& /*mode*/, const Convention& /*convention*/) const {}
     // Output element `flat` as a formula of named inputs and parameters; its value
     // must equal forward()'s.
     virtual Expr explain(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const Tensor& output,

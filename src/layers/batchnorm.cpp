@@ -81,6 +81,24 @@ public:
         return s;
     }
 
+    // A training-mode pass moves the running statistics toward the batch's, as the
+    // frameworks do: PyTorch with the unbiased batch variance, Keras with the biased one.
+    void update_state(const std::vector<const Tensor*>& in, std::vector<Tensor>& p, const NumericMode& mode,
+                      const Convention& c) const override {
+        if (!mode.training) return;
+        const Tensor& x = *in[0];
+        const ChannelGroups g(x.shape, c);
+        const double w = c.running_stats_weight;
+        for (size_t channel = 0; channel < g.length; ++channel) {
+            const auto members = g.members(channel);
+            const GroupStats s = group_stats(x, members, 0.0);
+            const double m = static_cast<double>(members.size());
+            const double variance = c.running_variance_unbiased && m > 1 ? s.variance * m / (m - 1) : s.variance;
+            p[kMovingMean][channel] = (1 - w) * p[kMovingMean][channel] + w * s.mean;
+            p[kMovingVariance][channel] = (1 - w) * p[kMovingVariance][channel] + w * variance;
+        }
+    }
+
     Tensor forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>& p, const NumericMode& mode,
                    const Convention& c) const override {
         const Tensor& x = *in[0];

@@ -39,7 +39,7 @@ Expr sliding_output(int64_t n, const Window& window, Padding::Kind padding, cons
     const Expr kernel = effective_kernel(window, axis);
     Expr span = size - kernel;
     if (window.pad > 0) span = span + Expr::tight_product(2, Expr::sym(fmt::format("p_{}", axis.suffix), window.pad));
-    if (span.value() < 0) {
+    if (span.value() < 0 && !(ceil_mode && (ceil_div(span, stride) + 1).value() >= 1)) {
         const char* side = axis.size[0] == 'H' ? "height" : "width";
         if (window.pad == 0)
             throw LayerError(fmt::format("{} {} ({}) is larger than the input {} = {}", window_name, kernel.value(), side, axis.size, n));

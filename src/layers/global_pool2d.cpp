@@ -108,22 +108,25 @@ public:
     // With sizes that divide, output cell i averages input cells [i·n/o, (i + 1)·n/o):
     // a window of n/o with stride n/o. Otherwise PyTorch's windows overlap unevenly;
     // ⌈n/o⌉ + 1 bounds them, with stride ⌊n/o⌋.
-    static AxisMap axis(int64_t n, int64_t o) {
-        if (n % o == 0) return {AxisMap::Kind::Window, n / o, n / o, 0};
-        return {AxisMap::Kind::Window, n / o + 2, n / o, 0};
-    }
+    static AxisMap axis(int64_t n, int64_t o) { return {AxisMap::Kind::Window, n / o, n / o, 0}; }
 
+    // Sizes that do not divide give windows ⌊i·n/o⌋ … ⌈(i + 1)·n/o⌉ of different sizes:
+    // no single receptive field, and dlsolve says so rather than print one.
     SpatialMap spatial_map(const std::vector<Dims>& in, const Dims&, const Convention& c) const override {
         const Image i = as_image(in[0], c);
-        if (output.h == 1 && output.w == 1) return {SpatialMap::Kind::Global, {}, {}};
-        return {SpatialMap::Kind::Window, axis(i.height, output.h), axis(i.width, output.w)};
+        if (output.h == 1 && output.w == 1) return {SpatialMap::Kind::Global, {}, {}, ""};
+        if (i.height % output.h != 0 || i.width % output.w != 0)
+            return {SpatialMap::Kind::Undefined, {}, {}, fmt::format("adaptive pooling from {}×{} to {}×{} uses windows of different sizes: no single receptive field",
+                                                                    i.height, i.width, output.h, output.w)};
+        return {SpatialMap::Kind::Window, axis(i.height, output.h), axis(i.width, output.w), ""};
     }
 
     Cost cost(const std::vector<Dims>& in, const Dims& out, const Convention& c) const override {
         const Image i = as_image(in[0], c);
         const SpatialMap map = spatial_map(in, out, c);
-        const int64_t kh = map.kind == SpatialMap::Kind::Global ? i.height : map.h.kernel;
-        const int64_t kw = map.kind == SpatialMap::Kind::Global ? i.width : map.w.kernel;
+        const bool window = map.kind == SpatialMap::Kind::Window;  // else: global, or uneven windows (their largest)
+        const int64_t kh = map.kind == SpatialMap::Kind::Global ? i.height : window ? map.h.kernel : (i.height + output.h - 1) / output.h + 1;
+        const int64_t kw = map.kind == SpatialMap::Kind::Global ? i.width : window ? map.w.kernel : (i.width + output.w - 1) / output.w + 1;
         return {Expr(), element_count(out, c) * (Expr::sym("k_h", kh) * Expr::sym("k_w", kw)),
                 "k_h·k_w − 1 additions and 1 division per output"};
     }

@@ -32,10 +32,13 @@ public:
     size_t normalized_axes() const { return normalized_shape.empty() ? 1 : normalized_shape.size(); }
 
     // Normalising over the spatial axes as well mixes every position.
+    // Normalising mixes the normalised axes only: Keras's channels are per position; on
+    // PyTorch's [C, H, W] the last axis alone mixes the width, two or three mix H and W.
     SpatialMap spatial_map(const std::vector<Dims>& in, const Dims&, const Convention& c) const override {
         const size_t rank = in[0].size();
-        const bool only_channels = normalized_axes() == 1 && channel_axis(rank, c) == rank - 1;
-        return {rank == 3 && !only_channels ? SpatialMap::Kind::Global : SpatialMap::Kind::Pointwise, {}, {}};
+        if (rank != 3 || (normalized_axes() == 1 && channel_axis(rank, c) == rank - 1)) return {};
+        if (normalized_axes() == 1) return {SpatialMap::Kind::Window, {}, {AxisMap::Kind::Whole, in[0][2], 1, 0}, ""};
+        return {SpatialMap::Kind::Global, {}, {}, ""};
     }
 
     // Statistics are computed on the fly: mean (1 add), variance (subtract, square, add),

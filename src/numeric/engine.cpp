@@ -144,6 +144,15 @@ void Engine::backward(Pass& pass) const {
     }
 }
 
+void Engine::update_state(const Pass& pass) {
+    const Graph& graph = problem_.graph;
+    for (size_t i : graph.order()) {
+        std::vector<const Tensor*> in;
+        for (size_t s : graph.inputs_of(i)) in.push_back(&pass.outputs[s]);
+        graph.layer(i).update_state(in, params[i], mode_, *problem_.convention);
+    }
+}
+
 std::optional<ScalarRef> Engine::find_symbol(const std::string& symbol) const {
     const Graph& graph = problem_.graph;
     for (size_t i = 0; i < graph.size(); ++i)

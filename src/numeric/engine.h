@@ -38,6 +38,8 @@ public:
 
     Pass forward(bool worked) const;
     void backward(Pass& pass) const;
+    // After a training-mode forward pass: BatchNorm's running statistics move.
+    void update_state(const Pass& pass);
 
     std::string output_name(size_t node, size_t flat) const;
     std::string param_name(size_t node, size_t role, size_t flat) const;

@@ -51,6 +51,16 @@ AxisField unchanged(const AxisField& in, const char* suffix) {
 
 AxisField whole(int64_t size) { return {Expr(size), Expr(0), divide(Expr(size) - 1, 2)}; }
 
+// The pixels both windows contain: what a path sees once an earlier layer dropped some.
+AxisField intersect(const AxisField& a, const AxisField& b, int64_t image) {
+    const auto lo = [](const AxisField& f) { return f.start.to_double() - (f.size.to_double() - 1) / 2; };
+    const auto hi = [](const AxisField& f) { return f.start.to_double() + (f.size.to_double() - 1) / 2; };
+    const int64_t first = static_cast<int64_t>(std::ceil(std::max(lo(a), lo(b))));
+    const int64_t last = static_cast<int64_t>(std::floor(std::min(hi(a), hi(b))));
+    if (first == 0 && last == image - 1) return whole(image);
+    return {Expr::sym("last", last) - Expr::sym("first", first) + 1, Expr(0), divide(Expr(first) + Expr(last), 2)};
+}
+
 // What a unit that mixes every position along an axis sees: the union of the windows of
 // the n input units, [start − (r − 1)/2, start + (n − 1)·j + (r − 1)/2], within the image.
 // Strides that drop the last rows leave them unseen, so this can be less than the image.
@@ -142,7 +152,7 @@ std::vector<ReceptiveField> receptive_fields(const Problem& problem, const Analy
         const auto& sources = graph.inputs_of(i);
         try {
             if (sources.empty()) {
-                fields[i] = {false, {1, 1, 0}, {1, 1, 0}, ""};
+                fields[i] = {false, {1, 1, 0}, {1, 1, 0}, "", std::make_pair(whole_h, whole_w)};
             } else if (sources.size() > 1) {
                 std::vector<const ReceptiveField*> in;
                 for (size_t s : sources) in.push_back(&fields[s]);
@@ -157,12 +167,8 @@ std::vector<ReceptiveField> receptive_fields(const Problem& problem, const Analy
                         fields[i] = in;
                     } else {
                         // A vector's units have lost their positions: use what the map before it covered.
-                        const AxisField h = previous.size() == 3 ? covered(in.h, previous, 0, c, image.height)
-                                            : in.coverage      ? in.coverage->first
-                                                               : whole(image.height);
-                        const AxisField w = previous.size() == 3 ? covered(in.w, previous, 1, c, image.width)
-                                            : in.coverage      ? in.coverage->second
-                                                               : whole(image.width);
+                        const AxisField h = in.coverage ? in.coverage->first : whole(image.height);
+                        const AxisField w = in.coverage ? in.coverage->second : whole(image.width);
                         const bool everything = h.size.to_double() == static_cast<double>(image.height) &&
                                                 w.size.to_double() == static_cast<double>(image.width);
                         fields[i] = {everything, h, w, ""};
@@ -174,12 +180,16 @@ std::vector<ReceptiveField> receptive_fields(const Problem& problem, const Analy
                     if (map.h.kind == AxisMap::Kind::Whole) fields[i].h = covered(in.h, previous, 0, c, image.height);
                     if (map.w.kind == AxisMap::Kind::Whole) fields[i].w = covered(in.w, previous, 1, c, image.width);
                 }
-                // Remember what all the units see, for a dense layer after a flatten.
+                // What all the units together see: their windows' union, within what the
+                // input's units saw (a pool that drops the last row hides it from everything after).
                 const Dims& out = result.output.values();
-                if (!fields[i].whole_input && out.size() == 3)
-                    fields[i].coverage = std::make_pair(covered(fields[i].h, out, 0, c, image.height), covered(fields[i].w, out, 1, c, image.width));
-                else if (!fields[i].whole_input)
+                if (!fields[i].whole_input && out.size() == 3) {
+                    AxisField h = covered(fields[i].h, out, 0, c, image.height), w = covered(fields[i].w, out, 1, c, image.width);
+                    if (in.coverage) h = intersect(h, in.coverage->first, image.height), w = intersect(w, in.coverage->second, image.width);
+                    fields[i].coverage = std::make_pair(h, w);
+                } else if (!fields[i].whole_input) {
                     fields[i].coverage = in.coverage;
+                }
             }
         } catch (const ArithmeticError& e) {
             throw ProblemError(describe_layer(layer), fmt::format("the receptive field cannot be computed: {}", e.what()));

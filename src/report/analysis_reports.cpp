@@ -165,6 +165,17 @@ Expr total_of(const Problem& problem, const Analysis& analysis, Expr Cost::*fiel
     return Expr::sum(terms);
 }
 
+// Receptive fields when the network has them (an image input, and no layer such as
+// uneven adaptive pooling that has no single field); `dlsolve rf` says why not.
+std::optional<std::vector<ReceptiveField>> fields_if_defined(const Problem& problem, const Analysis& analysis) {
+    if (analysis.layers[0].output.values().size() != 3) return std::nullopt;
+    try {
+        return receptive_fields(problem, analysis);
+    } catch (const ProblemError&) {
+        return std::nullopt;
+    }
+}
+
 constexpr const char* kCostConvention =
     "Costs of one forward pass (inference) of one sample. MACs are the multiply-accumulates of convolution and dense "
     "weights, k_h·k_w·(C_in/g)·C_out·H_out·W_out for a convolution, as torch-scan (frgfm/torch-scan) and torchvision's "
@@ -251,9 +262,9 @@ Worksheet flops_worksheet(const Problem& problem, const Analysis& analysis) {
 
 Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, const DataType& dtype) {
     Worksheet sheet = titled(problem);
-    const bool image = analysis.layers[0].output.values().size() == 3;
-    std::vector<ReceptiveField> fields;
-    if (image) fields = receptive_fields(problem, analysis);
+    const auto defined = fields_if_defined(problem, analysis);
+    const bool image = defined.has_value();
+    const std::vector<ReceptiveField> fields = defined.value_or(std::vector<ReceptiveField>{});
     const Expr batch = Expr::sym("N", problem.batch.value_or(1));
     const Expr bytes = Expr::sym(dtype.name, dtype.bytes);
 
@@ -307,7 +318,7 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
 }
 
 void add_analysis_answers(Json& answers, const Problem& problem, const Analysis& analysis) {
-    if (analysis.layers[0].output.values().size() == 3) add_rf_answers(answers, problem, receptive_fields(problem, analysis));
+    if (const auto fields = fields_if_defined(problem, analysis)) add_rf_answers(answers, problem, *fields);
     for (size_t i = 0; i < problem.graph.size(); ++i) {
         const auto& name = problem.graph.layer(i).name;
         append_answer(answers, "macs." + name, analysis.layers[i].cost.macs.value());
@@ -324,8 +335,9 @@ Worksheet compare_worksheet(const Problem& a, const Analysis& analysis_a, const 
     sheet.title = fmt::format("Comparison: A = \"{}\", B = \"{}\"", a.title, b.title);
     Table table{{"", "A", "B", "B − A", "B / A"}, {false, true, true, true, true}, {}};
     const auto last_field = [](const Problem& p, const Analysis& an) -> std::optional<ReceptiveField> {
-        if (an.layers[0].output.values().size() != 3) return std::nullopt;
-        const auto fields = receptive_fields(p, an);
+        const auto defined = fields_if_defined(p, an);
+        if (!defined) return std::nullopt;
+        const auto& fields = *defined;
         // The last layer that still has a spatial map: the features the head sees.
         for (auto it = p.graph.order().rbegin(); it != p.graph.order().rend(); ++it)
             if (!fields[*it].whole_input) return fields[*it];

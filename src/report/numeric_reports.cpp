@@ -216,6 +216,7 @@ Worksheet train_worksheet(const Problem& problem, const Analysis& analysis, cons
     for (int64_t k = 1; k <= steps; ++k) {
         Pass pass = engine.forward(k == 1);
         engine.backward(pass);
+        engine.update_state(pass);
         Section section{fmt::format("Step {} of {}: {}", k, steps, describe_optimizer(spec)), {}, {}};
         section.lines.push_back({"Loss before the step", {"", {{"", k == 1 ? pass.loss->value : Expr::real(pass.loss->value.to_double())}}}});
         sheet.answers[fmt::format("step{}.loss", k)] = pass.loss->value.to_double();
