@@ -154,6 +154,29 @@ Cost activation_cost(const std::string& activation, const Expr& elements) {
     return {};
 }
 
+Tensor SameElements::forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>&, const NumericMode&,
+                             const Convention& c) const {
+    Tensor y = *in[0];
+    y.shape = batched_output(*this, in, c);
+    return y;
+}
+
+void SameElements::backward(const std::vector<const Tensor*>&, const std::vector<const Tensor*>&, const Tensor&,
+                            const Tensor& grad_y, const NumericMode&, const Convention&, std::vector<Tensor>& grad_in,
+                            std::vector<Tensor>&) const {
+    grad_in[0].data = grad_y.data;
+}
+
+Expr SameElements::explain(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor&, size_t flat,
+                           const NumericMode&, const Convention&) const {
+    return in[0].at(flat);
+}
+
+std::vector<Link> SameElements::links(const std::vector<Operand>&, const std::vector<Operand>&, const Tensor&, size_t flat,
+                                      const NumericMode&, const Convention&) const {
+    return {{0, flat, Expr(1)}};
+}
+
 std::string read_activation(Fields& fields, bool required) {
     return fields.word("activation", {"relu", "sigmoid", "tanh", "softmax", "linear", "leaky_relu", "hard_threshold"},
                        required ? "" : "linear");

@@ -90,6 +90,21 @@ Cost weighted_sum_cost(const Expr& macs, const Expr& outputs, bool use_bias);
 // FLOPs of an activation function per element, torch-scan's counts where it has them.
 Cost activation_cost(const std::string& activation, const Expr& elements);
 
+// Layers that keep every element in row-major order and change only the shape (Flatten,
+// Reshape): the numbers pass through, and so do their gradients.
+class SameElements : public Layer {
+public:
+    Tensor forward(const std::vector<const Tensor*>& inputs, const std::vector<const Tensor*>& params,
+                   const NumericMode& mode, const Convention& convention) const override;
+    void backward(const std::vector<const Tensor*>& inputs, const std::vector<const Tensor*>& params, const Tensor& output,
+                  const Tensor& grad_output, const NumericMode& mode, const Convention& convention,
+                  std::vector<Tensor>& grad_inputs, std::vector<Tensor>& grad_params) const override;
+    Expr explain(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const Tensor& output, size_t flat,
+                 const NumericMode& mode, const Convention& convention) const override;
+    std::vector<Link> links(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const Tensor& output,
+                            size_t flat, const NumericMode& mode, const Convention& convention) const override;
+};
+
 // Activation words accepted by "activation" keys and the activation layer.
 std::string read_activation(Fields& fields, bool required);
 

@@ -15,7 +15,7 @@ Expr element_count(const Dims& dims, const std::vector<std::string>& labels) {
     return product;
 }
 
-class Reshape : public Layer {
+class Reshape : public SameElements {
 public:
     std::vector<int64_t> target;
 
@@ -53,25 +53,7 @@ public:
         return {SpatialMap::Kind::Global, {}, {}};
     }
 
-    // Row-major order in the framework's layout is kept: only the shape changes.
-    Tensor forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>&, const NumericMode&,
-                   const Convention& c) const override {
-        Tensor y = *in[0];
-        y.shape = batched_output(*this, in, c);
-        return y;
-    }
-    void backward(const std::vector<const Tensor*>&, const std::vector<const Tensor*>&, const Tensor&, const Tensor& grad_y,
-                  const NumericMode&, const Convention&, std::vector<Tensor>& grad_in, std::vector<Tensor>&) const override {
-        grad_in[0].data = grad_y.data;
-    }
-    Expr explain(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor&, size_t flat, const NumericMode&,
-                 const Convention&) const override {
-        return in[0].at(flat);
-    }
-    std::vector<Link> links(const std::vector<Operand>&, const std::vector<Operand>&, const Tensor&, size_t flat,
-                            const NumericMode&, const Convention&) const override {
-        return {{0, flat, Expr(1)}};
-    }
+    // Row-major order in the framework's layout is kept: only the shape changes (SameElements).
 };
 
 }  // namespace
