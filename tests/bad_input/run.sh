@@ -55,7 +55,10 @@ for json in "$dir"/*.json; do
     esac
 
     # The subshell keeps bash's own "Segmentation fault" notice out of the report.
-    (timeout 20 "$dlsolve" params "$json" > "$tmp/out" 2> "$tmp/err" < /dev/null; exit $?) 2> /dev/null
+    # NAME.command, when present, names the subcommand (numeric errors need train/solve).
+    command=params
+    [ -f "${json%.json}.command" ] && command=$(cat "${json%.json}.command")
+    (timeout 20 "$dlsolve" "$command" "$json" > "$tmp/out" 2> "$tmp/err" < /dev/null; exit $?) 2> /dev/null
     status=$?
 
     reasons=()
