@@ -309,7 +309,7 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
     sheet.steps.push_back({"memory.params", "bytes", params_bytes});
     sheet.steps.push_back({"memory.total", "bytes", total});
     sheet.answers["params.total"] = analysis.totals.total.value();
-    add_analysis_answers(sheet.answers, problem, analysis);
+    add_analysis_answers(sheet.answers, problem, analysis, defined);
     sheet.answers["memory.input"] = input_bytes.value();
     sheet.answers["memory.forward_backward"] = forward_backward.value();
     sheet.answers["memory.params"] = params_bytes.value();
@@ -318,7 +318,12 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
 }
 
 void add_analysis_answers(Json& answers, const Problem& problem, const Analysis& analysis) {
-    if (const auto fields = fields_if_defined(problem, analysis)) add_rf_answers(answers, problem, *fields);
+    add_analysis_answers(answers, problem, analysis, fields_if_defined(problem, analysis));
+}
+
+void add_analysis_answers(Json& answers, const Problem& problem, const Analysis& analysis,
+                          const std::optional<std::vector<ReceptiveField>>& fields) {
+    if (fields) add_rf_answers(answers, problem, *fields);
     for (size_t i = 0; i < problem.graph.size(); ++i) {
         const auto& name = problem.graph.layer(i).name;
         append_answer(answers, "macs." + name, analysis.layers[i].cost.macs.value());

@@ -27,5 +27,8 @@ Worksheet compare_worksheet(const Problem& a, const Analysis& analysis_a, const 
 // Answers of these passes for check: receptive_field.*, effective_stride.*,
 // effective_padding.* (image inputs only), macs.*, flops.*.
 void add_analysis_answers(Json& answers, const Problem& problem, const Analysis& analysis);
+// The same with receptive fields already computed (nothing when the network has none).
+void add_analysis_answers(Json& answers, const Problem& problem, const Analysis& analysis,
+                          const std::optional<std::vector<ReceptiveField>>& fields);
 
 }  // namespace dlsolve
