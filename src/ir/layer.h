@@ -53,6 +53,10 @@ struct SpatialMap {
     Kind kind = Kind::Pointwise;
     AxisMap h, w;
     std::string reason;
+
+    SpatialMap() = default;
+    SpatialMap(Kind k, AxisMap height, AxisMap width, std::string why = "")
+        : kind(k), h(height), w(width), reason(std::move(why)) {}
 };
 
 // Inference cost of one forward pass of one sample: MACs are the multiply-accumulates

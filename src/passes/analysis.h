@@ -35,6 +35,11 @@ struct ReceptiveField {
     AxisField h, w;
     std::string misaligned;    // merged paths whose units are not centred alike
     std::optional<std::pair<AxisField, AxisField>> coverage;  // what all the units together see
+
+    ReceptiveField() = default;
+    ReceptiveField(bool whole, AxisField height, AxisField width, std::string note,
+                   std::optional<std::pair<AxisField, AxisField>> covers = std::nullopt)
+        : whole_input(whole), h(std::move(height)), w(std::move(width)), misaligned(std::move(note)), coverage(std::move(covers)) {}
 };
 
 // One step of the backward walk, "start from the end": r before the layer, from r after it.

@@ -230,10 +230,9 @@ std::vector<int64_t> Fields::int_list(std::string_view key, bool allow_minus_one
 }
 
 void Fields::finish() const {
-    std::vector<std::string> known(known_.begin(), known_.end());
     for (const auto& [key, value] : object_.items()) {
         if (known_.count(key)) continue;
-        std::string hint = closest(key, known);
+        const std::string hint = closest(key, std::vector<std::string>(known_.begin(), known_.end()));
         throw ProblemError(path_of(key), hint.empty() ? fmt::format("unknown key \"{}\"", key)
                                                       : fmt::format("unknown key \"{}\" (did you mean \"{}\"?)", key, hint));
     }
