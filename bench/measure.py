@@ -215,7 +215,10 @@ def main():
              if hyperfine else "python time.perf_counter around subprocess.run (no hyperfine installed), "
              "cases interleaved round-robin")
     memer = ("GNU time: /usr/bin/time -f %M (max of 3 runs)" if gnu_time
-             else "python resource.getrusage(RUSAGE_CHILDREN).ru_maxrss (max of 3 runs)")
+             else "python resource.getrusage(RUSAGE_CHILDREN).ru_maxrss (max of 3 runs); "
+             "**upper bound only**: Linux folds the Python parent's RSS at fork/exec into "
+             "ru_maxrss, so no case reads below the /bin/true row; install GNU time "
+             "(`apt-get install -y time`) for exact figures")
 
     def verdict(key):
         r = results[key]
