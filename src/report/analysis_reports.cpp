@@ -377,7 +377,9 @@ Worksheet compare_worksheet(const Problem& a, const Analysis& analysis_a, const 
         const Expr delta = vb - va;
         std::vector<Cell> row{{m.label, {}}, {"", {{"", *m.a, false, m.a->is_integer()}}}, {"", {{"", *m.b, false, m.b->is_integer()}}},
                               {"", {{"", delta}}}};
-        row.push_back(m.a->numerator() == 0 ? Cell{"—", {}} : Cell{fmt::format("{:.3f}", vb.to_double() / va.to_double()), {}});
+        // The ratio as a worked real: 16976/153632 = 0.1104978129.
+        const Expr ratio = divide(Expr::real(vb.to_double()), Expr::real(va.to_double()));
+        row.push_back(va.to_double() == 0 ? Cell{"—", {}} : Cell{"", {{"", ratio}}});
         table.rows.push_back(std::move(row));
         sheet.answers["a." + m.key] = number(*m.a);
         sheet.answers["b." + m.key] = number(*m.b);
