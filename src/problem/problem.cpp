@@ -22,34 +22,37 @@ namespace {
 
 // nlohmann keeps the last of two equal keys; a problem file must not have them. Absurd
 // nesting is refused too: no problem needs it, and printing such a value recurses.
-constexpr int kMaxDepth = 32;
+constexpr size_t kMaxDepth = 32;
 
-class DuplicateKeyCheck {
+// The DOM builder with the checks added. A SAX handler rather than Json::parse's callback:
+// nlohmann 3.11's callback parser rescans the parent container at every end of object,
+// which is quadratic in the number of layers.
+class CheckedDomBuilder : public nlohmann::detail::json_sax_dom_parser<Json> {
+    using Base = nlohmann::detail::json_sax_dom_parser<Json>;
+
 public:
-    bool operator()(int depth, Json::parse_event_t event, Json& parsed) {
-        using E = Json::parse_event_t;
-        if ((event == E::object_start || event == E::array_start) && depth >= kMaxDepth)
-            throw ProblemError(path(), fmt::format("expected at most {} levels of nested arrays and objects, found more", kMaxDepth));
-        switch (event) {
-            case E::object_start: open(false); break;
-            case E::array_start: open(true); break;
-            case E::object_end:
-            case E::array_end:
-                frames_.pop_back();
-                element_done();
-                break;
-            case E::key: {
-                auto& frame = frames_.back();
-                frame.key = parsed.get_ref<const std::string&>();
-                // Objects have a handful of keys: a linear search beats a set.
-                if (std::find(frame.keys.begin(), frame.keys.end(), frame.key) != frame.keys.end())
-                    throw ProblemError(path(), "duplicate key");
-                frame.keys.push_back(frame.key);
-                break;
-            }
-            case E::value: element_done(); break;
+    explicit CheckedDomBuilder(Json& result) : Base(result) {}
+
+    bool null() { return element_done(), Base::null(); }
+    bool boolean(bool v) { return element_done(), Base::boolean(v); }
+    bool number_integer(Json::number_integer_t v) { return element_done(), Base::number_integer(v); }
+    bool number_unsigned(Json::number_unsigned_t v) { return element_done(), Base::number_unsigned(v); }
+    bool number_float(Json::number_float_t v, const std::string& s) { return element_done(), Base::number_float(v, s); }
+    bool string(std::string& v) { return element_done(), Base::string(v); }
+    bool start_object(std::size_t n) { return open(false), Base::start_object(n); }
+    bool start_array(std::size_t n) { return open(true), Base::start_array(n); }
+    bool end_object() { return close(), Base::end_object(); }
+    bool end_array() { return close(), Base::end_array(); }
+    bool key(std::string& k) {
+        auto& frame = frames_.back();
+        // Objects have a handful of keys: a linear search beats a set.
+        if (std::find(frame.keys.begin(), frame.keys.end(), k) != frame.keys.end()) {
+            frame.key = k;
+            throw ProblemError(path(), "duplicate key");
         }
-        return true;
+        frame.keys.push_back(k);
+        frame.key = k;
+        return Base::key(k);
     }
 
 private:
@@ -59,7 +62,15 @@ private:
         std::string key;
         std::vector<std::string> keys;
     };
-    void open(bool array) { frames_.push_back({array, 0, {}, {}}); }
+    void open(bool array) {
+        if (frames_.size() >= kMaxDepth)
+            throw ProblemError(path(), fmt::format("expected at most {} levels of nested arrays and objects, found more", kMaxDepth));
+        frames_.push_back({array, 0, {}, {}});
+    }
+    void close() {
+        frames_.pop_back();
+        element_done();
+    }
     void element_done() {
         if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
     }
@@ -76,7 +87,10 @@ Json parse_json(const std::string& text) {
     if (text.find_first_not_of(" \t\r\n") == std::string::npos)
         throw ProblemError("line 1, column 1", "invalid JSON: the file is empty");
     try {
-        return Json::parse(text, DuplicateKeyCheck());
+        Json result;
+        CheckedDomBuilder builder(result);
+        Json::sax_parse(text, &builder);
+        return result;
     } catch (const Json::parse_error& e) {
         // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error
         // while parsing array - unexpected ']'; expected …; last read: '…'"
