@@ -51,6 +51,7 @@ std::string closest(std::string_view word, const std::vector<std::string>& known
 }
 
 Fields::Fields(const Json& object, std::string path) : object_(object), path_(std::move(path)) {
+    known_.reserve(16);
     if (!object_.is_object()) throw ProblemError(where(), "expected an object, found " + describe(object_));
 }
 
@@ -63,15 +64,23 @@ std::string Fields::path_of(std::string_view key) const {
 
 void Fields::missing(std::string_view key, const std::string& expected) const {
     for (const auto& [present, value] : object_.items()) {
-        if (known_.count(present)) continue;
+        if (knows(present)) continue;
         if (closest(present, {std::string(key)}) == key)
             throw ProblemError(path_of(present), fmt::format("unknown key \"{}\" (did you mean \"{}\"?)", present, key));
     }
     throw ProblemError(where(), fmt::format("missing required key \"{}\" ({})", key, expected));
 }
 
+bool Fields::knows(std::string_view key) const {
+    return std::find(known_.begin(), known_.end(), key) != known_.end();
+}
+
+void Fields::know(std::string_view key) {
+    if (!knows(key)) known_.emplace_back(key);
+}
+
 bool Fields::has(std::string_view key) {
-    known_.emplace(key);
+    know(key);
     return object_.contains(key);
 }
 
@@ -80,7 +89,7 @@ void Fields::fail(std::string_view key, const std::string& expected) const {
 }
 
 const Json* Fields::raw(std::string_view key) {
-    known_.emplace(key);
+    know(key);
     auto it = object_.find(key);
     return it == object_.end() ? nullptr : &*it;
 }
@@ -231,8 +240,8 @@ std::vector<int64_t> Fields::int_list(std::string_view key, bool allow_minus_one
 
 void Fields::finish() const {
     for (const auto& [key, value] : object_.items()) {
-        if (known_.count(key)) continue;
-        const std::string hint = closest(key, std::vector<std::string>(known_.begin(), known_.end()));
+        if (knows(key)) continue;
+        const std::string hint = closest(key, known_);
         throw ProblemError(path_of(key), hint.empty() ? fmt::format("unknown key \"{}\"", key)
                                                       : fmt::format("unknown key \"{}\" (did you mean \"{}\"?)", key, hint));
     }

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,7 +65,10 @@ public:
 private:
     const Json& object_;
     std::string path_;
-    std::set<std::string, std::less<>> known_;
+    bool knows(std::string_view key) const;
+    void know(std::string_view key);
+    // The keys asked about: objects have a handful, so a vector beats a set.
+    std::vector<std::string> known_;
 };
 
 }  // namespace dlsolve
