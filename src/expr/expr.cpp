@@ -1,6 +1,7 @@
 #include "expr/expr.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -162,6 +163,21 @@ std::string group_digits(int64_t value, const char* separator) {
 Expr::Expr() : Expr(int64_t{0}) {}
 
 Expr::Expr(int64_t literal_value) {
+    // Nodes are immutable: the small literals every formula has (0, 1, 2) share one each.
+    constexpr int64_t kLow = -8, kHigh = 64;
+    if (literal_value >= kLow && literal_value <= kHigh) {
+        static const auto shared = [] {
+            std::array<std::shared_ptr<const Node>, kHigh - kLow + 1> nodes;
+            for (int64_t v = kLow; v <= kHigh; ++v) {
+                auto node = std::make_shared<Node>();
+                node->value = v;
+                nodes[static_cast<size_t>(v - kLow)] = std::move(node);
+            }
+            return nodes;
+        }();
+        node_ = shared[static_cast<size_t>(literal_value - kLow)];
+        return;
+    }
     auto node = std::make_shared<Node>();
     node->value = literal_value;
     node_ = std::move(node);

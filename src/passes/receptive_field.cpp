@@ -52,21 +52,24 @@ AxisField unchanged(const AxisField& in, const char* suffix) {
 AxisField whole(int64_t size) { return {Expr(size), Expr(0), divide(Expr(size) - 1, 2)}; }
 
 // The pixels both windows contain: what a path sees once an earlier layer dropped some.
-AxisField intersect(const AxisField& a, const AxisField& b, int64_t image) {
+// `all` is whole(image): built once, shared by every layer that sees everything.
+AxisField intersect(const AxisField& a, const AxisField& b, const AxisField& all) {
+    const int64_t image = all.size.value();
     const auto lo = [](const AxisField& f) { return f.start.to_double() - (f.size.to_double() - 1) / 2; };
     const auto hi = [](const AxisField& f) { return f.start.to_double() + (f.size.to_double() - 1) / 2; };
     const int64_t first = static_cast<int64_t>(std::ceil(std::max(lo(a), lo(b))));
     const int64_t last = static_cast<int64_t>(std::floor(std::min(hi(a), hi(b))));
-    if (first == 0 && last == image - 1) return whole(image);
+    if (first == 0 && last == image - 1) return all;
     return {Expr::sym("last", last) - Expr::sym("first", first) + 1, Expr(0), divide(Expr(first) + Expr(last), 2)};
 }
 
 // What a unit that mixes every position along an axis sees: the union of the windows of
 // the n input units, [start − (r − 1)/2, start + (n − 1)·j + (r − 1)/2], within the image.
 // Strides that drop the last rows leave them unseen, so this can be less than the image.
-AxisField covered(const AxisField& in, const Dims& input, int axis, const Convention& c, int64_t image) {
+AxisField covered(const AxisField& in, const Dims& input, int axis, const Convention& c, const AxisField& all) {
+    const int64_t image = all.size.value();
     const Dims* dims = &input;
-    if (dims->size() != 3) return whole(image);  // a vector: its units' positions are not known
+    if (dims->size() != 3) return all;  // a vector: its units' positions are not known
     const Image map = as_image(*dims, c);
     const int64_t n = axis == 0 ? map.height : map.width;
     const double half = (in.size.to_double() - 1) / 2;
@@ -74,7 +77,7 @@ AxisField covered(const AxisField& in, const Dims& input, int axis, const Conven
     const double last = in.start.to_double() + static_cast<double>(n - 1) * in.jump.to_double() + half;
     const int64_t lo = std::max<int64_t>(0, static_cast<int64_t>(std::ceil(first)));
     const int64_t hi = std::min<int64_t>(image - 1, static_cast<int64_t>(std::floor(last)));
-    if (lo == 0 && hi == image - 1) return whole(image);
+    if (lo == 0 && hi == image - 1) return all;
     // Every unit sees this same window: the jump between units is 0.
     return {Expr::sym("last", hi) - Expr::sym("first", lo) + 1, Expr(0), divide(Expr(lo) + Expr(hi), 2)};
 }
@@ -167,8 +170,8 @@ std::vector<ReceptiveField> receptive_fields(const Problem& problem, const Analy
                         fields[i] = in;
                     } else {
                         // A vector's units have lost their positions: use what the map before it covered.
-                        const AxisField h = in.coverage ? in.coverage->first : whole(image.height);
-                        const AxisField w = in.coverage ? in.coverage->second : whole(image.width);
+                        const AxisField& h = in.coverage ? in.coverage->first : whole_h;
+                        const AxisField& w = in.coverage ? in.coverage->second : whole_w;
                         const bool everything = h.size.to_double() == static_cast<double>(image.height) &&
                                                 w.size.to_double() == static_cast<double>(image.width);
                         fields[i] = {everything, h, w, ""};
@@ -177,15 +180,15 @@ std::vector<ReceptiveField> receptive_fields(const Problem& problem, const Analy
                     fields[i] = {false, unchanged(in.h, "h"), unchanged(in.w, "w"), ""};
                 } else {
                     fields[i] = {false, through(in.h, map.h, "h"), through(in.w, map.w, "w"), ""};
-                    if (map.h.kind == AxisMap::Kind::Whole) fields[i].h = covered(in.h, previous, 0, c, image.height);
-                    if (map.w.kind == AxisMap::Kind::Whole) fields[i].w = covered(in.w, previous, 1, c, image.width);
+                    if (map.h.kind == AxisMap::Kind::Whole) fields[i].h = covered(in.h, previous, 0, c, whole_h);
+                    if (map.w.kind == AxisMap::Kind::Whole) fields[i].w = covered(in.w, previous, 1, c, whole_w);
                 }
                 // What all the units together see: their windows' union, within what the
                 // input's units saw (a pool that drops the last row hides it from everything after).
                 const Dims& out = result.output.values();
                 if (!fields[i].whole_input && out.size() == 3) {
-                    AxisField h = covered(fields[i].h, out, 0, c, image.height), w = covered(fields[i].w, out, 1, c, image.width);
-                    if (in.coverage) h = intersect(h, in.coverage->first, image.height), w = intersect(w, in.coverage->second, image.width);
+                    AxisField h = covered(fields[i].h, out, 0, c, whole_h), w = covered(fields[i].w, out, 1, c, whole_w);
+                    if (in.coverage) h = intersect(h, in.coverage->first, whole_h), w = intersect(w, in.coverage->second, whole_w);
                     fields[i].coverage = std::make_pair(h, w);
                 } else if (!fields[i].whole_input) {
                     fields[i].coverage = in.coverage;

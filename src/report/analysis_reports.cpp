@@ -264,7 +264,8 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
     Worksheet sheet = titled(problem);
     const auto defined = fields_if_defined(problem, analysis);
     const bool image = defined.has_value();
-    const std::vector<ReceptiveField> fields = defined.value_or(std::vector<ReceptiveField>{});
+    static const std::vector<ReceptiveField> none;
+    const std::vector<ReceptiveField>& fields = image ? *defined : none;
     const Expr batch = Expr::sym("N", problem.batch.value_or(1));
     const Expr bytes = Expr::sym(dtype.name, dtype.bytes);
 
