@@ -3,16 +3,15 @@
 // Also nn.AdaptiveAvgPool2d(output) with a chosen output size.
 #include <fmt/format.h>
 
-#include "layers/common.h"
+#include "layers/pooling.h"
 #include "layers/registry.h"
 #include "problem/error.h"
 
 namespace dlsolve {
 namespace {
 
-class GlobalPool2D : public Layer {
+class GlobalPool2D : public CellPool {
 public:
-    bool is_max = false;
 
     std::string class_name(const Convention& c, const std::vector<Dims>&) const override {
         if (is_max) return std::string(c.pick<std::string_view>("GlobalMaxPooling2D", "AdaptiveMaxPool2d"));
@@ -39,62 +38,19 @@ public:
     }
 
     // Output (n, c) — [N, C] in Keras, [N, C, 1, 1] in PyTorch — reads every cell of channel c.
-    static std::vector<size_t> cells(const ImageBatch& x, size_t flat) {
+    PoolCells cells(const Dims& x_shape, const Dims&, size_t flat, const Convention& c) const override {
+        const ImageBatch x(x_shape, c);
         const auto n = static_cast<int64_t>(flat) / x.channels, ch = static_cast<int64_t>(flat) % x.channels;
-        std::vector<size_t> out;
+        PoolCells w;
         for (int64_t h = 0; h < x.height; ++h)
-            for (int64_t w = 0; w < x.width; ++w) out.push_back(x.at(n, ch, h, w));
-        return out;
-    }
-    static size_t argmax(const Tensor& x, const std::vector<size_t>& cells) {
-        size_t best = cells.front();
-        for (size_t k : cells)
-            if (x[k] > x[best]) best = k;  // the first maximum, as PyTorch
-        return best;
-    }
-
-    Tensor forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>&, const NumericMode&,
-                   const Convention& c) const override {
-        const Tensor& x = *in[0];
-        Tensor y(batched_output(*this, in, c));
-        const ImageBatch xi(x.shape, c);
-        for (size_t i = 0; i < y.size(); ++i) {
-            const auto window = cells(xi, i);
-            double total = 0;
-            for (size_t k : window) total += x[k];
-            y[i] = is_max ? x[argmax(x, window)] : total / static_cast<double>(window.size());
-        }
-        return y;
-    }
-    void backward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>&, const Tensor& y, const Tensor& grad_y,
-                  const NumericMode&, const Convention& c, std::vector<Tensor>& grad_in, std::vector<Tensor>&) const override {
-        const Tensor& x = *in[0];
-        const ImageBatch xi(x.shape, c);
-        for (size_t i = 0; i < y.size(); ++i) {
-            const auto window = cells(xi, i);
-            if (is_max) grad_in[0][argmax(x, window)] += grad_y[i];
-            else
-                for (size_t k : window) grad_in[0][k] += grad_y[i] / static_cast<double>(window.size());
-        }
-    }
-    Expr explain(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor&, size_t flat, const NumericMode&,
-                 const Convention& c) const override {
-        std::vector<Expr> terms;
-        for (size_t k : cells(ImageBatch(in[0].tensor->shape, c), flat)) terms.push_back(in[0].at(k));
-        if (is_max) return Expr::maximum(terms);
-        return divide(Expr::sum(terms), Expr::sym("H·W", static_cast<int64_t>(terms.size())));
-    }
-    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor&, size_t flat,
-                            const NumericMode&, const Convention& c) const override {
-        const auto window = cells(ImageBatch(in[0].tensor->shape, c), flat);
-        if (is_max) return {{0, argmax(*in[0].tensor, window), Expr(1)}};
-        std::vector<Link> out;
-        for (size_t k : window) out.push_back({0, k, divide(Expr(1), Expr(static_cast<int64_t>(window.size())))});
-        return out;
+            for (int64_t col = 0; col < x.width; ++col) w.cells.push_back(x.at(n, ch, h, col));
+        w.divisor = static_cast<int64_t>(w.cells.size());
+        w.divisor_name = "H·W";
+        return w;
     }
 };
 
-class AdaptiveAvgPool2D : public Layer {
+class AdaptiveAvgPool2D : public CellPool {
 public:
     Pair output{1, 1};
 
@@ -132,49 +88,16 @@ public:
     }
 
     // Output cell i of o averages input cells ⌊i·n/o⌋ … ⌈(i + 1)·n/o⌉ − 1, as PyTorch.
-    static std::vector<size_t> cells(const ImageBatch& x, const ImageBatch& y, size_t flat) {
+    PoolCells cells(const Dims& x_shape, const Dims& y_shape, size_t flat, const Convention& c) const override {
+        const ImageBatch x(x_shape, c), y(y_shape, c);
         const auto at = y.position(flat);
         const int64_t r0 = at.h * x.height / y.height, r1 = ((at.h + 1) * x.height + y.height - 1) / y.height;
         const int64_t c0 = at.w * x.width / y.width, c1 = ((at.w + 1) * x.width + y.width - 1) / y.width;
-        std::vector<size_t> out;
+        PoolCells w;
         for (int64_t h = r0; h < r1; ++h)
-            for (int64_t w = c0; w < c1; ++w) out.push_back(x.at(at.n, at.c, h, w));
-        return out;
-    }
-
-    Tensor forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>&, const NumericMode&,
-                   const Convention& c) const override {
-        const Tensor& x = *in[0];
-        Tensor y(batched_output(*this, in, c));
-        const ImageBatch xi(x.shape, c), yi(y.shape, c);
-        for (size_t i = 0; i < y.size(); ++i) {
-            const auto window = cells(xi, yi, i);
-            double total = 0;
-            for (size_t k : window) total += x[k];
-            y[i] = total / static_cast<double>(window.size());
-        }
-        return y;
-    }
-    void backward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>&, const Tensor& y, const Tensor& grad_y,
-                  const NumericMode&, const Convention& c, std::vector<Tensor>& grad_in, std::vector<Tensor>&) const override {
-        const ImageBatch xi(in[0]->shape, c), yi(y.shape, c);
-        for (size_t i = 0; i < y.size(); ++i) {
-            const auto window = cells(xi, yi, i);
-            for (size_t k : window) grad_in[0][k] += grad_y[i] / static_cast<double>(window.size());
-        }
-    }
-    Expr explain(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor& y, size_t flat, const NumericMode&,
-                 const Convention& c) const override {
-        std::vector<Expr> terms;
-        for (size_t k : cells(ImageBatch(in[0].tensor->shape, c), ImageBatch(y.shape, c), flat)) terms.push_back(in[0].at(k));
-        return divide(Expr::sum(terms), Expr(static_cast<int64_t>(terms.size())));
-    }
-    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor& y, size_t flat,
-                            const NumericMode&, const Convention& c) const override {
-        const auto window = cells(ImageBatch(in[0].tensor->shape, c), ImageBatch(y.shape, c), flat);
-        std::vector<Link> out;
-        for (size_t k : window) out.push_back({0, k, divide(Expr(1), Expr(static_cast<int64_t>(window.size())))});
-        return out;
+            for (int64_t col = c0; col < c1; ++col) w.cells.push_back(x.at(at.n, at.c, h, col));
+        w.divisor = static_cast<int64_t>(w.cells.size());
+        return w;
     }
 };
 

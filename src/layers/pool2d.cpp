@@ -4,16 +4,15 @@
 
 #include <fmt/format.h>
 
-#include "layers/common.h"
+#include "layers/pooling.h"
 #include "layers/registry.h"
 #include "problem/error.h"
 
 namespace dlsolve {
 namespace {
 
-class Pool2D : public Layer {
+class Pool2D : public CellPool {
 public:
-    bool is_max = true;
     Pair pool{2, 2};
     Pair stride{2, 2};
     Pair dilation{1, 1};
@@ -52,22 +51,18 @@ public:
     }
 
     // One output element's window: the input cells it reads (padding holds none: −∞ for
-    // max, 0 for average) and the divisor of an average.
-    struct WindowCells {
-        std::vector<size_t> cells;  // row-major over the window
-        int64_t divisor = 1;
-    };
-
-    // Output (n, c, i, j) reads rows i·s − pad + a·d (a < k_h), likewise columns.
+    // max, 0 for average). Output (n, c, i, j) reads rows i·s − pad + a·d (a < k_h),
+    // likewise columns.
     // PyTorch's AvgPool2d (count_include_pad=True) divides by the window clipped to the
     // padded input, Keras by the input cells it holds ("same" averages only those).
-    WindowCells window(const ImageBatch& x, const ImageBatch& y, size_t flat, const Convention& c) const {
+    PoolCells cells(const Dims& x_shape, const Dims& y_shape, size_t flat, const Convention& c) const override {
+        const ImageBatch x(x_shape, c), y(y_shape, c);
         const auto at = y.position(flat);
         const int64_t kh = dilation.h * (pool.h - 1) + 1, kw = dilation.w * (pool.w - 1) + 1;
         const int64_t top = pad_before(padding, padding.pixels.h, x.height, y.height, kh, stride.h);
         const int64_t left = pad_before(padding, padding.pixels.w, x.width, y.width, kw, stride.w);
         const int64_t row0 = at.h * stride.h - top, col0 = at.w * stride.w - left;
-        WindowCells w;
+        PoolCells w;
         for (int64_t a = 0; a < pool.h; ++a)
             for (int64_t b = 0; b < pool.w; ++b) {
                 const int64_t row = row0 + a * dilation.h, col = col0 + b * dilation.w;
@@ -81,67 +76,6 @@ public:
             w.divisor = static_cast<int64_t>(w.cells.size());
         }
         return w;
-    }
-
-    // The first maximum in row-major order, as PyTorch's kernel (ties go to the first).
-    static size_t argmax(const Tensor& x, const std::vector<size_t>& cells) {
-        size_t best = cells.front();
-        for (size_t k : cells)
-            if (x[k] > x[best]) best = k;
-        return best;
-    }
-
-    Tensor forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>&, const NumericMode&,
-                   const Convention& c) const override {
-        const Tensor& x = *in[0];
-        Tensor y(batched_output(*this, in, c));
-        const ImageBatch xi(x.shape, c), yi(y.shape, c);
-        for (size_t i = 0; i < y.size(); ++i) {
-            const WindowCells w = window(xi, yi, i, c);
-            if (is_max) {
-                y[i] = x[argmax(x, w.cells)];
-            } else {
-                double total = 0;
-                for (size_t k : w.cells) total += x[k];
-                y[i] = total / static_cast<double>(w.divisor);
-            }
-        }
-        return y;
-    }
-
-    // Max: the whole gradient goes to the window's maximum; average: 1/divisor to each cell.
-    void backward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>&, const Tensor& y, const Tensor& grad_y,
-                  const NumericMode&, const Convention& c, std::vector<Tensor>& grad_in, std::vector<Tensor>&) const override {
-        const Tensor& x = *in[0];
-        const ImageBatch xi(x.shape, c), yi(y.shape, c);
-        for (size_t i = 0; i < y.size(); ++i) {
-            const WindowCells w = window(xi, yi, i, c);
-            if (is_max) {
-                grad_in[0][argmax(x, w.cells)] += grad_y[i];
-            } else {
-                for (size_t k : w.cells) grad_in[0][k] += grad_y[i] / static_cast<double>(w.divisor);
-            }
-        }
-    }
-
-    // max(x1, x2, x3, x4) or (x1 + x2 + x3 + x4)/4.
-    Expr explain(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor& y, size_t flat, const NumericMode&,
-                 const Convention& c) const override {
-        const WindowCells w = window(ImageBatch(in[0].tensor->shape, c), ImageBatch(y.shape, c), flat, c);
-        std::vector<Expr> cells;
-        for (size_t k : w.cells) cells.push_back(in[0].at(k));
-        if (is_max) return Expr::maximum(cells);
-        return divide(Expr::sum(cells), Expr(w.divisor));
-    }
-
-    // ∂y/∂x is 1 for the window's (first) maximum and 0 for the rest; 1/divisor for an average.
-    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor& y, size_t flat,
-                            const NumericMode&, const Convention& c) const override {
-        const WindowCells w = window(ImageBatch(in[0].tensor->shape, c), ImageBatch(y.shape, c), flat, c);
-        if (is_max) return {{0, argmax(*in[0].tensor, w.cells), Expr(1)}};
-        std::vector<Link> out;
-        for (size_t k : w.cells) out.push_back({0, k, divide(Expr(1), Expr(w.divisor))});
-        return out;
     }
 };
 
