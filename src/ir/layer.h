@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,6 +76,7 @@ struct ParamTensor {
     Tensor value;
     std::vector<std::string> symbols;  // one per element, or empty: role[i, j]
     bool trainable = true;             // BatchNorm's moving statistics are not
+    bool given = true;                 // false: not in the problem, every element the layer's value_default
 };
 
 // A tensor whose elements are named leaves, for worked steps: at(i) is the Expr
@@ -127,6 +129,10 @@ public:
     }
     // Whether the optimizer updates a value tensor (BatchNorm's moving statistics: no).
     virtual bool value_trainable(const std::string& /*role*/) const { return true; }
+    // The value every element of a tensor the problem leaves out starts at, as the
+    // frameworks initialise it (BatchNorm γ = 1, β = 0), or none when it must be given
+    // (weights start random).
+    virtual std::optional<double> value_default(const std::string& /*role*/) const { return std::nullopt; }
     virtual SpatialMap spatial_map(const std::vector<Dims>& /*inputs*/, const Dims& /*output*/,
                                    const Convention& /*convention*/) const {
         return {};

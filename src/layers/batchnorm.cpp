@@ -66,6 +66,10 @@ public:
         return {channels, channels, channels, channels};
     }
     bool value_trainable(const std::string& role) const override { return role == "gamma" || role == "beta"; }
+    // Both frameworks start at γ = 1, β = 0, moving mean 0, moving variance 1.
+    std::optional<double> value_default(const std::string& role) const override {
+        return role == "gamma" || role == "moving_variance" ? 1.0 : 0.0;
+    }
 
     // Training: the batch's mean and biased variance per channel (over the samples and
     // positions); inference: the moving statistics.

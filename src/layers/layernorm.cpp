@@ -63,6 +63,8 @@ public:
 
     // γ and β have the shape of the normalised axes.
     std::vector<std::string> value_roles() const override { return {"gamma", "beta"}; }
+    // Both frameworks start at γ = 1, β = 0.
+    std::optional<double> value_default(const std::string& role) const override { return role == "gamma" ? 1.0 : 0.0; }
     std::vector<Dims> value_shapes(const std::vector<Dims>& in, const Convention&) const override {
         const Dims normalized(in[0].end() - static_cast<std::ptrdiff_t>(normalized_axes()), in[0].end());
         return {normalized, normalized};

@@ -49,6 +49,10 @@ Engine::Engine(const Problem& problem, const Analysis& analysis) : problem_(prob
         const auto shapes = layer.value_shapes(analysis.layers[i].input_shapes, *problem.convention);
         for (size_t r = 0; r < layer.values.size(); ++r) {
             const auto& v = layer.values[r];
+            if (!v.given) {
+                params[i].emplace_back(shapes[r], *layer.value_default(v.role));
+                continue;
+            }
             if (v.value.shape != shapes[r])
                 throw ProblemError(layer.path + "/" + v.role, fmt::format("expected an array of shape {}, found {}", format_dims(shapes[r]),
                                                                           format_dims(v.value.shape)));

@@ -146,22 +146,35 @@ private:
 void read_values(Fields& fields, Layer& layer) {
     const auto roles = layer.value_roles();
     std::vector<std::string> missing;
+    std::string first_given;
     for (const auto& role : roles) {
         const Json* v = fields.raw(role);
-        if (!v) {
+        const bool trainable = layer.value_trainable(role);
+        if (v) {
+            layer.values.push_back({role, read_tensor(*v, fields.path_of(role)), {}, trainable});
+            if (first_given.empty()) first_given = role;
+        } else if (layer.value_default(role)) {
+            layer.values.push_back({role, {}, {}, trainable, false});
+        } else {
             missing.push_back(role);
-            continue;
         }
-        layer.values.push_back({role, read_tensor(*v, fields.path_of(role)), {}, layer.value_trainable(role)});
     }
-    if (!layer.values.empty() && !missing.empty())
-        throw ProblemError(fields.where(), fmt::format("values are given for \"{}\" but not for \"{}\": give all of them or none",
-                                                       layer.values.front().role, missing.front()));
+    if (!missing.empty()) {
+        if (!first_given.empty())
+            throw ProblemError(fields.where(), fmt::format("values are given for \"{}\" but not for \"{}\": give all of them or none",
+                                                           first_given, missing.front()));
+        layer.values.clear();
+    }
     const Json* symbols = fields.raw("symbols");
     if (!symbols) return;
     Fields names(*symbols, fields.path_of("symbols"));
-    for (auto& value : layer.values)
-        if (const Json* s = names.raw(value.role)) value.symbols = read_symbols(*s, names.path_of(value.role), value.value.shape);
+    for (auto& value : layer.values) {
+        const Json* s = names.raw(value.role);
+        if (!s) continue;
+        if (!value.given)
+            throw ProblemError(names.path_of(value.role), fmt::format("names values that are not given: give \"{}\" too", value.role));
+        value.symbols = read_symbols(*s, names.path_of(value.role), value.value.shape);
+    }
     if (const Json* out = names.raw("output")) {
         if (out->is_string() && !out->get<std::string>().empty()) layer.output_prefix = out->get<std::string>();
         else if (out->is_array()) layer.output_symbols = read_symbols(*out, names.path_of("output"), {static_cast<int64_t>(out->size())});

@@ -256,28 +256,30 @@ TEST_CASE("conv2d dilation, groups and a fused activation", "[numeric][conv2d]")
     CHECK(g.explain("c", 1).formula() == "max(0, (−3) × 2 + 0)");
 }
 
+// The message of the ProblemError a numeric problem raises, or "" when it runs.
+static std::string numeric_error(const std::string& text) {
+    try {
+        run_numeric(text);
+    } catch (const dlsolve::ProblemError& e) {
+        return e.what();
+    }
+    return "";
+}
+
 TEST_CASE("conv2d values must have the framework's kernel shape", "[numeric][conv2d][errors]") {
-    const auto error = [](const std::string& text) -> std::string {
-        try {
-            run_numeric(text);
-        } catch (const dlsolve::ProblemError& e) {
-            return e.what();
-        }
-        return "";
-    };
-    CHECK(error(problem("keras", "[[[1], [2], [3]], [[4], [5], [6]], [[7], [8], [9]]]",
+    CHECK(numeric_error(problem("keras", "[[[1], [2], [3]], [[4], [5], [6]], [[7], [8], [9]]]",
                         R"([{"type": "conv2d", "filters": 8, "kernel": 3, "weights": [[[1]]], "bias": [0,0,0,0,0,0,0,0]}])")) ==
           "/layers/0/weights: expected an array of shape [3, 3, 1, 8], found [1, 1, 1]");
-    CHECK(error(problem("pytorch", kImage3x3,
+    CHECK(numeric_error(problem("pytorch", kImage3x3,
                         R"([{"type": "conv2d", "filters": 2, "kernel": 3, "weights": [[[1]]], "bias": [0, 0]}])")) ==
           "/layers/0/weights: expected an array of shape [2, 1, 3, 3], found [1, 1, 1]");
-    CHECK(error(problem("pytorch", kImage3x3,
+    CHECK(numeric_error(problem("pytorch", kImage3x3,
                         R"([{"type": "conv2d_transpose", "filters": 2, "kernel": 2, "weights": [[[1]]], "bias": [0, 0]}])")) ==
           "/layers/0/weights: expected an array of shape [1, 2, 2, 2], found [1, 1, 1]");
-    CHECK(error(problem("keras", "[[[1], [2]], [[3], [4]]]",
+    CHECK(numeric_error(problem("keras", "[[[1], [2]], [[3], [4]]]",
                         R"([{"type": "conv2d_transpose", "filters": 2, "kernel": 2, "weights": [[[1]]], "bias": [0, 0]}])")) ==
           "/layers/0/weights: expected an array of shape [2, 2, 2, 1], found [1, 1, 1]");
-    CHECK(error(problem("keras", "[[[1, 2]]]", R"([{"type": "batchnorm", "gamma": [1], "beta": [0, 0], "moving_mean": [0, 0],
+    CHECK(numeric_error(problem("keras", "[[[1, 2]]]", R"([{"type": "batchnorm", "gamma": [1], "beta": [0, 0], "moving_mean": [0, 0],
                                                     "moving_variance": [1, 1]}])")) ==
           "/layers/0/gamma: expected an array of shape [2], found [1]");
 }
@@ -497,6 +499,28 @@ TEST_CASE("batchnorm moving statistics are not trained", "[numeric][batchnorm][o
     CHECK(n.engine->params[bn][0][0] != 1.0);  // γ moved
     CHECK(n.engine->params[bn][2].data == std::vector<double>{0.5, 0.5});
     CHECK(n.engine->params[bn][3].data == std::vector<double>{2, 2});
+}
+
+TEST_CASE("normalisation values left out start where the frameworks initialise them", "[numeric][batchnorm][layernorm]") {
+    // Only γ and β given: moving mean 0 and moving variance 1, so inference computes
+    // y = 2·(x − 0)/√(1 + ε) + 1 (PyTorch ε = 1e-5).
+    auto some = run_numeric(problem("pytorch", "[[1], [3]]", R"([{"name": "bn", "type": "batchnorm", "gamma": [2], "beta": [1]}])",
+                                    R"(, "batch": 2)"));
+    const double v = std::sqrt(1 + 1e-5);
+    check_values(some.output("bn"), {2 * 1 / v + 1, 2 * 3 / v + 1});
+    CHECK(some.explain("bn", 1).formula() == "2 × (3 − 0)/√(1 + 1e-05) + 1");
+    // Nothing given, training: γ = 1, β = 0 normalise the batch, μ = 2, σ² = 1.
+    auto none = run_numeric(problem("pytorch", "[[1], [3]]", R"([{"name": "bn", "type": "batchnorm"}])",
+                                    R"(, "batch": 2, "training": true)"));
+    const double s = std::sqrt(1 + 1e-5);
+    check_values(none.output("bn"), {-1 / s, 1 / s});
+    auto ln = run_numeric(problem("keras", "[1, 2, 3]", R"([{"name": "ln", "type": "layernorm", "beta": [0, 1, 0]}])"));
+    const double l = std::sqrt(2.0 / 3 + 1e-3);
+    check_values(ln.output("ln"), {-1 / l, 1, 1 / l});
+    // A name for values that are not given has nothing to name.
+    CHECK(numeric_error(problem("pytorch", "[[1], [3]]",
+                                R"([{"type": "batchnorm", "gamma": [2], "symbols": {"beta": "b"}}])", R"(, "batch": 2)")) ==
+          "/layers/0/symbols/beta: names values that are not given: give \"beta\" too");
 }
 
 TEST_CASE("layernorm normalises each sample over its trailing axes", "[numeric][layernorm]") {
