@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import resource
 import shlex
 import shutil
@@ -62,6 +63,14 @@ def run_once(cmd):
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     wall = time.perf_counter() - t0
     return wall, child_cpu() - c0
+
+
+def instructions(cmd):
+    """Instructions the process executes, counted by callgrind (independent of load)."""
+    r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + cmd,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True)
+    m = re.search(r"refs:\s+([\d,]+)", r.stderr)
+    return int(m.group(1).replace(",", "")) if m else None
 
 
 def time_python_interleaved(cmds, runs, warmup):
@@ -258,36 +267,39 @@ def main():
             f"{r['min']:.2f}–{r['max']:.2f} | {r['cpu']:.2f} | {r['rss_kib'] / 1024:.1f} | {verdict(key)} |")
     out("")
 
-    def ratio(a, b, sub=None):
-        x, y = results[a]["median"], results[b]["median"]
-        if sub is not None:
-            x, y = x - results[sub]["median"], y - results[sub]["median"]
-        return x / y if y > 0 else float("nan")
+    def ratio(a, b):
+        return results[a]["median"] / results[b]["median"]
 
     def rss_ratio(a, b):
         return results[a]["rss_kib"] / results[b]["rss_kib"]
 
-    def rss_excess_ratio(a, b, sub):
-        base = results[sub]["rss_kib"]
-        y = results[b]["rss_kib"] - base
-        return (results[a]["rss_kib"] - base) / y if y > 0 else float("nan")
-
     out("Growth with depth (10× more layers each step; linear cost gives ≈ 10):")
     out("")
-    out("| command | ratio | wall time | wall time minus startup (3-layer params run) | peak RSS | peak RSS minus startup |")
-    out("| --- | --- | ---: | ---: | ---: | ---: |")
+    out("| command | ratio | wall time | peak RSS |")
+    out("| --- | --- | ---: | ---: |")
     for command, prefix in (("params", "gen"), ("summary", "sum")):
         for a, b in ((1000, 100), (10000, 1000)):
             a_key, b_key = f"{prefix}{a}", f"{prefix}{b}"
-            out(f"| {command} | {a} / {b} layers | {ratio(a_key, b_key):.2f} | {ratio(a_key, b_key, 'gen3'):.2f} | "
-                f"{rss_ratio(a_key, b_key):.2f} | {rss_excess_ratio(a_key, b_key, 'gen3'):.2f} |")
+            out(f"| {command} | {a} / {b} layers | {ratio(a_key, b_key):.2f} | {rss_ratio(a_key, b_key):.2f} |")
     out("")
-    for command, prefix in (("params", "gen"), ("summary", "sum")):
-        out(f"Per layer, {command} (median minus the 3-layer params run, divided by the layer count): "
-            + ", ".join(f"{n} layers {((results[f'{prefix}{n}']['median'] - results['gen3']['median']) * 1000 / n):.1f} µs"
-                        for n in (100, 1000, 10000)) + ".")
+    out("The fixed cost of a process pulls the 1000 / 100 ratios below 10. Cost per added layer, "
+        "(median at 10000 − median at 1000) / 9000: "
+        + ", ".join(f"{command} {(results[f'{prefix}10000']['median'] - results[f'{prefix}1000']['median']) * 1000 / 9000:.1f} µs"
+                    for command, prefix in (("params", "gen"), ("summary", "sum"))) + ".")
+    out("")
+    if shutil.which("valgrind"):
+        print("  counting instructions with callgrind ...", file=sys.stderr, flush=True)
+        out("Instructions (callgrind; unlike times, independent of machine load):")
         out("")
-    out("")
+        out("| command | 100 layers | 1000 layers | 10000 layers | 1000 / 100 | 10000 / 1000 |")
+        out("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for command, prefix in (("params", "gen"), ("summary", "sum")):
+            counts = [instructions(results[f"{prefix}{n}"]["cmd"]) for n in (100, 1000, 10000)]
+            if None in counts:
+                continue
+            out(f"| {command} | {counts[0]:,} | {counts[1]:,} | {counts[2]:,} | "
+                f"{counts[1] / counts[0]:.2f} | {counts[2] / counts[1]:.2f} |")
+        out("")
     out("Command lines (generated files are written to a temporary directory):")
     out("")
     out("```")
