@@ -138,8 +138,14 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         }
         if (name == "backward" || name == "train")
             sub->add_option("--param,-p", options.numeric.param, "one parameter, by its exam symbol (w11), worked in full");
-        if (name == "train") sub->add_option("--steps,-n", options.numeric.steps, "number of steps (default: the problem's \"steps\")")
-                                 ->check(CLI::Range(1, 100000));
+        if (name == "train") {
+            auto* steps = sub->add_option("--steps,-n", options.numeric.steps, "number of steps on the one batch (default: the problem's \"steps\")")
+                              ->check(CLI::Range(1, 100000));
+            sub->add_option("--epochs,-e", options.numeric.epochs,
+                            "passes over the batches, or a learning rule's samples (default: the problem's \"epochs\")")
+                ->check(CLI::Range(1, 100000))
+                ->excludes(steps);
+        }
         if (std::string(c.name) == "summary")
             sub->add_option("--dtype", options.dtype, "bytes per value: float32 (default), float16, bfloat16, float64, int8")
                 ->check(CLI::IsMember(dtypes));

@@ -127,6 +127,8 @@ public:
     }
     // Whether the optimizer updates a value tensor (BatchNorm's moving statistics: no).
     virtual bool value_trainable(const std::string& /*role*/) const { return true; }
+    // The activation word applied inside the layer (dense's "activation"); empty for none.
+    virtual std::string fused_activation() const { return {}; }
     virtual SpatialMap spatial_map(const std::vector<Dims>& /*inputs*/, const Dims& /*output*/,
                                    const Convention& /*convention*/) const {
         return {};

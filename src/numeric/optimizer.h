@@ -20,10 +20,25 @@ struct ScalarUpdate {
     std::vector<std::pair<std::string, Expr>> steps;
 };
 
+// One trainable element through one step: the value before, ∂L/∂w, the rule's state
+// after the step (in the order of optimizer_state_names) and the value after.
+struct ElementState {
+    ScalarRef ref;
+    double before, grad, after;
+    std::vector<double> state;
+};
+
+// The state an update rule keeps or computes per element, as (table label, JSON key):
+// g (the gradient with L2 weight decay added, when there is some), SGD's momentum
+// buffer b, RMSprop's square average s (and b with momentum), Adam's m, v, m̂, v̂,
+// Adagrad's sum s.
+std::vector<std::pair<std::string, std::string>> optimizer_state_names(const OptimizerSpec& spec);
+
 // Applies one update to engine.params from pass's gradients; returns the worked
-// updates of the `shown` parameters (checked against the tensor update).
+// updates of the `shown` parameters (checked against the tensor update) and, when
+// `states` is given, appends every trainable element's state.
 std::vector<ScalarUpdate> optimizer_step(const OptimizerSpec& spec, Engine& engine, const Pass& pass, OptimizerState& state,
-                                         const std::vector<ScalarRef>& shown);
+                                         const std::vector<ScalarRef>& shown, std::vector<ElementState>* states = nullptr);
 
 // "SGD (lr = 0.1)", "Adam (lr = 0.001, β1 = 0.9, β2 = 0.999, ε = 1e-08)": the rule with PyTorch's defaults.
 std::string describe_optimizer(const OptimizerSpec& spec);
