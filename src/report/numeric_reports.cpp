@@ -412,22 +412,26 @@ Worksheet rule_training(const Problem& problem, const Analysis& analysis, const 
                 for (auto& l : outputs) section.lines.push_back(std::move(l));
                 if (shown_units < units)
                     section.lines.push_back({"  …", {fmt::format("{} more outputs (--all shows every one)", units - shown_units), {}}});
-                if (perceptron && !step.changed) section.lines.push_back({"y = t", {"the sample is classified correctly: no weight changes", {}}});
+                // A correctly classified sample changes nothing: the textbook says so and moves on.
+                const bool quiet = perceptron && !step.changed;
+                if (quiet) section.lines.push_back({"y = t", {"the sample is classified correctly: no weight changes", {}}});
                 for (const auto& e : step.elements) {
-                    if (!e.worked) continue;
+                    if (!e.worked || quiet) continue;
                     const std::string name = engine.param_name(node, e.role, e.flat);
                     section.lines.push_back({name, {"", {{"", *e.worked}}}, " ← "});
                     sheet.steps.push_back({"update." + name, fmt::format("step {}", k), *e.worked});
                 }
                 sheet.sections.push_back(std::move(section));
 
-                Section table{fmt::format("Step {}: every weight, Δ = {}", k, perceptron ? "η·x·(t − y)" : "η·x·t"), {}, {}};
-                add_state_table(table, columns, step.elements.size(), options, [&](size_t i) {
-                    const RuleElement& e = step.elements[i];
-                    return std::vector<Cell>{{engine.param_name(node, e.role, e.flat), {}}, {"", {number(e.before)}}, {"", {number(e.input)}},
-                                             {"", {number(e.signal)}},                      {"", {number(e.delta)}},  {"", {number(e.after)}}};
-                });
-                sheet.sections.push_back(std::move(table));
+                if (!quiet) {
+                    Section table{fmt::format("Step {}: every weight, Δ = {}", k, perceptron ? "η·x·(t − y)" : "η·x·t"), {}, {}};
+                    add_state_table(table, columns, step.elements.size(), options, [&](size_t i) {
+                        const RuleElement& e = step.elements[i];
+                        return std::vector<Cell>{{engine.param_name(node, e.role, e.flat), {}}, {"", {number(e.before)}}, {"", {number(e.input)}},
+                                                 {"", {number(e.signal)}},                      {"", {number(e.delta)}},  {"", {number(e.after)}}};
+                    });
+                    sheet.sections.push_back(std::move(table));
+                }
 
                 sheet.answers[fmt::format("step{}.output", k)] = step.output;
                 Json entry = Json::object();

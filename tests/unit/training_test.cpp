@@ -199,11 +199,16 @@ TEST_CASE("the perceptron rule: w ← w + η·x·(t − y), y = step(w·x + b)",
     CHECK(epoch.answers.at("step2.output") == Json::parse("[0.0]"));
     CHECK(worked(epoch, "update.b", 1) == "0 + 0.5 × (0 − 1) = −0.5");
     CHECK(worked(epoch, "update.w2", 2) == "0 + 0.5 × 1 × (1 − 0) = 0.5");
-    CHECK(worked(epoch, "update.w1", 3) == "0 + 0.5 × 1 × (1 − 1) = 0");
+    // a correctly classified sample: said in words, no zero updates written out; the JSON still has them
+    CHECK(worked(epoch, "update.w1", 3).empty());
+    CHECK(epoch.data.at("training")[2]["params"]["w1"]["delta"] == 0.0);
+    CHECK(epoch.data.at("training")[2]["params"]["w1"]["t_minus_y"] == 0.0);
     const std::string text = dlsolve::render_text(epoch);
     CHECK(text.find("y⁽2⁾: step(0 × 0 + 0 × 1 + (−0.5)) = 0\n") != std::string::npos);
     CHECK(text.find("b ← 0 + 0.5 × (0 − 1) = −0.5\n") != std::string::npos);
     CHECK(text.find("Misclassified samples (the weights changed): 2 of 4") != std::string::npos);
+    CHECK(text.find("y⁽3⁾: step(0 × 1 + 0.5 × 0 + 0) = 1\ny = t: the sample is classified correctly: no weight changes\n\nStep 4") !=
+          std::string::npos);
     // until it converges, by hand: epoch 2: (0,0) z = 0 → 1, t = 0: b = −0.5; (0,1) z = 0 → 1 = t;
     // (1,0) z = −0.5 → 0, t = 1: w1 = 0.5, b = 0; (1,1) right; epoch 3: (0,0) z = 0 → 1: b = −0.5,
     // the rest right; epoch 4: no error
