@@ -469,6 +469,9 @@ def bad_documents():
             lambda d: (d["input"].pop("values"), d["input"].update({"shape": [2]}), d.pop("target"), d.pop("steps"),
                        d.update({"batches": [{"values": [1.0, 2.0], "targets": [1.0]}]})))
     numeric("a rule and an optimizer", lambda d: d.update({"rule": {"type": "hebbian", "lr": 0.1}}))
+    numeric("batches without the input's shape",
+            lambda d: (d["input"].pop("values"), d.pop("target"), d.pop("steps"),
+                       d.update({"batches": [{"values": [1.0, 2.0], "target": [1.0]}]})))
 
     def rule(desc, fn):
         d = copy.deepcopy(GOOD_RULE)
