@@ -177,6 +177,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     for (const auto& [sub, command] : builders)
         if (sub->parsed()) {
             set_real_precision(options.precision);
+            options.numeric.states = options.format == Format::Json;  // only JSON prints the per-step states
             return answer(files, options, command.second, in, out, err, command.first);
         }
     return 2;

@@ -333,6 +333,7 @@ Worksheet optimizer_training(const Problem& problem, const Analysis& analysis, c
         add_tensor_lines(table, engine, fmt::format(" after step {}", k));
         sheet.sections.push_back(std::move(table));
 
+        if (!options.states) continue;
         Json entry = Json::object();
         entry["step"] = k;
         entry["epoch"] = epoch;
@@ -358,7 +359,7 @@ Worksheet optimizer_training(const Problem& problem, const Analysis& analysis, c
         sheet.answers["final.loss"] = final_pass.loss->value.to_double();
     }
     update_answers(sheet.answers, engine);
-    sheet.data["training"] = std::move(training);
+    if (options.states) sheet.data["training"] = std::move(training);
     return sheet;
 }
 
@@ -434,6 +435,8 @@ Worksheet rule_training(const Problem& problem, const Analysis& analysis, const 
                 }
 
                 sheet.answers[fmt::format("step{}.output", k)] = step.output;
+                changed += step.changed;
+                if (!options.states) continue;
                 Json entry = Json::object();
                 entry["step"] = k;
                 entry["epoch"] = epoch;
@@ -453,7 +456,6 @@ Worksheet rule_training(const Problem& problem, const Analysis& analysis, const 
                 }
                 entry["params"] = std::move(params);
                 training.push_back(std::move(entry));
-                changed += step.changed;
             }
         }
         epochs_run = epoch;
@@ -471,7 +473,7 @@ Worksheet rule_training(const Problem& problem, const Analysis& analysis, const 
     }
     sheet.answers["epochs"] = epochs_run;
     update_answers(sheet.answers, engine);
-    sheet.data["training"] = std::move(training);
+    if (options.states) sheet.data["training"] = std::move(training);
     return sheet;
 }
 
@@ -510,7 +512,8 @@ std::vector<Worksheet> numeric_answers_to_ask(const Problem& problem, const Anal
 void add_numeric_answers(Json& answers, const Problem& problem, const Analysis& analysis) {
     if (!problem.numeric.has_values) return;
     numeric_answers_to_ask(problem, analysis);  // checks the symbols "ask" names
-    const NumericOptions none;
+    NumericOptions none;
+    none.states = false;  // answers only
     const Worksheet values = forward_worksheet(problem, analysis, none);
     for (const auto& [k, v] : values.answers.items()) answers[k] = v;
     const auto training_key = [](const std::string& k) {

@@ -16,6 +16,7 @@ struct NumericOptions {
     int64_t steps = 0;   // train --steps (0: the problem's "steps")
     bool all = false;    // print every element of large tensors
     int64_t epochs = 0;  // train --epochs (0: the problem's "epochs")
+    bool states = true;  // train: every element's per-step state as data["training"] (--format json prints it)
 };
 
 Worksheet forward_worksheet(const Problem& problem, const Analysis& analysis, const NumericOptions& options);
