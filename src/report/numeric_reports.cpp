@@ -310,7 +310,8 @@ Worksheet optimizer_training(const Problem& problem, const Analysis& analysis, c
             gradient_answers(sheet.answers, engine, pass);
         }
         std::vector<ElementState> states;
-        for (auto& update : optimizer_step(spec, engine, pass, state, shown, &states)) {
+        const size_t kept = options.states || options.all ? SIZE_MAX : kShownElements;  // the text table's rows
+        for (auto& update : optimizer_step(spec, engine, pass, state, shown, &states, kept)) {
             std::vector<Part> parts;
             for (auto& [label, expr] : update.steps) parts.push_back({label, expr});
             section.lines.push_back({update.symbol, {"", std::move(parts)}});
@@ -323,7 +324,7 @@ Worksheet optimizer_training(const Problem& problem, const Analysis& analysis, c
                                                         optimizer_name(spec), fmt::join(state_labels, ", ")),
                       {},
                       {}};
-        add_state_table(table, columns, states.size(), options, [&](size_t i) {
+        add_state_table(table, columns, trainable_elements(engine), options, [&](size_t i) {
             const ElementState& e = states[i];
             std::vector<Cell> cells{{engine.param_name(e.ref.node, e.ref.role, e.ref.flat), {}}, {"", {number(e.before)}}, {"", {number(e.grad)}}};
             for (double v : e.state) cells.push_back({"", {number(v)}});
