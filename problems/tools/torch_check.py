@@ -3,12 +3,15 @@
 
 Usage: /usr/bin/python3 problems/tools/torch_check.py [FILE_OR_DIR ...]   (default: problems/)
 
-For every problem file with "input.values", the network is rebuilt in PyTorch from
-the JSON alone (dense layers, activation layers, dropout with a mask; other layer
-types make the file "unsupported"), the loss is torch.nn.functional's, the optimizer
-torch.optim's, and every numeric key of "expect" (forward.*, loss, grad.*, update.*,
-stepK.loss, final.loss) is compared with the file's relative "tolerance" (default
-1e-6). Other keys (shapes.*, params.*, …) are left to `dlsolve check`.
+For every problem file with "input.values" or "batches", the network is rebuilt in
+PyTorch from the JSON alone (dense layers, activation layers, dropout with a mask;
+other layer types make the file "unsupported"), the loss is torch.nn.functional's,
+the optimizer torch.optim's (one step per batch with "batches", epoch after epoch),
+a learning rule ("rule") is applied sample by sample with tensor arithmetic, and
+every numeric key of "expect" (forward.*, loss, grad.*, update.*, stepK.loss,
+final.loss, stepK.output, epochE.errors, epochs) is compared with the file's
+relative "tolerance" (default 1e-6). Other keys (shapes.*, params.*, …) are left
+to `dlsolve check`.
 
 This is a second, independent computation of keys that were worked by hand; it does
 not write anything. Exit status 1 when a key differs.
@@ -91,12 +94,13 @@ class Net:
         self.framework = doc.get("framework", "keras")
         inp = doc["input"]
         self.batch = doc.get("batch")
-        x = torch.tensor(inp["values"], dtype=torch.float64)
-        if self.batch is None:
-            x = x.unsqueeze(0)
-        self.x = x.clone().requires_grad_(True)
+        self.data = []  # (x, target) of each batch: input.values and target, or "batches"
+        for b in doc.get("batches") or [{"values": inp["values"], "target": doc.get("target")}]:
+            x = torch.tensor(b["values"], dtype=torch.float64)
+            self.data.append((x if self.batch is not None else x.unsqueeze(0), b.get("target")))
+        self.use(0)
         self.input_name = inp.get("name", "input" if self.framework == "pytorch" else "input_1")
-        self.input_symbols = names_for(inp.get("symbols"), list(x.shape[1:]))
+        self.input_symbols = names_for(inp.get("symbols"), list(self.data[0][0].shape[1:]))
         self.layers = []   # (name, layer dict, {role: tensor})
         self.symbols = {}  # symbol -> (kind, key, flat index)
         counters = {}
@@ -127,6 +131,11 @@ class Net:
                 for f, s in enumerate(names_for(syms.get(role), list(p.shape))):
                     self.symbols[s] = ("param", (name, role), f)
             self.layers.append((name, layer, params))
+
+    def use(self, k):
+        """Feed batch k (0-based) from now on."""
+        self.x = self.data[k][0].clone().requires_grad_(True)
+        self.target = self.data[k][1]
 
     def parameters(self):
         return [p for _, layer, params in self.layers if layer.get("trainable", True) for p in params.values()]
@@ -160,7 +169,7 @@ class Net:
         return outs
 
     def loss(self, y):
-        kind, target = self.doc["loss"], self.doc["target"]
+        kind, target = self.doc["loss"], self.target
         if isinstance(target, dict):
             classes = torch.tensor(target["classes"] if "classes" in target else [target["class"]])
             if kind == "cross_entropy_logits":
@@ -211,15 +220,69 @@ def sample_view(net, t):
     return t if net.batch is not None else t[0]
 
 
+def rule_answers(doc, net, out):
+    """A learning rule, sample by sample: Hebbian Δw = η·x·t, perceptron Δw = η·x·(t − y) with
+    y = 1 for w·x + b ≥ 0 (the format's step), the bias as the weight of an input 1."""
+    rule = doc["rule"]
+    (name, layer, params), = net.layers
+    w = params["weights"].detach().clone()
+    b = params["bias"].detach().clone() if "bias" in params else None
+    lr, perceptron = rule["lr"], rule["type"] == "perceptron"
+    limit = doc.get("epochs", 100 if rule.get("until_converged") else 1)
+    k = 0
+    for epoch in range(1, limit + 1):
+        errors = 0
+        for x, target in net.data:
+            t = torch.tensor(target, dtype=torch.float64).reshape(x.shape[0], -1)
+            for n in range(x.shape[0]):
+                k += 1
+                z = x[n] @ w + (b if b is not None else 0)
+                y = (z >= 0).to(z.dtype) if perceptron else activation(layer.get("activation"), z, layer, net.framework)
+                out["step%d.output" % k] = y.tolist()
+                signal = t[n] - y if perceptron else t[n]
+                errors += bool((signal != 0).any()) if perceptron else 0
+                w = w + lr * torch.outer(x[n], signal)
+                if b is not None:
+                    b = b + lr * signal
+        if perceptron:
+            out["epoch%d.errors" % epoch] = errors
+        out["epochs"] = epoch
+        if rule.get("until_converged") and errors == 0:
+            break
+    final = {"weights": w, "bias": b}
+    for role in params:
+        out["update.%s.%s" % (name, role)] = final[role].tolist()
+    for s, (kind, key, f) in net.symbols.items():
+        if kind == "param":
+            out["update." + s] = final[key[1]].reshape(-1)[f].item()
+    return out
+
+
 def answers(doc):
     net = Net(doc)
     out = {}
+    if "rule" in doc:
+        try:   # a step exactly at its threshold has no forward answer here, but the rule's step is defined there
+            forward_answers(net, out)
+        except Unsupported:
+            pass
+        return rule_answers(doc, net, out)
+    outs = forward_answers(net, out)
+    loss_answers(doc, net, outs, out)
+    return out
+
+
+def forward_answers(net, out):
     outs = net.forward()
     for name, t in outs.items():
         out["forward." + name] = sample_view(net, t).tolist()
     for s, (kind, key, f) in net.symbols.items():
         if kind == "output":
             out["forward." + s] = outs[key].detach().reshape(-1)[f].item()
+    return outs
+
+
+def loss_answers(doc, net, outs, out):
     if "loss" not in doc:
         return out
     last = outs[net.layers[-1][0]]
@@ -243,7 +306,10 @@ def answers(doc):
     for p in net.parameters():
         p.grad = None
     net.x.grad = None
-    for k in range(1, doc.get("steps", 1) + 1):
+    # one step per batch, epoch after epoch; on one batch "steps" (or "epochs") steps
+    steps = len(net.data) * doc.get("epochs", 1) if "batches" in doc else doc.get("epochs", doc.get("steps", 1))
+    for k in range(1, steps + 1):
+        net.use((k - 1) % len(net.data))
         opt.zero_grad()
         loss = net.loss(net.forward()[net.layers[-1][0]])
         out["step%d.loss" % k] = loss.item()
@@ -272,7 +338,7 @@ def same(expected, computed, tol):
 def check(path):
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
-    if "values" not in doc.get("input", {}):
+    if "values" not in doc.get("input", {}) and "batches" not in doc:
         return None
     tol = doc.get("tolerance", 1e-6)
     try:
@@ -281,8 +347,8 @@ def check(path):
         return ["unsupported here: %s" % e]
     bad = []
     for key, value in doc.get("expect", {}).items():
-        numeric = key.startswith(NUMERIC_PREFIXES) or key in ("loss", "final.loss") or (
-            key.startswith("step") and key.endswith(".loss"))
+        numeric = key.startswith(NUMERIC_PREFIXES) or key in ("loss", "final.loss", "epochs") or (
+            key.startswith("step") and key.endswith((".loss", ".output"))) or (key.startswith("epoch") and key.endswith(".errors"))
         if not numeric:
             continue
         if key not in got:

@@ -129,7 +129,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
          [](auto& p, auto& a, auto& o) { return forward_worksheet(*p[0], *a[0], o.numeric); }, ""},
         {"backward", "the loss and ∂L/∂ every parameter and input; the chain rule written out over every path",
          [](auto& p, auto& a, auto& o) { return backward_worksheet(*p[0], *a[0], o.numeric); }, " --param w11"},
-        {"train", "optimizer steps: parameters, gradients and optimizer state per step",
+        {"train", "optimizer steps on one batch or a list of batches, or a learning rule (Hebbian, perceptron): every parameter, gradient and optimizer state per step",
          [](auto& p, auto& a, auto& o) { return train_worksheet(*p[0], *a[0], o.numeric); }, " --steps 3"},
         {"solve", "answer everything the problem's \"ask\" lists",
          [](auto& p, auto& a, auto&) { return solve_worksheet(*p[0], *a[0]); }, "", true},
@@ -154,8 +154,14 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         }
         if (name == "backward" || name == "train")
             sub->add_option("--param,-p", options.numeric.param, "one parameter, by its exam symbol (w11), worked in full");
-        if (name == "train") sub->add_option("--steps,-n", options.numeric.steps, "number of steps (default: the problem's \"steps\")")
-                                 ->check(CLI::Range(1, 100000));
+        if (name == "train") {
+            auto* steps = sub->add_option("--steps,-n", options.numeric.steps, "number of steps on the one batch (default: the problem's \"steps\")")
+                              ->check(CLI::Range(1, 100000));
+            sub->add_option("--epochs,-e", options.numeric.epochs,
+                            "passes over the batches, or a learning rule's samples (default: the problem's \"epochs\")")
+                ->check(CLI::Range(1, 100000))
+                ->excludes(steps);
+        }
         if (std::string(c.name) == "summary")
             sub->add_option("--dtype", options.dtype, "bytes per value: float32 (default), float16, bfloat16, float64, int8")
                 ->check(CLI::IsMember(dtypes));
@@ -187,6 +193,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     for (const auto& [sub, command] : builders)
         if (sub->parsed()) {
             set_real_precision(options.precision);
+            options.numeric.states = options.format == Format::Json;  // only JSON prints the per-step states
             return answer(files, options, command.second, in, out, err, command.first);
         }
     return 2;

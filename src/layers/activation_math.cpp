@@ -92,7 +92,7 @@ Expr activation_of(const Activation& f, const std::vector<Expr>& group, size_t p
     if (f.name == "leaky_relu") return max(Expr::real("α", f.alpha) * x, x);
     if (f.name == "sigmoid") return apply("sigmoid", x);
     if (f.name == "tanh") return apply("tanh", x);
-    if (f.name == "hard_threshold") return x.to_double() >= f.threshold ? Expr::real(1) : Expr::real(0);
+    if (f.name == "hard_threshold") return apply("step", f.threshold == 0 ? x : x - Expr::real("θ", f.threshold));
     if (f.name == "softmax") {
         std::vector<Expr> terms;
         for (const auto& z : group) terms.push_back(apply("exp", z));

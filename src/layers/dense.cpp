@@ -22,6 +22,8 @@ public:
         return std::string(c.pick<std::string_view>("Dense", "Linear"));
     }
 
+    std::string fused_activation() const override { return activation; }
+
     ShapeExpr output_shape(const std::vector<Dims>& in, const Convention& c) const override {
         if (in_features && *in_features != in[0].back())
             throw LayerError(fmt::format("in_features is {} but the input has {} features", *in_features, in[0].back()));

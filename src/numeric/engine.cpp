@@ -61,6 +61,19 @@ Engine::Engine(const Problem& problem, const Analysis& analysis) : problem_(prob
         }
     }
     initial_ = params;
+    // Every batch's target against the output, before any step is taken.
+    Dims output = analysis.layers[graph.output()].output.values();
+    output.insert(output.begin(), 0);
+    for (const Batch& b : problem.numeric.batches) {
+        if (!b.has_target) continue;
+        output[0] = b.input.batch();
+        target_like(problem.numeric.loss, b, Tensor(output));
+    }
+}
+
+void Engine::use_batch(size_t index) {
+    if (index >= problem_.numeric.batches.size()) throw std::logic_error("no such batch");
+    batch_index_ = index;
 }
 
 std::string Engine::output_name(size_t node, size_t flat) const {
@@ -74,7 +87,7 @@ std::string Engine::output_name(size_t node, size_t flat) const {
     else if (!layer.output_symbols.empty() && i < layer.output_symbols.size()) name = layer.output_symbols[i];
     else if (!layer.output_prefix.empty()) name = prefixed_names(layer.output_prefix, sample)[i];
     else name = element_name(layer.name, i, sample);
-    const bool batched = problem_.numeric.input.batch() > 1;
+    const bool batched = batch().input.batch() > 1;
     return batched ? fmt::format("{}⁽{}⁾", name, n + 1) : name;
 }
 
@@ -99,7 +112,7 @@ Pass Engine::forward(bool worked) const {
     for (size_t i : graph.order()) {
         const Layer& layer = graph.layer(i);
         if (graph.inputs_of(i).empty()) {
-            pass.outputs[i] = problem_.numeric.input;
+            pass.outputs[i] = batch().input;
             continue;
         }
         std::vector<const Tensor*> in;
@@ -114,7 +127,7 @@ Pass Engine::forward(bool worked) const {
         const size_t out = graph.output();
         // A loss over more elements than an exam writes out is given by value only.
         constexpr size_t kWorkedLossElements = 256;
-        pass.loss = compute_loss(problem_.numeric.loss, output_operand(pass, out), problem_.numeric,
+        pass.loss = compute_loss(problem_.numeric.loss, output_operand(pass, out), batch(),
                                  worked && pass.outputs[out].size() <= kWorkedLossElements);
     }
     return pass;
@@ -164,7 +177,7 @@ std::optional<ScalarRef> Engine::find_symbol(const std::string& symbol) const {
             for (size_t f = 0; f < params[i][r].size(); ++f)
                 if (param_name(i, r, f) == symbol) return ScalarRef{ScalarRef::Kind::Param, i, r, f};
     for (size_t i = 0; i < graph.size(); ++i) {
-        const size_t total = problem_.numeric.input.batch() * static_cast<size_t>(element_count(analysis_.layers[i].output.values(),
+        const size_t total = batch().input.batch() * static_cast<size_t>(element_count(analysis_.layers[i].output.values(),
                                                                                                 *problem_.convention).value());
         for (size_t f = 0; f < total; ++f)
             if (output_name(i, f) == symbol)

@@ -36,6 +36,11 @@ public:
 
     std::vector<std::vector<Tensor>> params;  // current values, per node and role (training changes them)
 
+    // The batch that forward() feeds and the loss compares with (the first until changed).
+    void use_batch(size_t index);
+    const Batch& batch() const { return problem_.numeric.batches[batch_index_]; }
+    size_t batch_index() const { return batch_index_; }
+
     Pass forward(bool worked) const;
     void backward(Pass& pass) const;
     // After a training-mode forward pass: BatchNorm's running statistics move.
@@ -61,6 +66,7 @@ private:
     const Analysis& analysis_;
     NumericMode mode_;
     std::vector<std::vector<Tensor>> initial_;
+    size_t batch_index_ = 0;
 };
 
 // A tensor as nested JSON arrays, without the batch axis when the problem has none.

@@ -21,14 +21,14 @@ Expr log_of(const Expr& p) {
 }
 
 // One-hot targets from class indices, checked against the number of classes.
-Tensor one_hot(const std::vector<int64_t>& classes, const Tensor& prediction) {
+Tensor one_hot(const std::vector<int64_t>& classes, const Tensor& prediction, const std::string& path) {
     const int64_t samples = prediction.batch(), width = static_cast<int64_t>(prediction.sample_size());
     if (static_cast<int64_t>(classes.size()) != samples)
-        throw ProblemError("/target", fmt::format("expected {} class indices (one per sample), found {}", samples, classes.size()));
+        throw ProblemError(path, fmt::format("expected {} class indices (one per sample), found {}", samples, classes.size()));
     Tensor t(prediction.shape);
     for (int64_t n = 0; n < samples; ++n) {
         if (classes[n] >= width)
-            throw ProblemError("/target", fmt::format("class {} is out of range: the output has {} classes (0 to {})", classes[n],
+            throw ProblemError(path, fmt::format("class {} is out of range: the output has {} classes (0 to {})", classes[n],
                                                       width, width - 1));
         t[static_cast<size_t>(n * width + classes[n])] = 1.0;
     }
@@ -37,18 +37,24 @@ Tensor one_hot(const std::vector<int64_t>& classes, const Tensor& prediction) {
 
 }  // namespace
 
-LossResult compute_loss(const std::string& kind, const Operand& prediction, const NumericSpec& spec, bool worked) {
-    const Tensor& p = *prediction.tensor;
+Tensor target_like(const std::string& kind, const Batch& batch, const Tensor& p) {
     const bool categorical = kind == "cross_entropy" || kind == "cross_entropy_logits";
-    Tensor target = !spec.classes.empty() ? one_hot(spec.classes, p) : spec.target;
-    if (spec.classes.empty()) {
+    Tensor target = !batch.classes.empty() ? one_hot(batch.classes, p, batch.target_path()) : batch.target;
+    if (batch.classes.empty()) {
         if (target.size() != p.size())
-            throw ProblemError("/target", fmt::format("expected {} values like the output {}, found {} {}", p.size(),
-                                                      format_dims(p.shape), target.size(), format_dims(target.shape)));
+            throw ProblemError(batch.target_path(), fmt::format("expected {} values like the output {}, found {} {}", p.size(),
+                                                                format_dims(p.shape), target.size(), format_dims(target.shape)));
         target.shape = p.shape;
     } else if (!categorical) {
-        throw ProblemError("/target", "class indices are for the cross-entropy losses; give target values");
+        throw ProblemError(batch.target_path(), kind.empty() ? "expected target values like the output (the rule's desired outputs), found class indices"
+                                                             : "class indices are for the cross-entropy losses; give target values");
     }
+    return target;
+}
+
+LossResult compute_loss(const std::string& kind, const Operand& prediction, const Batch& batch, bool worked) {
+    const Tensor& p = *prediction.tensor;
+    const Tensor target = target_like(kind, batch, p);
     const size_t n = p.size();
     const int64_t samples = p.batch();
     const Operand y{&target, [](size_t i) { return fmt::format("y{}", i + 1); }};
@@ -160,7 +166,7 @@ LossResult compute_loss(const std::string& kind, const Operand& prediction, cons
             }
         }
         if (!std::isfinite(total))
-            throw ProblemError("/target", "the cross-entropy is infinite: a target class has probability 0 (log 0); give logits "
+            throw ProblemError(batch.target_path(), "the cross-entropy is infinite: a target class has probability 0 (log 0); give logits "
                                           "and use cross_entropy_logits");
         out.value = worked ? divide(-Expr::sum(terms), Expr::sym("N", samples)) : Expr::real(total / static_cast<double>(samples));
         out.convention = fmt::format("categorical cross-entropy {}: −Σ over classes of y·log ŷ, mean over the {} sample{}",

@@ -17,9 +17,13 @@ struct LossResult {
     std::string convention;         // e.g. "MSE: mean over all 2 elements (PyTorch reduction='mean')"
 };
 
-// `prediction` is the network output (batch axis first); `target` values of the same
-// shape, or `classes` (one per sample) for the cross-entropies. Throws ProblemError
-// for a target of the wrong size. Formulas are built when `worked` is true.
-LossResult compute_loss(const std::string& kind, const Operand& prediction, const NumericSpec& spec, bool worked);
+// `prediction` is the network output (batch axis first); the batch's target values of
+// the same shape, or `classes` (one per sample) for the cross-entropies. Throws
+// ProblemError for a target of the wrong size. Formulas are built when `worked` is true.
+LossResult compute_loss(const std::string& kind, const Operand& prediction, const Batch& batch, bool worked);
+
+// The batch's target as a tensor shaped like `prediction` (class indices one-hot),
+// checked against it; `kind` is the loss, empty for a learning rule (values only).
+Tensor target_like(const std::string& kind, const Batch& batch, const Tensor& prediction);
 
 }  // namespace dlsolve

@@ -18,6 +18,7 @@ struct Element {
     double* v;    // second moment (adam)
     bool worked;
     ScalarUpdate* out;
+    StateValues record;  // the state after the step, in the order of optimizer_state_names
 
     Expr leaf(const std::string& name, double value) const { return Expr::real(name, value); }
     void show(const std::string& name, const Expr& e) const {
@@ -31,6 +32,7 @@ struct Element {
             g += o.weight_decay * w;
             gw = leaf("g", g - o.weight_decay * w) + leaf("λ", o.weight_decay) * ww;
             show("g", gw);
+            record.push(g);
         }
         if (o.type == "sgd") {
             Expr step = gw;
@@ -40,6 +42,7 @@ struct Element {
                 Expr b = t == 1 ? gw : leaf("μ", o.momentum) * old + (Expr(1) - leaf("τ", o.dampening)) * gw;
                 show("b", b);
                 b = leaf("b", *buf);
+                record.push(*buf);
                 step = o.nesterov ? gw + leaf("μ", o.momentum) * b : b;
                 if (o.nesterov) show("g + μ·b", step);
                 g = o.nesterov ? g + o.momentum * *buf : *buf;
@@ -50,12 +53,14 @@ struct Element {
             const Expr s_old = leaf("s", *m);
             *m = o.alpha * *m + (1 - o.alpha) * g * g;
             show("s", leaf("β", o.alpha) * s_old + (Expr(1) - leaf("β", o.alpha)) * square(gw));
+            record.push(*m);
             const Expr denominator = apply("sqrt", leaf("s", *m)) + leaf("ε", o.eps);
             const double d = std::sqrt(*m) + o.eps;
             if (o.momentum > 0) {
                 const Expr b_old = leaf("b", *buf);
                 *buf = o.momentum * *buf + g / d;
                 show("b", leaf("μ", o.momentum) * b_old + divide(gw, denominator));
+                record.push(*buf);
                 w -= o.lr * *buf;
                 show("w", ww - lr * leaf("b", *buf));
             } else {
@@ -80,14 +85,16 @@ struct Element {
             const Expr v_hat = divide(leaf("v", *v), Expr(1) - leaf("β2^t", std::pow(o.beta2, static_cast<double>(t))));
             show("m̂", m_hat);
             show("v̂", v_hat);
+            for (double x : {*m, *v, *m / bc1, *v / bc2}) record.push(x);
             w -= o.lr / bc1 * *m / (std::sqrt(*v) / std::sqrt(bc2) + o.eps);
             show("w", ww - lr * divide(leaf("m̂", *m / bc1), apply("sqrt", leaf("v̂", *v / bc2)) + leaf("ε", o.eps)));
         } else {  // adagrad
-            const Expr sum_old = leaf("G", *m);
+            const Expr sum_old = leaf("s", *m);
             *m += g * g;
-            show("G", sum_old + square(gw));
+            show("s", sum_old + square(gw));
+            record.push(*m);
             w -= o.lr * g / (std::sqrt(*m) + o.eps);
-            show("w", ww - lr * divide(gw, apply("sqrt", leaf("G", *m)) + leaf("ε", o.eps)));
+            show("w", ww - lr * divide(gw, apply("sqrt", leaf("s", *m)) + leaf("ε", o.eps)));
         }
         return w;
     }
@@ -97,8 +104,32 @@ bool close(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max({1.0
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> optimizer_state_names(const OptimizerSpec& o) {
+    std::vector<std::pair<std::string, std::string>> names;
+    if (o.weight_decay != 0 && o.type != "adamw") names.emplace_back("g + λ·w", "g");
+    if (o.type == "sgd" && o.momentum != 0) names.emplace_back("b", "b");
+    if (o.type == "rmsprop") {
+        names.emplace_back("s", "s");
+        if (o.momentum > 0) names.emplace_back("b", "b");
+    }
+    if (o.type == "adam" || o.type == "adamw")
+        names.insert(names.end(), {{"m", "m"}, {"v", "v"}, {"m̂", "m_hat"}, {"v̂", "v_hat"}});
+    if (o.type == "adagrad") names.emplace_back("s", "s");
+    return names;
+}
+
+size_t trainable_elements(const Engine& engine) {
+    size_t count = 0;
+    for (size_t i = 0; i < engine.params.size(); ++i) {
+        const Layer& layer = engine.problem().graph.layer(i);
+        for (size_t r = 0; r < engine.params[i].size(); ++r)
+            if (layer.trainable && layer.values[r].trainable) count += engine.params[i][r].size();
+    }
+    return count;
+}
+
 std::vector<ScalarUpdate> optimizer_step(const OptimizerSpec& spec, Engine& engine, const Pass& pass, OptimizerState& state,
-                                         const std::vector<ScalarRef>& shown) {
+                                         const std::vector<ScalarRef>& shown, std::vector<ElementState>* states, size_t max_states) {
     ++state.step;
     auto& params = engine.params;
     if (state.momentum.empty()) {
@@ -113,6 +144,7 @@ std::vector<ScalarUpdate> optimizer_step(const OptimizerSpec& spec, Engine& engi
             }
     }
     std::vector<ScalarUpdate> worked;
+    if (states) states->reserve(states->size() + std::min(max_states, trainable_elements(engine)));
     for (size_t i = 0; i < params.size(); ++i)
         for (size_t r = 0; r < params[i].size(); ++r) {
             const Layer& layer = engine.problem().graph.layer(i);
@@ -122,9 +154,12 @@ std::vector<ScalarUpdate> optimizer_step(const OptimizerSpec& spec, Engine& engi
                     return s.kind == ScalarRef::Kind::Param && s.node == i && s.role == r && s.flat == f;
                 });
                 ScalarUpdate update{engine.param_name(i, r, f), {}};
-                Element e{spec, state.step, params[i][r][f], pass.param_grads[i][r][f], &state.momentum[i][r][f],
-                          &state.first[i][r][f], &state.second[i][r][f], show, &update};
+                const double before = params[i][r][f];
+                Element e{spec, state.step, before, pass.param_grads[i][r][f], &state.momentum[i][r][f],
+                          &state.first[i][r][f], &state.second[i][r][f], show, &update, {}};
                 params[i][r][f] = e.run();
+                if (states && states->size() < max_states)
+                    states->push_back({{ScalarRef::Kind::Param, i, r, f}, before, pass.param_grads[i][r][f], params[i][r][f], e.record});
                 if (show) {
                     if (!close(update.steps.back().second.to_double(), params[i][r][f]))
                         throw std::logic_error(fmt::format("worked update of {} differs from the computed one", update.symbol));

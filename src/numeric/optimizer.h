@@ -2,6 +2,8 @@
 // AdamW (decoupled weight decay) and Adagrad, with the state they keep.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,10 +22,41 @@ struct ScalarUpdate {
     std::vector<std::pair<std::string, Expr>> steps;
 };
 
+// The numbers an update rule keeps or computes for one element (at most g, m, v, m̂, v̂):
+// a fixed array, so that recording 10⁵ elements allocates nothing per element.
+struct StateValues {
+    std::array<double, 5> values{};
+    size_t size = 0;
+    void push(double v) { values.at(size++) = v; }
+    double operator[](size_t i) const { return values[i]; }
+    const double* begin() const { return values.data(); }
+    const double* end() const { return values.data() + size; }
+};
+
+// One trainable element through one step: the value before, ∂L/∂w, the rule's state
+// after the step (in the order of optimizer_state_names) and the value after.
+struct ElementState {
+    ScalarRef ref;
+    double before, grad, after;
+    StateValues state;
+};
+
+// The state an update rule keeps or computes per element, as (table label, JSON key):
+// g (the gradient with L2 weight decay added, when there is some), SGD's momentum
+// buffer b, RMSprop's square average s (and b with momentum), Adam's m, v, m̂, v̂,
+// Adagrad's sum s.
+std::vector<std::pair<std::string, std::string>> optimizer_state_names(const OptimizerSpec& spec);
+
 // Applies one update to engine.params from pass's gradients; returns the worked
-// updates of the `shown` parameters (checked against the tensor update).
+// updates of the `shown` parameters (checked against the tensor update) and, when
+// `states` is given, appends the state of the trainable elements, the first
+// `max_states` of them (a text table shows 32 of 10⁵).
 std::vector<ScalarUpdate> optimizer_step(const OptimizerSpec& spec, Engine& engine, const Pass& pass, OptimizerState& state,
-                                         const std::vector<ScalarRef>& shown);
+                                         const std::vector<ScalarRef>& shown, std::vector<ElementState>* states = nullptr,
+                                         size_t max_states = SIZE_MAX);
+
+// How many elements the optimizer updates (trainable layers, trainable values).
+size_t trainable_elements(const Engine& engine);
 
 // "SGD (lr = 0.1)", "Adam (lr = 0.001, β1 = 0.9, β2 = 0.999, ε = 1e-08)": the rule with PyTorch's defaults.
 std::string describe_optimizer(const OptimizerSpec& spec);

@@ -1,4 +1,5 @@
-// What a problem gives for the numeric engine: input values, target, loss, optimizer.
+// What a problem gives for the numeric engine: the samples (one batch, or a list of
+// batches), the target, the loss, and the optimizer or learning rule that trains.
 #pragma once
 
 #include <optional>
@@ -23,17 +24,38 @@ struct OptimizerSpec {
     double eps = 1e-8;           // adagrad: 1e-10
 };
 
+// A textbook learning rule that is not gradient descent on a loss: it trains one dense
+// layer sample by sample, the target entering the update directly.
+struct RuleSpec {
+    std::string type;              // hebbian: Δw = η·x·t; perceptron: Δw = η·x·(t − y), y = step(w·x + b)
+    double lr = 1;                 // η
+    bool until_converged = false;  // perceptron: stop after the first epoch that changes no weight
+};
+
+// One batch of samples and its target.
+struct Batch {
+    Tensor input;                  // batch axis first
+    bool has_target = false;
+    Tensor target;                 // batch axis first, like the output
+    std::vector<int64_t> classes;  // class indices instead (cross-entropy)
+    std::string path;              // "" for input.values and target; "/batches/K" in the list
+
+    std::string target_path() const { return path.empty() ? "/target" : path + "/target"; }
+};
+
 struct NumericSpec {
     bool has_values = false;
-    Tensor input;                             // batch axis first
+    std::vector<Batch> batches;               // input.values and target as one batch, or the "batches" list
+    bool batch_list = false;                  // the samples come as "batches"
     std::vector<std::string> input_symbols;   // one sample's elements; empty: x[i]
-    bool has_target = false;
-    Tensor target;                            // batch axis first, like the output
-    std::vector<int64_t> classes;             // class indices instead (cross-entropy)
     std::string loss;                         // empty: none
     std::optional<OptimizerSpec> optimizer;
-    int64_t steps = 1;
+    std::optional<RuleSpec> rule;
+    int64_t steps = 1;                        // optimizer steps on the one batch
+    std::optional<int64_t> epochs;            // passes over the batches (rules: over the samples)
     bool training = false;                    // dropout masks and BatchNorm batch statistics
+
+    const Batch& first() const { return batches.front(); }
 };
 
 }  // namespace dlsolve

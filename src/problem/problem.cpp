@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "layers/registry.h"
+#include "numeric/learning_rule.h"
 #include "problem/values.h"
 #include "problem/error.h"
 
@@ -236,40 +237,117 @@ OptimizerSpec read_optimizer(const Json& value) {
     return o;
 }
 
-// target, loss, optimizer, steps, training.
-void read_training(Fields& top, NumericSpec& numeric) {
-    // Values like the output, or class indices: {"class": 1} or {"classes": [1, 0, 2]} (one per sample).
-    if (const Json* t = top.raw("target")) {
-        numeric.has_target = true;
-        if (t->is_object()) {
-            Fields f(*t, "/target");
-            if (f.has("class")) numeric.classes = {f.integer("class", 0, 0, INT64_MAX)};
-            else if (f.has("classes")) {
-                const Json* list = f.raw("classes");
-                if (!list->is_array() || list->empty()) f.fail("classes", "an array of class indices");
-                for (size_t i = 0; i < list->size(); ++i) {
-                    if (!(*list)[i].is_number_integer() || (*list)[i].get<int64_t>() < 0)
-                        throw ProblemError(fmt::format("/target/classes/{}", i), "expected a class index ≥ 0, found " + describe((*list)[i]));
-                    numeric.classes.push_back((*list)[i].get<int64_t>());
-                }
-            } else {
-                f.missing("class", "a class index ≥ 0 (or \"classes\": one per sample)");
-            }
-            f.finish();
-        } else {
-            numeric.target = read_tensor(*t, "/target");
-        }
+RuleSpec read_rule(const Json& value) {
+    Fields f(value, "/rule");
+    RuleSpec r;
+    r.type = f.word("type", {"hebbian", "perceptron"}, "");
+    if (!f.has("lr")) f.missing("lr", "the learning rate η, a number > 0");
+    r.lr = f.number("lr", 0, 0, 1e6);
+    if (r.lr <= 0) f.fail("lr", "a number > 0");
+    if (r.type == "perceptron") r.until_converged = f.boolean("until_converged", false);
+    f.finish();
+    return r;
+}
+
+// Values like the output, or class indices: {"class": 1} or {"classes": [1, 0, 2]} (one per sample).
+void read_target(const Json& t, const std::string& path, Batch& batch) {
+    batch.has_target = true;
+    if (!t.is_object()) {
+        batch.target = read_tensor(t, path);
+        return;
     }
+    Fields f(t, path);
+    if (f.has("class")) batch.classes = {f.integer("class", 0, 0, INT64_MAX)};
+    else if (f.has("classes")) {
+        const Json* list = f.raw("classes");
+        if (!list->is_array() || list->empty()) f.fail("classes", "an array of class indices");
+        for (size_t i = 0; i < list->size(); ++i) {
+            if (!(*list)[i].is_number_integer() || (*list)[i].get<int64_t>() < 0)
+                throw ProblemError(fmt::format("{}/classes/{}", path, i), "expected a class index ≥ 0, found " + describe((*list)[i]));
+            batch.classes.push_back((*list)[i].get<int64_t>());
+        }
+    } else {
+        f.missing("class", "a class index ≥ 0 (or \"classes\": one per sample)");
+    }
+    f.finish();
+}
+
+// A batch's input numbers: "batch" samples along a leading axis when the problem gives
+// "batch", else one sample (the axis is added); each sample shaped like the input.
+Tensor read_samples(const Json& value, const std::string& path, std::optional<int64_t> batch) {
+    Tensor values = read_tensor(value, path);
+    if (batch && (values.shape.empty() || values.shape[0] != *batch))
+        throw ProblemError(path, fmt::format("expected {} samples (\"batch\"), found shape {}", *batch, format_dims(values.shape)));
+    if (!batch) values.shape.insert(values.shape.begin(), 1);
+    return values;
+}
+
+// target, loss, optimizer or rule, steps, epochs, batches, training. `sample` is the
+// input's shape (one sample), for the values of "batches".
+void read_training(Fields& top, NumericSpec& numeric, std::optional<int64_t> batch, const Dims& sample) {
     numeric.loss = top.word("loss", {"mse", "mae", "sse", "half_sse", "bce", "bce_logits", "cross_entropy", "cross_entropy_logits"},
                             "none");
     if (numeric.loss == "none") numeric.loss.clear();
     if (const Json* o = top.raw("optimizer")) numeric.optimizer = read_optimizer(*o);
+    if (const Json* r = top.raw("rule")) numeric.rule = read_rule(*r);
     numeric.steps = top.integer("steps", 1, 1, 100000);
+    if (top.has("epochs")) numeric.epochs = top.integer("epochs", 1, 1, 100000);
     numeric.training = top.boolean("training", false);
-    if (!numeric.loss.empty() && !numeric.has_target) top.missing("target", "the target values of the loss");
-    if (numeric.loss.empty() && numeric.has_target) top.missing("loss", "the loss the target is for: mse, cross_entropy, …");
-    if (numeric.optimizer && numeric.loss.empty()) top.missing("loss", "the loss the optimizer minimises");
-    if (top.has("steps") && !numeric.optimizer) top.missing("optimizer", "the optimizer the steps are taken with");
+
+    const Json* target = top.raw("target");
+    if (const Json* list = top.raw("batches")) {
+        if (numeric.has_values)
+            throw ProblemError("/batches", "expected the samples either in \"batches\" or in \"input.values\" and \"target\", found both");
+        if (target) throw ProblemError("/target", "expected each batch's target inside \"batches\", found a \"target\" beside them");
+        if (!list->is_array() || list->empty()) top.fail("batches", "a non-empty array of {\"values\": …, \"target\": …} objects");
+        for (size_t i = 0; i < list->size(); ++i) {
+            Fields f((*list)[i], fmt::format("/batches/{}", i));
+            Batch b;
+            b.path = f.path();
+            const Json* values = f.raw("values");
+            if (!values) f.missing("values", "the batch's input numbers");
+            b.input = read_samples(*values, f.path_of("values"), batch);
+            const Dims given(b.input.shape.begin() + 1, b.input.shape.end());
+            if (given != sample)
+                throw ProblemError(f.path_of("values"), fmt::format("expected samples of the input's shape {}, found {}", format_dims(sample),
+                                                                    format_dims(given)));
+            if (const Json* t = f.raw("target")) read_target(*t, f.path_of("target"), b);
+            if (!b.has_target && (!numeric.loss.empty() || numeric.rule))
+                f.missing("target", numeric.rule ? "the desired outputs the rule learns" : "the target values of the loss");
+            f.finish();
+            numeric.batches.push_back(std::move(b));
+        }
+        numeric.has_values = numeric.batch_list = true;
+    } else if (target) {
+        if (numeric.batches.empty()) numeric.batches.emplace_back();  // a target without input values: the engine says so
+        read_target(*target, "/target", numeric.batches[0]);
+    }
+    const bool has_target = std::any_of(numeric.batches.begin(), numeric.batches.end(), [](const Batch& b) { return b.has_target; });
+
+    if (numeric.rule) {
+        const std::string rule = numeric.rule->type;
+        if (numeric.optimizer)
+            throw ProblemError("/rule", "expected either an \"optimizer\" (gradient descent on a loss) or a learning \"rule\", found both");
+        if (!numeric.loss.empty())
+            throw ProblemError("/loss", fmt::format("expected no loss with the {} rule (it learns from the target directly, not from a "
+                                                    "gradient), found \"{}\"", rule, numeric.loss));
+        if (top.has("steps"))
+            throw ProblemError("/steps", fmt::format("expected \"epochs\" with the {} rule (one step per sample), found \"steps\"", rule));
+        if (!has_target) top.missing("target", "the desired outputs the rule learns");
+        for (const Batch& b : numeric.batches)
+            if (!b.classes.empty())
+                throw ProblemError(b.target_path(), "expected target values like the output (the rule's desired outputs), found class indices");
+    } else {
+        if (!numeric.loss.empty() && !has_target) top.missing("target", "the target values of the loss");
+        if (numeric.loss.empty() && has_target) top.missing("loss", "the loss the target is for: mse, cross_entropy, …");
+        if (numeric.optimizer && numeric.loss.empty()) top.missing("loss", "the loss the optimizer minimises");
+        if (top.has("steps") && !numeric.optimizer) top.missing("optimizer", "the optimizer the steps are taken with");
+        if (numeric.epochs && !numeric.optimizer)
+            top.missing("optimizer", "the optimizer the epochs train with, or a learning \"rule\"");
+    }
+    if (top.has("steps") && numeric.batch_list)
+        throw ProblemError("/steps", "expected \"epochs\" with \"batches\" (one step per batch, in order), found \"steps\"");
+    if (top.has("steps") && numeric.epochs) throw ProblemError("/epochs", "expected either \"steps\" or \"epochs\", found both");
 }
 
 std::vector<std::string> read_notes(Fields& fields) {
@@ -319,11 +397,11 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph, const Numeri
                                       q.topic == "grad" || q.topic == "update";
         if (numeric_question && !numeric.has_values)
             throw ProblemError(path, fmt::format("\"{}\" needs numbers: give the input's \"values\" and the layers' weights", q.topic));
-        if ((q.topic == "loss" || q.topic == "gradients" || q.topic == "grad" || q.topic == "updates" || q.topic == "update") &&
-            numeric.loss.empty())
+        const bool update_question = q.topic == "updates" || q.topic == "update";
+        if ((q.topic == "loss" || q.topic == "gradients" || q.topic == "grad" || (update_question && !numeric.rule)) && numeric.loss.empty())
             throw ProblemError(path, fmt::format("\"{}\" needs a \"loss\" and a \"target\"", q.topic));
-        if ((q.topic == "updates" || q.topic == "update") && !numeric.optimizer)
-            throw ProblemError(path, fmt::format("\"{}\" needs an \"optimizer\"", q.topic));
+        if (update_question && !numeric.optimizer && !numeric.rule)
+            throw ProblemError(path, fmt::format("\"{}\" needs an \"optimizer\" or a learning \"rule\"", q.topic));
         if (!q.layer.empty() && (q.topic == "grad" || q.topic == "update")) {
             questions.push_back(std::move(q));  // a symbol, checked when the engine runs
             continue;
@@ -380,13 +458,7 @@ Problem parse_problem(const std::string& text) {
         if (name && name->empty()) fields.fail("name", "a non-empty string");
         // Values may stand in for the shape: [N, …] when "batch" is given.
         Tensor values;
-        if (const Json* v = fields.raw("values")) {
-            values = read_tensor(*v, "/input/values");
-            if (batch && (values.shape.empty() || values.shape[0] != *batch))
-                throw ProblemError("/input/values", fmt::format("expected {} samples (\"batch\"), found shape {}", *batch,
-                                                                format_dims(values.shape)));
-            if (!batch) values.shape.insert(values.shape.begin(), 1);
-        }
+        if (const Json* v = fields.raw("values")) values = read_samples(*v, "/input/values", batch);
         auto layer = !values.shape.empty() && !fields.has("shape") ? make_input(Dims(values.shape.begin() + 1, values.shape.end()))
                                                                     : parse_input(fields, convention, "input");
         if (!values.shape.empty()) {
@@ -396,7 +468,7 @@ Problem parse_problem(const std::string& text) {
                 throw ProblemError("/input/values", fmt::format("expected values of shape {} (\"shape\"), found {}",
                                                                 format_dims(given), format_dims(sample)));
             numeric.has_values = true;
-            numeric.input = std::move(values);
+            numeric.batches.push_back({std::move(values), false, {}, {}, ""});
         }
         if (const Json* s = fields.raw("symbols")) {
             const Dims sample = layer->output_shape({}, convention).values();
@@ -429,10 +501,11 @@ Problem parse_problem(const std::string& text) {
         expect = *e;
     }
     const Json* ask = top.raw("ask");
-    read_training(top, numeric);
+    read_training(top, numeric, batch, layers[0]->output_shape({}, convention).values());
     top.finish();
 
     Graph graph(std::move(layers));
+    if (numeric.rule) check_rule_network(graph, convention, numeric);
     auto questions = read_ask(ask, graph, numeric);
     return Problem{title,   source,    notes,     &convention, batch, std::move(graph), std::move(questions), std::move(expect),
                    tolerance, std::move(numeric)};

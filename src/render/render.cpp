@@ -83,7 +83,7 @@ std::string render_text(const Worksheet& sheet) {
         }
         for (const auto& l : section.lines) {
             const std::string cell = render_cell(l.cell, n);
-            out += cell.empty() ? l.label + "\n" : l.label + ": " + cell + "\n";
+            out += cell.empty() ? l.label + "\n" : l.label + l.separator + cell + "\n";
         }
     }
     return out;
@@ -108,7 +108,11 @@ std::string render_markdown(const Worksheet& sheet) {
             }
         }
         if (!section.lines.empty()) out += "\n";
-        for (const auto& l : section.lines) out += "- **" + markdown_escape(l.label) + ":** " + markdown_escape(render_cell(l.cell, n)) + "\n";
+        for (const auto& l : section.lines) {
+            const std::string cell = markdown_escape(render_cell(l.cell, n));
+            out += l.separator == ": " ? "- **" + markdown_escape(l.label) + ":** " + cell + "\n"
+                                       : "- **" + markdown_escape(l.label) + "**" + l.separator + cell + "\n";
+        }
     }
     return out;
 }
@@ -133,6 +137,7 @@ std::string render_json(const Worksheet& sheet) {
     Json out = Json::object();
     out["answers"] = sheet.answers;
     out["steps"] = std::move(steps);
+    for (const auto& [key, value] : sheet.data.items()) out[key] = value;
     return out.dump(2, ' ', false, Json::error_handler_t::strict) + "\n";
 }
 

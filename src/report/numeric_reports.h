@@ -15,6 +15,8 @@ struct NumericOptions {
     std::string param_where = "--param";  // where the symbol came from, for messages (/ask/2/grad)
     int64_t steps = 0;   // train --steps (0: the problem's "steps")
     bool all = false;    // print every element of large tensors
+    int64_t epochs = 0;  // train --epochs (0: the problem's "epochs")
+    bool states = true;  // train: every element's per-step state as data["training"] (--format json prints it)
 };
 
 Worksheet forward_worksheet(const Problem& problem, const Analysis& analysis, const NumericOptions& options);

@@ -182,6 +182,7 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
         for (auto& s : part.sections) sheet.sections.push_back(std::move(s));
         for (auto& [key, value] : part.answers.items()) sheet.answers[key] = value;
         for (auto& step : part.steps) sheet.steps.push_back(std::move(step));
+        for (auto& [key, value] : part.data.items()) sheet.data[key] = value;
     };
     bool numeric_done = false;  // the numeric questions are answered together, each worksheet once
     for (const auto& q : questions) {

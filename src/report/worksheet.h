@@ -33,6 +33,7 @@ struct Table {
 struct Line {
     std::string label;  // "Total params"
     Cell cell;
+    std::string separator = ": ";  // between label and cell; " ← " for an assignment
 };
 
 struct Section {
@@ -60,6 +61,9 @@ struct Worksheet {
     std::vector<Section> sections;
     Json answers = Json::object();
     std::vector<Step> steps;
+    // Further machine-readable results, printed by --format json beside "answers" and
+    // "steps" (train: "training", every element's value, gradient and state per step).
+    Json data = Json::object();
 };
 
 }  // namespace dlsolve

@@ -4,6 +4,8 @@
     /usr/bin/python3 tests/diff/torch_numeric.py DLSOLVE [--count N] [--seed S] [--focus KIND] [--keep DIR] [--verbose]
     /usr/bin/python3 tests/diff/torch_numeric.py DLSOLVE FILE...          (check saved problem files)
     /usr/bin/python3 tests/diff/torch_numeric.py --self-test [DLSOLVE] [--count N] [--seed S]
+    /usr/bin/python3 tests/diff/torch_numeric.py DLSOLVE --batches [...]   (the same networks on lists of batches)
+    /usr/bin/python3 tests/diff/torch_numeric.py --self-test --batches [DLSOLVE] [...]
 
 Generates N small networks (default 290, ten per focus kind; deterministic with the seed) covering
 every layer kind, loss and optimizer in both conventions (Keras files channels
@@ -21,6 +23,16 @@ exam-symbol keys) must agree element by element to a relative 1e-9 (absolute
 inputs, max-pool runner-ups and MAE residuals are kept at least 1e-7 away from
 the kink, and adaptive optimizers never see a gradient element in (0, 1e-6)
 (where the 1e-9 tolerance would measure rounding, not the rule).
+
+With --batches each generated network instead trains on a list of 2–3 batches
+("batches": its own input and target first, then new ones of the same shapes and
+target format), over one epoch or two, and only `DLSOLVE train --format json` runs:
+besides the train keys above (stepK.loss is the loss on step K's batch, final.loss
+on the last batch), every trainable tensor's per-step fields from the "training"
+entries (the value before the step, ∂L/∂w, the gradient with L2 decay g, the state
+after the step — SGD's momentum buffer b, RMSprop's square average s, Adam's m, v,
+m̂, v̂, Adagrad's sum s — and the value after) must agree with torch.optim's
+(momentum_buffer, square_avg, exp_avg, exp_avg_sq, sum) after every batch.
 
 A file whose layers dlsolve has no numeric rule for yet ("has no forward rule",
 exit 2) is skipped, not failed.  Failing files are copied to
@@ -516,8 +528,10 @@ class RefNet:
         inp = problem["input"]
         self.input_name = inp.get("name", "input_1" if self.keras else "input")
         self.batched = "batch" in problem
-        x = torch.tensor(inp["values"], dtype=torch.float64)
-        self.x = x if self.batched else x.unsqueeze(0)
+        self.x = None   # a problem with "batches" has no input.values
+        if "values" in inp:
+            x = torch.tensor(inp["values"], dtype=torch.float64)
+            self.x = x if self.batched else x.unsqueeze(0)
         self.layers = []
         for index, spec in enumerate(problem["layers"]):
             if "name" not in spec and self.keras:
@@ -608,28 +622,72 @@ def symbol_names(prefix, shape):
     return names
 
 
+def batches_of(problem, net):
+    """(x, target, classes) of each batch: the "batches" list, or input.values and target."""
+    if "batches" not in problem:
+        return [(net.x,) + target_of(problem, net.batched)]
+    out = []
+    for b in problem["batches"]:
+        x = torch.tensor(b["values"], dtype=torch.float64)
+        out.append((x if net.batched else x.unsqueeze(0),) + target_of(b, net.batched))
+    return out
+
+
+def optimizer_state(spec, opt, t, before, grad):
+    """dlsolve's per-step fields of one parameter tensor (train --format json, "training"):
+    the value before, ∂L/∂w, the gradient with L2 weight decay (g), torch.optim's state
+    under dlsolve's names (momentum_buffer → b, square_avg / sum → s, exp_avg → m,
+    exp_avg_sq → v, and the bias-corrected m_hat, v_hat) and the value after."""
+    kind = spec["type"]
+    decay = spec.get("weight_decay", 0.01 if kind == "adamw" else 0)
+    out = {"before": before, "grad": grad}
+    if decay and kind != "adamw":
+        out["g"] = grad + decay * before
+    state = opt.state[t]
+    if kind == "sgd" and spec.get("momentum", 0):
+        out["b"] = state["momentum_buffer"]
+    if kind == "rmsprop":
+        out["s"] = state["square_avg"]
+        if spec.get("momentum", 0) > 0:
+            out["b"] = state["momentum_buffer"]
+    if kind in ("adam", "adamw"):
+        step = float(state["step"])
+        out["m"], out["v"] = state["exp_avg"], state["exp_avg_sq"]
+        out["m_hat"] = state["exp_avg"] / (1 - spec.get("beta1", 0.9) ** step)
+        out["v_hat"] = state["exp_avg_sq"] / (1 - spec.get("beta2", 0.999) ** step)
+    if kind == "adagrad":
+        out["s"] = state["sum"]
+    out["after"] = t.detach()
+    return {k: v.detach().clone().tolist() for k, v in out.items()}
+
+
 def reference(problem):
-    """(answers, ignored keys, kinks, smallest adaptive-optimizer gradient in (0, ∞))."""
+    """(answers, ignored keys, kinks, smallest adaptive-optimizer gradient in (0, ∞)).
+
+    With "batches", step k trains on batch (k − 1) mod B, and the answers also hold every
+    trainable tensor's per-step fields as stepK.LAYER.ROLE.FIELD (see optimizer_state)."""
     net = RefNet(problem)
     training = problem.get("training", False)
     batched = net.batched
-    target, classes = target_of(problem, batched)
+    data = batches_of(problem, net)
+    listed = "batches" in problem
     kinks = Kinks()
-    x = net.x.clone().requires_grad_(True)
     trainable = [t for L in net.layers if L.trainable for (_, t, tr) in L.P.tensors if tr]
+    names = {id(t): f"{L.name}.{role}" for L in net.layers for (role, t, tr) in L.P.tensors}
     # A network without trainable values still has losses and ∂L/∂input to compare;
     # torch.optim refuses an empty parameter list, and the steps change nothing.
     opt = optimizer_of(problem["optimizer"], trainable) if trainable else None
     adaptive = problem["optimizer"]["type"] != "sgd"
     smallest = math.inf
     ans, ignored = {}, set()
-    steps = problem.get("steps", 1)
+    steps = len(data) * problem.get("epochs", 1) if listed else problem.get("epochs", problem.get("steps", 1))
     all_leaves = [t for L in net.layers for (_, t, tr) in L.P.tensors if tr]
     loss_kind = problem["loss"]
     for k in range(1, steps + 1):
+        x0, target, classes = data[(k - 1) % len(data)]
+        x = x0.clone().requires_grad_(True)
         for t in all_leaves:
             t.grad = None
-        x.grad = None
         outs, y = net.forward(x, Ctx(training, kinks))
         loss = loss_of(loss_kind, y, target, classes)
         if loss_kind == "mae":
@@ -655,10 +713,19 @@ def reference(problem):
                     g = g[g != 0]
                     if g.numel():
                         smallest = min(smallest, float(g.min()))
+        before = {id(t): (t.detach().clone(), t.grad.detach().clone() if t.grad is not None else None) for t in trainable}
         if opt:
             opt.step()
+        if listed:
+            for t in trainable:
+                value, grad = before[id(t)]
+                if grad is None:
+                    raise GenError(f"{names[id(t)]} gets no gradient: torch.optim skips it")
+                for field, v in optimizer_state(problem["optimizer"], opt, t, value, grad).items():
+                    ans[f"step{k}.{names[id(t)]}.{field}"] = v
     with torch.no_grad():
-        _, y = net.forward(x, Ctx(training, kinks, update_stats=False))
+        x0, target, classes = data[(steps - 1) % len(data)]
+        _, y = net.forward(x0, Ctx(training, kinks, update_stats=False))
         ans["final.loss"] = loss_of(loss_kind, y, target, classes).item()
     for L in net.layers:
         for role, t, tr in L.P.tensors:
@@ -1476,7 +1543,8 @@ def generate(seed, index, focus_filter=None):
             reasons.append("loss not finite")
             continue
         meta = {"focus": label, "loss": loss, "optimizer": opt_label, "framework": fw,
-                "tags": tags(problem), "attempts": attempt + 1, "redraws": reasons}
+                "tags": tags(problem), "attempts": attempt + 1, "redraws": reasons,
+                "output": ans[f"forward.{g.cur}"]}
         return problem, ans, ignored, meta
     raise SystemExit(f"generator: problem {index} ({label}) failed 40 attempts; last reasons: {reasons[-3:]}")
 
@@ -1495,6 +1563,84 @@ def tags(problem):
     return sorted(out)
 
 
+# ---------------------------------------------------------------- lists of batches
+
+def array_shape(v):
+    out = []
+    while isinstance(v, list):
+        out.append(len(v))
+        v = v[0]
+    return out
+
+
+def flat_values(v):
+    return [x for item in v for x in flat_values(item)] if isinstance(v, list) else [v]
+
+
+def another_target(rng, loss, output, target):
+    """A new target in the format and shape of `target` (the file's first batch);
+    `output` is the network's output on it (for the number of classes)."""
+    if isinstance(target, dict):
+        width = array_shape(output)[-1]
+        if "class" in target:
+            return {"class": rng.randrange(width)}
+        return {"classes": [rng.randrange(width) for _ in target["classes"]]}
+    dims = array_shape(target)
+    if loss in ("cross_entropy", "cross_entropy_logits"):   # one-hot rows
+        rows = math.prod(dims[:-1])
+        bits = []
+        for _ in range(rows):
+            c = rng.randrange(dims[-1])
+            bits += [1 if j == c else 0 for j in range(dims[-1])]
+        return nest(bits, dims)
+    if loss in ("bce", "bce_logits") and all(v in (0, 1) for v in flat_values(target)):
+        return nest([rng.randint(0, 1) for _ in range(math.prod(dims))], dims)
+    if loss in ("bce", "bce_logits"):
+        return rtensor(rng, dims, 0.05, 0.95, False)
+    return rtensor(rng, dims, 0.1, 1.0)
+
+
+def with_batches(problem, output, seed, index):
+    """The problem trained on a list of 2–3 batches (its own input and target first, then
+    new ones of the same shapes), once or twice over: (problem, answers, ignored), or None
+    when 20 draws all came near a kink or a vanishing gradient."""
+    reasons = []
+    rng = random.Random(f"torch_numeric/batches/{seed}/{index}")
+    inp = problem["input"]
+    sample = array_shape(inp["values"])[1:] if problem.get("batch") else array_shape(inp["values"])
+    for _ in range(20):
+        out = json.loads(json.dumps(problem))
+        values = out["input"].pop("values")
+        out["input"]["shape"] = sample
+        first = {"values": values, "target": out.pop("target")}
+        n = problem.get("batch") or 0
+        batches = [first]
+        for _ in range(rng.choice([1, 2])):
+            v = [rtensor(rng, sample, 0.1, 1.0) for _ in range(n)] if n else rtensor(rng, sample, 0.1, 1.0)
+            batches.append({"values": v, "target": another_target(rng, problem["loss"], output, first["target"])})
+        out["batches"] = batches
+        out.pop("steps", None)
+        if rng.random() < 0.4:
+            out["epochs"] = 2
+        out["title"] = problem["title"] + f", {len(batches)} batches" + (" × 2 epochs" if "epochs" in out else "")
+        try:
+            ans, ignored, kinks, smallest = reference(out)
+        except GenError as e:
+            reasons.append(str(e))
+            continue
+        if kinks.margin < KINK_MARGIN:
+            reasons.append(f"kink {kinks.margin:.2g} at {kinks.where}")
+            continue
+        if smallest < TINY_GRAD:
+            reasons.append(f"adaptive optimizer on a gradient of {smallest:.2g}")
+            continue
+        if not all(math.isfinite(v) for k, v in ans.items() if k.endswith("loss")):
+            reasons.append("loss not finite")
+            continue
+        return out, ans, ignored
+    return None, reasons[-3:], None
+
+
 # ================================================================ dlsolve
 
 COMMANDS = ("forward", "backward", "train")
@@ -1503,6 +1649,7 @@ COMMAND_KEYS = {   # the reference keys each command must answer
     "backward": re.compile(r"^(grad\.|loss$)"),
     "train": re.compile(r"^(grad\.|update\.|loss$|step\d+\.loss$|final\.loss$)"),
 }
+COMMAND_KEYS["batches"] = re.compile(r"^(grad\.|update\.|loss$|step\d+\.|final\.loss$)")   # train on "batches"
 NO_RULE = re.compile(r"has no (forward|backward) rule for (\S+) layers")
 UNKNOWN_KEY = re.compile(r"/layers/(\d+)/(\w+): unknown key \"(\w+)\"")
 
@@ -1672,6 +1819,116 @@ def check(binary, path, problem, ref, ignored, pool):
     return "pass", [], answers
 
 
+def run_training(binary, path):
+    """`train --format json`: the answers and the per-step "training" entries."""
+    try:
+        r = subprocess.run([binary, "train", "--format", "json", path], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return None, None, "dlsolve train timed out"
+    if r.returncode != 0:
+        lines = (r.stderr or r.stdout).strip().splitlines()
+        return None, None, f"exit {r.returncode}: {lines[0] if lines else ''}"
+    try:
+        out = json.loads(r.stdout)
+        return out["answers"], out["training"], None
+    except (ValueError, KeyError, TypeError) as e:
+        return None, None, f"output is not the expected JSON: {e}"
+
+
+def step_states(training, ref):
+    """dlsolve's per-element states as the reference's tensors: stepK.LAYER.ROLE.FIELD →
+    nested lists (None where dlsolve gave no element), and the keys the reference lacks."""
+    got, unknown = {}, []
+    for entry in training:
+        k = entry["step"]
+        for name, element in entry["params"].items():
+            for field, value in element.items():
+                if field in ("tensor", "index"):
+                    continue
+                key = f"step{k}.{element['tensor']}.{field}"
+                if key not in ref:
+                    unknown.append(f"{key} ({name})")
+                    continue
+                if key not in got:
+                    got[key] = blank(ref[key])
+                holder, index = got[key], [i - 1 for i in element["index"]]
+                for i in index[:-1]:
+                    holder = holder[i]
+                if index:
+                    holder[index[-1]] = value
+                else:
+                    got[key] = value
+    return got, unknown
+
+
+def blank(v):
+    return [blank(x) for x in v] if isinstance(v, list) else None
+
+
+def check_batches(binary, path, problem, ref, ignored):
+    """('pass' | 'fail', lines, answers with the per-step states) of one file with "batches"."""
+    answers, training, err = run_training(binary, path)
+    if err is not None:
+        return "fail", [f"train: dlsolve refuses the problem ({err})"], None
+    states, unknown = step_states(training, ref)
+    got = dict(answers, **states)
+    bad = compare("batches", ref, ignored, got)
+    bad += [f"batches {key}: dlsolve has a per-step state the reference does not know" for key in unknown[:4]]
+    for entry in training:
+        key = f"step{entry['step']}.loss"
+        if key in answers and entry.get("loss") != answers[key]:
+            bad.append(f"batches {key}: the training entry says {entry.get('loss')!r}, the answer {answers[key]!r}")
+    if bad:
+        if len(bad) > MAX_LINES:
+            bad = bad[:MAX_LINES] + [f"… {len(bad) - MAX_LINES} more mismatches (run dlsolve on the saved file)"]
+        return "fail", bad, got
+    return "pass", [], got
+
+
+def self_test_batches(binary, problems):
+    """As self_test, on the per-step states of train on "batches": one element of a
+    rotating family (a state after some step, the value before or after, ∂L/∂w, a
+    step's loss, an update, the final loss) × (1 + 1e-8) must be flagged and nothing
+    else, × (1 + 1e-11) accepted, and a removed key flagged."""
+    passed = failed = 0
+    families = [r"\.(b|s|m|v|m_hat|v_hat|g)$", r"\.after$", r"\.grad$", r"\.before$", r"^step\d+\.loss$", r"^update\.", r"^final\.loss$"]
+    for n, (path, problem, ref, ignored, meta) in enumerate(problems):
+        if binary:
+            outcome, lines, truth = check_batches(binary, path, problem, ref, ignored)
+            if outcome != "pass":
+                print(f"skip {os.path.basename(path)}: dlsolve does not answer it correctly yet ({lines[:1]})")
+                continue
+        else:
+            truth = {k: v for k, v in ref.items() if COMMAND_KEYS["batches"].match(k)}
+        base = compare("batches", ref, ignored, truth)
+        keys = [k for k in truth if COMMAND_KEYS["batches"].match(k) and nonzero_leaf(truth[k])]
+        family = families[n % len(families)]
+        key = sorted(keys, key=lambda k: (not re.search(family, k), k))[0]
+        found = []
+        wrong = json.loads(json.dumps(truth))
+        idx = perturb(wrong, key, 1 + 1e-8)
+        flagged = compare("batches", ref, ignored, wrong)
+        if len(flagged) != 1 or not flagged[0].startswith(f"batches {key}"):
+            found.append(f"×(1 + 1e-8) on {key}{idx}: flagged {flagged}")
+        tiny = json.loads(json.dumps(truth))
+        perturb(tiny, key, 1 + 1e-11)
+        if compare("batches", ref, ignored, tiny):
+            found.append(f"×(1 + 1e-11) on {key}{idx} was flagged")
+        gone = json.loads(json.dumps(truth))
+        del gone[key]
+        flagged_gone = compare("batches", ref, ignored, gone)
+        if len(flagged_gone) != 1 or "has no such key" not in flagged_gone[0]:
+            found.append(f"removing {key}: flagged {flagged_gone}")
+        if base:
+            found.append(f"the unperturbed answers were flagged: {base[:3]}")
+        ok = not found
+        passed += ok
+        failed += not ok
+        print(f"ok {os.path.basename(path)}: {key}{idx} ×(1 + 1e-8) flagged, ×(1 + 1e-11) accepted, removal flagged" if ok else
+              f"FAIL {os.path.basename(path)}: " + "; ".join(found))
+    return passed, failed
+
+
 class Tally:
     def __init__(self):
         self.rows = {}
@@ -1778,12 +2035,12 @@ def perturb(answers, key, factor):
     return "[" + ", ".join("1" for _ in index) + "]"
 
 
-USAGE = """usage: torch_numeric.py DLSOLVE [--count N] [--seed S] [--focus KIND] [--keep DIR] [--verbose] [FILE...]
-       torch_numeric.py --self-test [DLSOLVE] [--count N] [--seed S]"""
+USAGE = """usage: torch_numeric.py DLSOLVE [--batches] [--count N] [--seed S] [--focus KIND] [--keep DIR] [--verbose] [FILE...]
+       torch_numeric.py --self-test [--batches] [DLSOLVE] [--count N] [--seed S]"""
 
 
 def main(argv):
-    count, seed, focus, keep, verbose, selftest = DEFAULT_COUNT, 1, None, None, False, False
+    count, seed, focus, keep, verbose, selftest, listed = DEFAULT_COUNT, 1, None, None, False, False, False
     args = []
     it = iter(argv)
     try:
@@ -1800,6 +2057,8 @@ def main(argv):
                 verbose = True
             elif a == "--self-test":
                 selftest = True
+            elif a == "--batches":
+                listed = True
             elif a.startswith("--"):
                 raise ValueError(a)
             else:
@@ -1825,6 +2084,12 @@ def main(argv):
             for index in range(count):
                 problem, ans, ignored, meta = generate(seed, index, focus)
                 name = f"torch_numeric-s{seed}-{index:03d}-{meta['focus']}-{meta['framework']}.json"
+                if listed:   # the same network on a list of batches
+                    problem, ans, ignored = with_batches(problem, meta["output"], seed, index)
+                    if problem is None:
+                        print(f"skip {name}: no list of batches away from kinks ({ans})")
+                        continue
+                    name = name.replace(".json", "-batches.json")
                 path = os.path.join(workdir, name)
                 with open(path, "w") as f:
                     json.dump(problem, f, indent=1)
@@ -1836,7 +2101,7 @@ def main(argv):
         generated = time.time() - started
 
         if selftest:
-            passed, failed = self_test(binary, problems)
+            passed, failed = (self_test_batches if listed else self_test)(binary, problems)
             print(f"{passed} passed, {failed} failed")
             return 1 if failed or not passed else 0
 
@@ -1846,7 +2111,7 @@ def main(argv):
                     os.unlink(os.path.join(FAILURES, old))
         tally = Tally()
         counts = {"pass": 0, "fail": 0, "skip": 0}
-        outcomes = run_all(binary, problems)
+        outcomes = run_all(binary, problems, listed)
         for (path, problem, ref, ignored, meta), (outcome, lines, _) in zip(problems, outcomes):
             counts[outcome] += 1
             shown = path if files else os.path.basename(path)
@@ -1880,9 +2145,13 @@ def main(argv):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run_all(binary, problems):
-    """Every file's three dlsolve commands, two at a time per core."""
+def run_all(binary, problems, listed=False):
+    """Every file's three dlsolve commands (with --batches: train), two at a time per core."""
     workers = max(2, 2 * (os.cpu_count() or 1))
+    if listed:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            jobs = [pool.submit(check_batches, binary, path, problem, ref, ignored) for path, problem, ref, ignored, meta in problems]
+            return [j.result() for j in jobs]
     with ThreadPoolExecutor(max_workers=workers) as inner, ThreadPoolExecutor(max_workers=workers) as outer:
         jobs = [outer.submit(check, binary, path, problem, ref, ignored, inner)
                 for path, problem, ref, ignored, meta in problems]

@@ -10,8 +10,10 @@ Every *.json under the given directories (recursively) is checked:
     names used in `ask` and in `expect` keys exist (except the totals);
   - numeric answer keys name what dlsolve answers: forward.LAYER or an output
     symbol, grad./update. a value symbol or LAYER.ROLE (grad. also the input and,
-    without a batch, its symbols), stepK.loss with K ≤ steps; they need
-    input.values, and all but forward.* a loss, update.*/stepK/final an optimizer;
+    without a batch, its symbols), stepK.loss with K ≤ the steps (batches × epochs
+    with "batches"); stepK.output, epochE.errors (perceptron) and epochs with a
+    learning rule; they need input.values or batches, and all but forward.* a loss,
+    update.*/stepK/final an optimizer (update.* and the rule's keys: a rule);
     {"grad": …} and {"update": …} in `ask` name such symbols.
 Then a few deliberately wrong in-memory documents must be rejected, so that a
 schema which accepts everything makes this test fail.
@@ -39,6 +41,8 @@ TOTAL_KEYS = {"params.total", "params.trainable", "params.non_trainable", "buffe
 # value roles of the layer types that hold values (dlsolve: Layer::value_roles)
 VALUE_ROLES = {"dense": ("weights", "bias")}
 STEP_LOSS = re.compile(r"^step([1-9][0-9]*)\.loss$")
+STEP_OUTPUT = re.compile(r"^step([1-9][0-9]*)\.output$")
+EPOCH_ERRORS = re.compile(r"^epoch([1-9][0-9]*)\.errors$")
 BATCH_SUFFIX = re.compile(r"⁽[0-9]+⁾$")  # dlsolve's per-sample suffix of output names when batch > 1
 
 
@@ -184,6 +188,7 @@ def semantic_errors(doc):
     # names of values (weights, biases), outputs and input elements, and LAYER.ROLE
     value_names, output_names, input_names = Names(), Names(), Names()
     roles = set()
+    batches = doc.get("batches") if isinstance(doc.get("batches"), list) else []
     if isinstance(inp, dict):
         sample = array_shape(inp.get("values"))[1 if doc.get("batch") else 0:] if "values" in inp else inp.get("shape")
         input_names.add(inp.get("symbols"), sample if isinstance(sample, list) else None)
@@ -195,8 +200,16 @@ def semantic_errors(doc):
                 value_names.add(symbols.get(role), array_shape(layer[role]))
         output_names.add(symbols.get("output"))
     batched = isinstance(doc.get("batch"), int) and doc["batch"] > 1
-    has_values = isinstance(inp, dict) and "values" in inp
-    steps = doc.get("steps", 1) if isinstance(doc.get("steps", 1), int) else 1
+    has_values = (isinstance(inp, dict) and "values" in inp) or bool(batches)
+    rule = doc.get("rule") if isinstance(doc.get("rule"), dict) else None
+    epochs = doc.get("epochs") if isinstance(doc.get("epochs"), int) else None
+    if rule and rule.get("until_converged") and epochs is None:
+        epochs = 100   # the limit dlsolve stops at
+    # optimizer steps: one per batch and epoch with "batches", else "steps" (or "epochs") on the one batch
+    steps = len(batches) * (epochs or 1) if batches else (epochs or (doc.get("steps", 1) if isinstance(doc.get("steps", 1), int) else 1))
+    # a learning rule's steps: one per sample and epoch
+    per_batch = doc["batch"] if isinstance(doc.get("batch"), int) else 1
+    rule_steps = (len(batches) if batches else 1) * per_batch * (epochs or 1)
 
     def output_symbol(name):
         return (BATCH_SUFFIX.sub("", name) if batched else name) in output_names
@@ -217,13 +230,17 @@ def semantic_errors(doc):
         if key in TOTAL_KEYS:
             continue
         head, _, rest = key.partition(".")
-        numeric = head in ("forward", "grad", "update", "loss", "final") or STEP_LOSS.match(key)
+        rule_key = STEP_OUTPUT.match(key) or EPOCH_ERRORS.match(key) or key == "epochs"
+        numeric = head in ("forward", "grad", "update", "loss", "final") or STEP_LOSS.match(key) or rule_key
         if numeric:
             if not has_values:
-                errors.append("expect key %r needs numbers: give input.values" % key)
-            if head != "forward" and "loss" not in doc:
+                errors.append("expect key %r needs numbers: give input.values or batches" % key)
+            if rule_key or (head == "update" and rule):
+                if not rule:
+                    errors.append("expect key %r needs a learning rule" % key)
+            elif head != "forward" and "loss" not in doc:
                 errors.append("expect key %r needs a loss" % key)
-            if (head in ("update", "final") or STEP_LOSS.match(key)) and "optimizer" not in doc:
+            elif (head in ("update", "final") or STEP_LOSS.match(key)) and "optimizer" not in doc:
                 errors.append("expect key %r needs an optimizer" % key)
         if key in ("loss", "final.loss"):
             continue
@@ -231,6 +248,20 @@ def semantic_errors(doc):
         if m:
             if int(m.group(1)) > steps:
                 errors.append("expect key %r: there are only %d steps" % (key, steps))
+            continue
+        m = STEP_OUTPUT.match(key)
+        if m:
+            if int(m.group(1)) > rule_steps:
+                errors.append("expect key %r: there are at most %d steps" % (key, rule_steps))
+            continue
+        m = EPOCH_ERRORS.match(key)
+        if m:
+            if rule and rule.get("type") != "perceptron":
+                errors.append("expect key %r: only the perceptron counts misclassified samples" % key)
+            if int(m.group(1)) > (epochs or 1):
+                errors.append("expect key %r: there are at most %d epochs" % (key, epochs or 1))
+            continue
+        if key == "epochs":
             continue
         if head == "forward":
             if rest not in known and not output_symbol(rest):
@@ -306,6 +337,23 @@ GOOD_NUMERIC = {
                "grad.w11": 0.1, "grad.h.weights": [[0.1, 0.2], [0.3, 0.4]], "grad.x": [0.1, 0.2], "grad.x2": 0.2,
                "update.v2": -0.9, "update.y.weights": [[1.1], [-0.9]], "step1.loss": 0.81, "step2.loss": 0.5,
                "final.loss": 0.3},
+}
+
+
+GOOD_RULE = {
+    "title": "self-check, a perceptron",
+    "input": {"name": "x", "shape": [2], "symbols": ["x1", "x2"]},
+    "batch": 2,
+    "batches": [{"values": [[0.0, 0.0], [0.0, 1.0]], "target": [[0], [1]]},
+                {"values": [[1.0, 0.0], [1.0, 1.0]], "target": [[1], [1]]}],
+    "layers": [{"name": "p", "type": "dense", "units": 1, "activation": "hard_threshold",
+                "weights": [[0.0], [0.0]], "bias": [0.0],
+                "symbols": {"weights": ["w1", "w2"], "bias": ["b"], "output": ["y"]}}],
+    "rule": {"type": "perceptron", "lr": 0.5, "until_converged": True},
+    "epochs": 10,
+    "ask": ["forward", "updates", {"update": "w1"}],
+    "expect": {"forward.p": [[1.0], [0.0]], "update.w1": 0.5, "update.p.bias": [-0.5], "step1.output": [1.0],
+               "step40.output": [1.0], "epoch1.errors": 2, "epoch10.errors": 0, "epochs": 4},
 }
 
 
@@ -414,6 +462,39 @@ def bad_documents():
     numeric("ask for the update of an output element", lambda d: d["ask"].append({"update": "h1"}))
     numeric("unknown ask word 'gradient'", lambda d: d["ask"].append("gradient"))
     numeric("'training' that is not a boolean", lambda d: d.update({"training": 1}))
+    numeric("batches beside input.values", lambda d: d.update({"batches": [{"values": [1.0, 2.0], "target": [1.0]}]}))
+    numeric("steps with epochs", lambda d: d.update({"epochs": 2}))
+    numeric("epochs 0", lambda d: (d.pop("steps"), d.update({"epochs": 0})))
+    numeric("a batch with a typo ('targets')",
+            lambda d: (d["input"].pop("values"), d["input"].update({"shape": [2]}), d.pop("target"), d.pop("steps"),
+                       d.update({"batches": [{"values": [1.0, 2.0], "targets": [1.0]}]})))
+    numeric("a rule and an optimizer", lambda d: d.update({"rule": {"type": "hebbian", "lr": 0.1}}))
+    numeric("batches without the input's shape",
+            lambda d: (d["input"].pop("values"), d.pop("target"), d.pop("steps"),
+                       d.update({"batches": [{"values": [1.0, 2.0], "target": [1.0]}]})))
+
+    def rule(desc, fn):
+        d = copy.deepcopy(GOOD_RULE)
+        fn(d)
+        out.append((desc, d))
+
+    rule("a loss with a rule", lambda d: d.update({"loss": "mse"}))
+    rule("steps with a rule", lambda d: d.update({"steps": 4}))
+    rule("a target beside the batches", lambda d: d.update({"target": [1.0]}))
+    rule("until_converged on the Hebbian rule", lambda d: (d["rule"].update({"type": "hebbian"}),
+                                                            [d["expect"].pop(k) for k in list(d["expect"]) if k.startswith("epoch")]))
+    rule("an unknown rule", lambda d: d["rule"].update({"type": "hebb"}))
+    rule("a rule without lr", lambda d: d["rule"].pop("lr"))
+    rule("a step output beyond the last step", lambda d: d["expect"].update({"step41.output": [1.0]}))
+    rule("the errors of an epoch beyond the last", lambda d: d["expect"].update({"epoch11.errors": 0}))
+    rule("errors that are not a count", lambda d: d["expect"].update({"epoch1.errors": 1.5}))
+    rule("epochs run 0", lambda d: d["expect"].update({"epochs": 0}))
+    rule("misclassified samples of the Hebbian rule",
+         lambda d: (d["rule"].update({"type": "hebbian"}), d["rule"].pop("until_converged"),
+                    [d["expect"].pop(k) for k in list(d["expect"]) if k.startswith("epoch") and k != "epoch1.errors"]))
+    rule("a rule's keys without a rule",
+         lambda d: (d.pop("rule"), d.update({"loss": "mse", "optimizer": {"type": "sgd", "lr": 0.1}}),
+                    d["expect"].pop("update.w1"), d["expect"].pop("update.p.bias")))
     return out
 
 
@@ -451,6 +532,20 @@ def self_check(validator):
                                  d["expect"].update({"grad.w_{10,1}": 0.0}), d["expect"].pop("grad.w11"),
                                  d["ask"].remove({"grad": "w11"}), d["ask"].append({"grad": "w_{1,2}"})))]:
         doc = copy.deepcopy(GOOD_NUMERIC)
+        fn(doc)
+        errs = list(validator.iter_errors(doc)) or semantic_errors(doc)
+        results.append(("self-check: accepts %s" % desc, not errs, "; ".join(getattr(e, "message", str(e)) for e in errs)))
+    errs = list(validator.iter_errors(GOOD_RULE)) or semantic_errors(GOOD_RULE)
+    results.append(("self-check: a correct document with batches and a learning rule is accepted", not errs,
+                    "; ".join(getattr(e, "message", str(e)) for e in errs)))
+    for desc, fn in [("a list of batches trained by an optimizer with epochs",
+                      lambda d: (d["rule"].clear(), d.pop("rule"), d.update({"loss": "mse", "optimizer": {"type": "adam", "lr": 0.1}}),
+                                 d.update({"expect": {"step20.loss": 0.1, "update.w1": 0.5, "final.loss": 0.1, "loss": 0.2}}))),
+                     ("the Hebbian rule on input.values and a target",
+                      lambda d: (d.pop("batches"), d.pop("batch"), d.pop("epochs"), d["input"].update({"values": [1.0, 0.0]}),
+                                 d.update({"target": [1.0], "rule": {"type": "hebbian", "lr": 0.1}}),
+                                 d.update({"expect": {"update.w1": 0.1, "step1.output": [0.0], "epochs": 1}})))]:
+        doc = copy.deepcopy(GOOD_RULE)
         fn(doc)
         errs = list(validator.iter_errors(doc)) or semantic_errors(doc)
         results.append(("self-check: accepts %s" % desc, not errs, "; ".join(getattr(e, "message", str(e)) for e in errs)))

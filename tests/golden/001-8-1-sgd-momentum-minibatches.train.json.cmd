@@ -1,0 +1,1 @@
+train --format json problems/001-8-1-sgd-momentum-minibatches.json

@@ -1,0 +1,1 @@
+train problems/001-8-1-sgd-momentum-minibatches.json

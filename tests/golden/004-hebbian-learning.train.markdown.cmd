@@ -1,0 +1,1 @@
+train --format markdown problems/004-hebbian-learning.json

@@ -1,0 +1,1 @@
+train problems/004-hebbian-learning.json

@@ -1,0 +1,1 @@
+train problems/ref-cornell-cs472-perceptron-or.json
