@@ -1533,20 +1533,27 @@ def generate(seed, index, focus_filter=None):
         except Exception as e:   # e.g. PyTorch refuses the network: draw another one
             reasons.append(f"{type(e).__name__}: {e}")
             continue
-        if kinks.margin < KINK_MARGIN:
-            reasons.append(f"kink {kinks.margin:.2g} at {kinks.where}")
-            continue
-        if smallest < TINY_GRAD:
-            reasons.append(f"adaptive optimizer on a gradient of {smallest:.2g}")
-            continue
-        if not all(math.isfinite(v) for k, v in ans.items() if k.endswith("loss")):
-            reasons.append("loss not finite")
+        reason = unusable(ans, kinks, smallest)
+        if reason:
+            reasons.append(reason)
             continue
         meta = {"focus": label, "loss": loss, "optimizer": opt_label, "framework": fw,
                 "tags": tags(problem), "attempts": attempt + 1, "redraws": reasons,
                 "output": ans[f"forward.{g.cur}"]}
         return problem, ans, ignored, meta
     raise SystemExit(f"generator: problem {index} ({label}) failed 40 attempts; last reasons: {reasons[-3:]}")
+
+
+def unusable(ans, kinks, smallest):
+    """Why a drawn problem cannot be compared to 1e-9 (or None): an input too close to a
+    kink, an adaptive optimizer dividing by a vanishing gradient, a loss that is not finite."""
+    if kinks.margin < KINK_MARGIN:
+        return f"kink {kinks.margin:.2g} at {kinks.where}"
+    if smallest < TINY_GRAD:
+        return f"adaptive optimizer on a gradient of {smallest:.2g}"
+    if not all(math.isfinite(v) for k, v in ans.items() if k.endswith("loss")):
+        return "loss not finite"
+    return None
 
 
 def tags(problem):
@@ -1628,14 +1635,9 @@ def with_batches(problem, output, seed, index):
         except GenError as e:
             reasons.append(str(e))
             continue
-        if kinks.margin < KINK_MARGIN:
-            reasons.append(f"kink {kinks.margin:.2g} at {kinks.where}")
-            continue
-        if smallest < TINY_GRAD:
-            reasons.append(f"adaptive optimizer on a gradient of {smallest:.2g}")
-            continue
-        if not all(math.isfinite(v) for k, v in ans.items() if k.endswith("loss")):
-            reasons.append("loss not finite")
+        reason = unusable(ans, kinks, smallest)
+        if reason:
+            reasons.append(reason)
             continue
         return out, ans, ignored
     return None, reasons[-3:], None
