@@ -24,6 +24,8 @@ import sys
 import torch
 import torch.nn.functional as F
 
+from dlsolve_names import prefixed_names
+
 torch.set_default_dtype(torch.float64)
 
 NUMERIC_PREFIXES = ("forward.", "grad.", "update.")
@@ -36,33 +38,11 @@ class Unsupported(Exception):
     pass
 
 
-def shape_of(value):
-    shape = []
-    while isinstance(value, list):
-        shape.append(len(value))
-        value = value[0]
-    return shape
-
-
-def prefixed(prefix, shape):
-    """dlsolve's names: prefix + 1-based indices (w11); prefix_{i,j} once a size reaches 10."""
-    wide = any(d >= 10 for d in shape)
-    names = []
-    for flat in range(math.prod(shape)):
-        idx, rest = [], flat
-        for d in reversed(shape):
-            idx.append(rest % d + 1)
-            rest //= d
-        idx.reverse()
-        names.append("%s_{%s}" % (prefix, ",".join(map(str, idx))) if wide else prefix + "".join(map(str, idx)))
-    return names
-
-
 def names_for(spec, shape):
     if spec is None:
         return []
     if isinstance(spec, str):
-        return prefixed(spec, shape)
+        return prefixed_names(spec, shape)
     assert len(spec) == math.prod(shape), "symbols: %d names for %d values" % (len(spec), math.prod(shape))
     return list(spec)
 

@@ -58,6 +58,9 @@ import warnings
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "problems", "tools"))
+from dlsolve_names import array_shape, prefixed_names  # noqa: E402
+
 # PyTorch warns that padding='same' with an even kernel copies the input; harmless here.
 warnings.filterwarnings("ignore", message="Using padding='same'")
 
@@ -608,20 +611,6 @@ def nested(t, keep_batch):
     return (t if keep_batch else t[0]).tolist()
 
 
-def symbol_names(prefix, shape):
-    """dlsolve's prefix naming: w11, w12, …; w_{10,2} once an index reaches 10."""
-    wide = any(d >= 10 for d in shape)
-    names = []
-    for flat in range(math.prod(shape)):
-        index, rest = [], flat
-        for d in reversed(shape):
-            index.append(rest % d + 1)
-            rest //= d
-        index.reverse()
-        names.append(f"{prefix}_{{{','.join(map(str, index))}}}" if wide else prefix + "".join(map(str, index)))
-    return names
-
-
 def batches_of(problem, net):
     """(x, target, classes) of each batch: the "batches" list, or input.values and target."""
     if "batches" not in problem:
@@ -741,7 +730,7 @@ def reference(problem):
         syms = L.spec.get("symbols") or {}
         for role, t, tr in L.P.tensors:
             if role in syms:
-                names = syms[role] if isinstance(syms[role], list) else symbol_names(syms[role], list(t.shape))
+                names = syms[role] if isinstance(syms[role], list) else prefixed_names(syms[role], list(t.shape))
                 g = ans.get(f"grad.{L.name}.{role}")
                 u = ans.get(f"update.{L.name}.{role}")
                 gf = torch.tensor(g).reshape(-1).tolist() if g is not None else None
@@ -753,14 +742,14 @@ def reference(problem):
                         ans[f"update.{n}"] = uf[i]
         if "output" in syms and not batched:
             out = torch.tensor(ans[f"forward.{L.name}"]).reshape(-1).tolist()
-            names = syms["output"] if isinstance(syms["output"], list) else symbol_names(
+            names = syms["output"] if isinstance(syms["output"], list) else prefixed_names(
                 syms["output"], list(torch.tensor(ans[f"forward.{L.name}"]).shape))
             for i, n in enumerate(names):
                 ans[f"forward.{n}"] = out[i]
     isyms = problem["input"].get("symbols")
     if isyms and not batched:
         g = torch.tensor(ans[f"grad.{net.input_name}"])
-        names = isyms if isinstance(isyms, list) else symbol_names(isyms, list(g.shape))
+        names = isyms if isinstance(isyms, list) else prefixed_names(isyms, list(g.shape))
         for i, n in enumerate(names):
             ans[f"grad.{n}"] = g.reshape(-1).tolist()[i]
     return ans, ignored, kinks, smallest
@@ -1571,14 +1560,6 @@ def tags(problem):
 
 
 # ---------------------------------------------------------------- lists of batches
-
-def array_shape(v):
-    out = []
-    while isinstance(v, list):
-        out.append(len(v))
-        v = v[0]
-    return out
-
 
 def flat_values(v):
     return [x for item in v for x in flat_values(item)] if isinstance(v, list) else [v]

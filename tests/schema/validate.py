@@ -27,6 +27,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "problems", "tools"))
+from dlsolve_names import array_shape, prefixed_names  # noqa: E402
+
 try:
     import jsonschema
 except ImportError:  # pragma: no cover
@@ -44,32 +47,6 @@ STEP_LOSS = re.compile(r"^step([1-9][0-9]*)\.loss$")
 STEP_OUTPUT = re.compile(r"^step([1-9][0-9]*)\.output$")
 EPOCH_ERRORS = re.compile(r"^epoch([1-9][0-9]*)\.errors$")
 BATCH_SUFFIX = re.compile(r"⁽[0-9]+⁾$")  # dlsolve's per-sample suffix of output names when batch > 1
-
-
-def array_shape(value):
-    shape = []
-    while isinstance(value, list) and value:
-        shape.append(len(value))
-        value = value[0]
-    return shape
-
-
-def prefixed_names(prefix, shape):
-    """dlsolve's names from a prefix: 1-based indices (w11, w12, …), prefix_{i,j} once a
-    size reaches 10."""
-    wide = any(d >= 10 for d in shape)
-    names = []
-    count = 1
-    for d in shape:
-        count *= d
-    for flat in range(count):
-        index, rest = [], flat
-        for d in reversed(shape):
-            index.append(rest % d + 1)
-            rest //= d
-        index.reverse()
-        names.append("%s_{%s}" % (prefix, ",".join(map(str, index))) if wide else prefix + "".join(map(str, index)))
-    return names
 
 
 class Names:
