@@ -1868,6 +1868,31 @@ def check_batches(binary, path, problem, ref, ignored):
     return "pass", [], got
 
 
+def perturbation_findings(cmd, ref, ignored, truth, key, base):
+    """The self-test's three perturbations of answer `key`: × (1 + 1e-8) must be the one
+    thing flagged, × (1 + 1e-11) must pass, a removed key must be flagged; and the
+    unperturbed answers (`base`, what compare found on them) must have passed. Returns
+    the perturbed element's index and what went wrong (empty when all held)."""
+    found = []
+    wrong = json.loads(json.dumps(truth))
+    idx = perturb(wrong, key, 1 + 1e-8)
+    flagged = compare(cmd, ref, ignored, wrong)
+    if len(flagged) != 1 or not flagged[0].startswith(f"{cmd} {key}"):
+        found.append(f"×(1 + 1e-8) on {key}{idx}: flagged {flagged}")
+    tiny = json.loads(json.dumps(truth))
+    perturb(tiny, key, 1 + 1e-11)
+    if compare(cmd, ref, ignored, tiny):
+        found.append(f"×(1 + 1e-11) on {key}{idx} was flagged")
+    gone = json.loads(json.dumps(truth))
+    del gone[key]
+    flagged_gone = compare(cmd, ref, ignored, gone)
+    if len(flagged_gone) != 1 or "has no such key" not in flagged_gone[0]:
+        found.append(f"removing {key}: flagged {flagged_gone}")
+    if base:
+        found.append(f"the unperturbed answers were flagged: {base[:3]}")
+    return idx, found
+
+
 def self_test_batches(binary, problems):
     """As self_test, on the per-step states of train on "batches": one element of a
     rotating family (a state after some step, the value before or after, ∂L/∂w, a
@@ -1887,23 +1912,7 @@ def self_test_batches(binary, problems):
         keys = [k for k in truth if COMMAND_KEYS["batches"].match(k) and nonzero_leaf(truth[k])]
         family = families[n % len(families)]
         key = sorted(keys, key=lambda k: (not re.search(family, k), k))[0]
-        found = []
-        wrong = json.loads(json.dumps(truth))
-        idx = perturb(wrong, key, 1 + 1e-8)
-        flagged = compare("batches", ref, ignored, wrong)
-        if len(flagged) != 1 or not flagged[0].startswith(f"batches {key}"):
-            found.append(f"×(1 + 1e-8) on {key}{idx}: flagged {flagged}")
-        tiny = json.loads(json.dumps(truth))
-        perturb(tiny, key, 1 + 1e-11)
-        if compare("batches", ref, ignored, tiny):
-            found.append(f"×(1 + 1e-11) on {key}{idx} was flagged")
-        gone = json.loads(json.dumps(truth))
-        del gone[key]
-        flagged_gone = compare("batches", ref, ignored, gone)
-        if len(flagged_gone) != 1 or "has no such key" not in flagged_gone[0]:
-            found.append(f"removing {key}: flagged {flagged_gone}")
-        if base:
-            found.append(f"the unperturbed answers were flagged: {base[:3]}")
+        idx, found = perturbation_findings("batches", ref, ignored, truth, key, base)
         ok = not found
         passed += ok
         failed += not ok
@@ -1970,23 +1979,7 @@ def self_test(binary, problems):
         base = compare(cmd, ref, ignored, truth)
         keys = [k for k in truth if any(k.startswith(f) for f in families) and nonzero_leaf(truth[k])]
         key = sorted(keys, key=lambda k: (not k.startswith(families[n % len(families)]), k))[0]
-        problems_found = []
-        wrong = json.loads(json.dumps(truth))
-        idx = perturb(wrong, key, 1 + 1e-8)
-        flagged = compare(cmd, ref, ignored, wrong)
-        if len(flagged) != 1 or not flagged[0].startswith(f"{cmd} {key}"):
-            problems_found.append(f"×(1 + 1e-8) on {key}{idx}: flagged {flagged}")
-        tiny = json.loads(json.dumps(truth))
-        perturb(tiny, key, 1 + 1e-11)
-        if compare(cmd, ref, ignored, tiny):
-            problems_found.append(f"×(1 + 1e-11) on {key}{idx} was flagged")
-        gone = json.loads(json.dumps(truth))
-        del gone[key]
-        flagged_gone = compare(cmd, ref, ignored, gone)
-        if len(flagged_gone) != 1 or "has no such key" not in flagged_gone[0]:
-            problems_found.append(f"removing {key}: flagged {flagged_gone}")
-        if base:
-            problems_found.append(f"the unperturbed answers were flagged: {base[:3]}")
+        idx, problems_found = perturbation_findings(cmd, ref, ignored, truth, key, base)
         ok = not problems_found
         passed += ok
         failed += not ok
