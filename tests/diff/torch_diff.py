@@ -643,8 +643,10 @@ USAGE = """usage: torch_diff.py [--device cpu|meta] [--no-torchvision] [--verbos
        torch_diff.py --print PROBLEMS_DIR|FILE..."""
 
 
-def main(argv):
-    flags = {"device": "cpu", "verbose": False, "torchvision": True}
+def parse_command_line(argv, flags):
+    """The differential scripts' shared options: --device D, --verbose, --self-test,
+    --print, and `--no-NAME` for a boolean flag NAME the script has. Sets `flags` and
+    returns (mode, positional arguments), or None for an unknown option."""
     mode, args = "diff", []
     it = iter(argv)
     for a in it:
@@ -652,16 +654,43 @@ def main(argv):
             flags["device"] = next(it, "cpu")
         elif a == "--verbose":
             flags["verbose"] = True
-        elif a == "--no-torchvision":
-            flags["torchvision"] = False
+        elif a.startswith("--no-") and isinstance(flags.get(a[5:]), bool):
+            flags[a[5:]] = False
         elif a in ("--self-test", "--print"):
             mode = a[2:]
         elif a.startswith("--"):
-            print(USAGE, file=sys.stderr)
-            return 2
+            return None
         else:
             args.append(a)
+    return mode, args
 
+
+def check_files(binary, paths, check, wanted=lambda problem: True):
+    """Runs check(binary, path, problem) -> "pass" | "fail" | "skip" on every problem file
+    that `wanted` accepts; returns (passed, failed, skipped)."""
+    passed = failed = skipped = 0
+    for path in problem_files(paths):
+        problem = load_problem(path)
+        if problem is None:
+            print(f"skip {path}: not a problem file")
+            skipped += 1
+            continue
+        if not wanted(problem):
+            continue
+        result = check(binary, path, problem)
+        passed += result == "pass"
+        failed += result == "fail"
+        skipped += result == "skip"
+    return passed, failed, skipped
+
+
+def main(argv):
+    flags = {"device": "cpu", "verbose": False, "torchvision": True}
+    parsed = parse_command_line(argv, flags)
+    if parsed is None:
+        print(USAGE, file=sys.stderr)
+        return 2
+    mode, args = parsed
     passed = failed = skipped = 0
     if mode == "print":
         for path in problem_files(args):
@@ -683,19 +712,8 @@ def main(argv):
         if len(args) < 2:
             print(USAGE, file=sys.stderr)
             return 2
-        binary = args[0]
-        for path in problem_files(args[1:]):
-            problem = load_problem(path)
-            if problem is None:
-                print(f"skip {path}: not a problem file")
-                skipped += 1
-                continue
-            if not is_pytorch(problem):
-                continue
-            result = check_file(binary, path, problem, flags)
-            passed += result == "pass"
-            failed += result == "fail"
-            skipped += result == "skip"
+        passed, failed, skipped = check_files(args[0], args[1:], lambda b, p, problem: check_file(b, p, problem, flags),
+                                              is_pytorch)
     print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     return 1 if failed else 0
 

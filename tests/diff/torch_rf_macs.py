@@ -1166,20 +1166,11 @@ USAGE = """usage: torch_rf_macs.py [--device cpu|meta] [--verbose] DLSOLVE_BINAR
 
 def main(argv):
     flags = {"device": "cpu", "verbose": False}
-    mode, args = "diff", []
-    it = iter(argv)
-    for a in it:
-        if a == "--device":
-            flags["device"] = next(it, "cpu")
-        elif a == "--verbose":
-            flags["verbose"] = True
-        elif a in ("--self-test", "--print"):
-            mode = a[2:]
-        elif a.startswith("--"):
-            print(USAGE, file=sys.stderr)
-            return 2
-        else:
-            args.append(a)
+    parsed = td.parse_command_line(argv, flags)
+    if parsed is None:
+        print(USAGE, file=sys.stderr)
+        return 2
+    mode, args = parsed
     torch.set_grad_enabled(True)
     passed = failed = skipped = 0
     if mode == "print":
@@ -1203,16 +1194,7 @@ def main(argv):
         if len(args) < 2:
             print(USAGE, file=sys.stderr)
             return 2
-        for path in td.problem_files(args[1:]):
-            problem = td.load_problem(path)
-            if problem is None:
-                print(f"skip {path}: not a problem file")
-                skipped += 1
-                continue
-            result = check_file(args[0], path, problem, flags)
-            passed += result == "pass"
-            failed += result == "fail"
-            skipped += result == "skip"
+        passed, failed, skipped = td.check_files(args[0], args[1:], lambda b, p, problem: check_file(b, p, problem, flags))
     print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     return 1 if failed else 0
 
