@@ -294,7 +294,8 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
     const Expr params_bytes = stored * bytes;
     const Expr total = Expr::sym("input", input_bytes.value()) + Expr::sym("forward/backward", forward_backward.value()) +
                        Expr::sym("params", params_bytes.value());
-    const std::string mib = fmt::format("{:.2f}", static_cast<double>(total.value()) / (1024.0 * 1024.0));
+    // Bytes in MiB as a worked real: 209732/1048576 = 0.2000160217.
+    const Expr mib = divide(Expr::real(total.to_double()), Expr::real(1024.0 * 1024.0));
     sheet.sections.push_back(
         {"Summary", {std::move(table)},
          {{"Total params", {"", {{"", analysis.totals.total, false, true}}}},
@@ -303,7 +304,8 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
           {fmt::format("Input size (bytes, {}, batch {})", dtype.name, problem.batch.value_or(1)), {"", {{"", input_bytes}}}},
           {"Forward/backward pass size (bytes: every layer's output and its gradient)", {"", {{"", forward_backward}}, }},
           {"Params size (bytes, parameters and buffers)", {"", {{"", params_bytes}}}},
-          {fmt::format("Estimated total size (bytes; {} MiB)", mib), {"", {{"", total}}}},
+          {"Estimated total size (bytes)", {"", {{"", total}}}},
+          {"Estimated total size (MiB)", {"", {{"", mib}}}},
           {"Formulas", {"dlsolve params, rf and flops show every per-layer figure worked", {}}}}});
     sheet.steps.push_back({"memory.input", "bytes", input_bytes});
     sheet.steps.push_back({"memory.forward_backward", "bytes", forward_backward});
