@@ -352,11 +352,11 @@ Worksheet optimizer_training(const Problem& problem, const Analysis& analysis, c
         entry["params"] = std::move(params);
         training.push_back(std::move(entry));
     }
-    const Pass final_pass = engine.forward(false);
+    const Pass final_pass = engine.forward(true);
     if (final_pass.loss) {
         sheet.sections.back().lines.push_back({numeric.batch_list ? fmt::format("Loss on batch {} after the last step", b + 1)
                                                                   : std::string("Loss after the last step"),
-                                               {format_real(final_pass.loss->value.to_double()), {}}});
+                                               {"", {{"", final_pass.loss->value}}}});
         sheet.answers["final.loss"] = final_pass.loss->value.to_double();
     }
     update_answers(sheet.answers, engine);
