@@ -133,7 +133,8 @@ public:
     // frameworks initialise it (BatchNorm γ = 1, β = 0), or none when it must be given
     // (weights start random).
     virtual std::optional<double> value_default(const std::string& /*role*/) const { return std::nullopt; }
-    // The activation word applied inside the layer (dense's "activation"); empty for none.
+    // The activation word applied inside the layer (the "activation" of dense and the
+    // convolutions); empty for none.
     virtual std::string fused_activation() const { return {}; }
     virtual SpatialMap spatial_map(const std::vector<Dims>& /*inputs*/, const Dims& /*output*/,
                                    const Convention& /*convention*/) const {

@@ -64,6 +64,7 @@ public:
                                       const Convention& convention) const = 0;
     virtual KernelShape kernel(int64_t in_channels, const Convention& convention) const = 0;
 
+    std::string fused_activation() const override { return o.activation; }
     std::vector<std::string> value_roles() const override;
     std::vector<Dims> value_shapes(const std::vector<Dims>& inputs, const Convention& convention) const override;
     Tensor forward(const std::vector<const Tensor*>& inputs, const std::vector<const Tensor*>& params, const NumericMode& mode,
