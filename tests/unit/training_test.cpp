@@ -121,7 +121,7 @@ TEST_CASE("the per-step table: every parameter, its gradient and the optimizer's
     CHECK(text.find("Loss on batch 2 before the step: (1.6 − 0)²/1 = 2.56") != std::string::npos);
     CHECK(text.find("Parameter  Before  ∂L/∂w    b  After\n") != std::string::npos);
     CHECK(text.find("w             0.8    6.4  8.2  −0.02\n") != std::string::npos);
-    CHECK(text.find("Loss on batch 2 after the last step: 0.0016") != std::string::npos);  // y = −0.04
+    CHECK(text.find("Loss on batch 2 after the last step: (−0.04 − 0)²/1 = 0.0016") != std::string::npos);  // y = 2·(−0.02)
     // Adam, step 1 with g = 2: m = 0.2, v = 0.004, m̂ = 2, v̂ = 4; the table's columns and JSON keys
     const auto adam = train_sheet(two_batches(R"({"type": "adam", "lr": 0.1})"));
     const Json& first = adam.data.at("training")[0]["params"]["w"];
