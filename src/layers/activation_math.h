@@ -17,8 +17,6 @@ struct Activation {
     std::string name = "linear";  // relu, leaky_relu, sigmoid, tanh, softmax, linear, hard_threshold
     double alpha = 0.0;           // leaky_relu slope
     double threshold = 0.0;       // hard_threshold: 1 from the threshold on, 0 below
-
-    bool is_linear() const { return name == "linear"; }
 };
 
 // Softmax normalises along the channel axis of each sample (the last axis of a vector).

@@ -39,7 +39,6 @@ public:
     // The batch that forward() feeds and the loss compares with (the first until changed).
     void use_batch(size_t index);
     const Batch& batch() const { return problem_.numeric.batches[batch_index_]; }
-    size_t batch_index() const { return batch_index_; }
 
     Pass forward(bool worked) const;
     void backward(Pass& pass) const;
