@@ -282,11 +282,11 @@ Worksheet optimizer_training(const Problem& problem, const Analysis& analysis, c
     OptimizerState state;
     const auto shown = shown_scalars(engine, options);
     const auto state_names = optimizer_state_names(spec);
-    std::vector<std::string> columns{"Parameter", "Before", "∂L/∂w"};
-    for (const auto& [label, key] : state_names) columns.push_back(label);
-    columns.push_back("After");
     std::vector<std::string> state_labels;
     for (const auto& [label, key] : state_names) state_labels.push_back(label);
+    std::vector<std::string> columns{"Parameter", "Before", "∂L/∂w"};
+    columns.insert(columns.end(), state_labels.begin(), state_labels.end());
+    columns.push_back("After");
     Json training = Json::array();
     size_t b = 0;
     for (int64_t k = 1; k <= steps; ++k) {
