@@ -75,7 +75,7 @@ int run_check(const std::vector<std::string>& paths, int64_t max_elements, std::
     int passed = 0, failed = 0, skipped = 0;
     bool invalid = false, internal = false;
     for (const auto& why : unreadable) {
-        err << why << "\n";
+        err << printable_line(why) << "\n";
         invalid = true;
         ++failed;
     }
@@ -84,9 +84,7 @@ int run_check(const std::vector<std::string>& paths, int64_t max_elements, std::
         Json expect;
         double tolerance = 1e-6;
         const auto report = [&](const std::string& what) {
-            std::string message = what;
-            std::replace(message.begin(), message.end(), '\n', ' ');
-            err << file << ": " << message << "\n";
+            err << printable_line(file + ": " + what) << "\n";
             out << "error " << file << "\n";
             ++failed;
         };

@@ -21,13 +21,6 @@ namespace {
 
 constexpr const char* kExample = "problems/004-2022-02-09-segmentation.json";
 
-// A message on one line, whatever the exception said.
-std::string one_line(std::string text) {
-    for (auto& c : text)
-        if (c == '\n' || c == '\r') c = ' ';
-    return text;
-}
-
 struct Options {
     Format format = Format::Text;
     std::string layer;            // rf --layer
@@ -71,10 +64,10 @@ int answer(const std::vector<std::string>& files, const Options& options, bool w
         sheet = build(p, a, options);
         text = render(sheet, options.format);
     } catch (const ProblemError& e) {
-        err << current << ": " << one_line(e.what()) << "\n";
+        err << printable_line(current + ": " + e.what()) << "\n";
         return 2;
     } catch (const ArithmeticError& e) {
-        err << current << ": the arithmetic cannot be carried out: " << one_line(e.what()) << "\n";
+        err << printable_line(current + ": the arithmetic cannot be carried out: " + e.what()) << "\n";
         return 2;
     }
     out << text;

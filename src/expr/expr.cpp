@@ -279,7 +279,20 @@ double real_result(Expr::Op op, const std::vector<Expr>& children, const std::st
             break;
         default: throw std::logic_error("integer operation on a real");
     }
-    if (!std::isfinite(r)) throw ArithmeticError("the result is not a finite number");
+    if (!std::isfinite(r)) {
+        // Name the operation and its operands, so the message points at the number that grew too large.
+        std::string what;
+        switch (op) {
+            case Expr::Op::Add: what = fmt::format("the sum of {} terms", children.size()); break;
+            case Expr::Op::Sub: what = fmt::format("{} − {}", format_real(a), format_real(b)); break;
+            case Expr::Op::Mul: what = fmt::format("{} × {}", format_real(a), format_real(b)); break;
+            case Expr::Op::Divide: what = fmt::format("{}/{}", format_real(a), format_real(b)); break;
+            case Expr::Op::Square: what = fmt::format("({})²", format_real(a)); break;
+            case Expr::Op::Func: what = fmt::format("{}({})", function, format_real(a)); break;
+            default: what = "the result"; break;
+        }
+        throw ArithmeticError(what + (std::isnan(r) ? " is not a number (NaN)" : " is beyond float64's range (about 1.8e308)"));
+    }
     return r;
 }
 

@@ -19,6 +19,21 @@ std::vector<const Tensor*> pointers(const std::vector<Tensor>& tensors) {
     return out;
 }
 
+// Runs one of a layer's rules, reporting its failures at the layer.
+template <class Rule>
+auto at_layer(const Layer& layer, Rule&& rule) -> decltype(rule()) {
+    return with_place(describe_layer(layer), std::forward<Rule>(rule));
+}
+
+// A value that overflowed float64 (or 0 × ∞) would be printed as a number: refuse it
+// where it first appears, by its exam name.
+void require_finite(const Tensor& t, const std::string& where, const std::function<std::string(size_t)>& name) {
+    for (size_t f = 0; f < t.size(); ++f)
+        if (!std::isfinite(t[f]))
+            throw ProblemError(where, fmt::format("{} is {}: the values are beyond float64's range (about 1.8e308)", name(f),
+                                                  std::isnan(t[f]) ? "not a number (NaN)" : "infinite"));
+}
+
 // Before anything is allocated: the forward pass holds every layer's output for the
 // largest batch and every parameter; their elements must fit the budget.
 void check_budget(const Problem& problem, const Analysis& analysis) {
@@ -147,18 +162,19 @@ Pass Engine::forward(bool worked) const {
         }
         std::vector<const Tensor*> in;
         for (size_t s : graph.inputs_of(i)) in.push_back(&pass.outputs[s]);
-        try {
-            pass.outputs[i] = layer.forward(in, pointers(params[i]), mode_, *problem_.convention);
-        } catch (const LayerError& e) {
-            throw ProblemError(describe_layer(layer), e.what());
-        }
+        pass.outputs[i] = at_layer(layer, [&] { return layer.forward(in, pointers(params[i]), mode_, *problem_.convention); });
+        require_finite(pass.outputs[i], describe_layer(layer), [&](size_t f) { return "its output " + output_name(i, f); });
     }
     if (!problem_.numeric.loss.empty()) {
         const size_t out = graph.output();
         // A loss over more elements than an exam writes out is given by value only.
         constexpr size_t kWorkedLossElements = 256;
-        pass.loss = compute_loss(problem_.numeric.loss, output_operand(pass, out), batch(),
-                                 worked && pass.outputs[out].size() <= kWorkedLossElements);
+        pass.loss = with_place("/loss", [&] {
+            return compute_loss(problem_.numeric.loss, output_operand(pass, out), batch(),
+                                worked && pass.outputs[out].size() <= kWorkedLossElements);
+        });
+        require_finite(Tensor(Dims{1}, pass.loss->value.to_double()), "/loss", [](size_t) { return std::string("the loss"); });
+        require_finite(pass.loss->grad, "/loss", [&](size_t f) { return "∂L/∂" + output_name(out, f); });
     }
     return pass;
 }
@@ -180,12 +196,15 @@ void Engine::backward(Pass& pass) const {
         std::vector<const Tensor*> in;
         std::vector<Tensor> grad_in;
         for (size_t s : sources) in.push_back(&pass.outputs[s]), grad_in.emplace_back(pass.outputs[s].shape);
-        try {
+        at_layer(graph.layer(i), [&] {
             graph.layer(i).backward(in, pointers(params[i]), pass.outputs[i], pass.grads[i], mode_, *problem_.convention, grad_in,
                                     pass.param_grads[i]);
-        } catch (const LayerError& e) {
-            throw ProblemError(describe_layer(graph.layer(i)), e.what());
-        }
+        });
+        const std::string where = describe_layer(graph.layer(i));
+        for (size_t k = 0; k < sources.size(); ++k)
+            require_finite(grad_in[k], where, [&](size_t f) { return "∂L/∂" + output_name(sources[k], f); });
+        for (size_t r = 0; r < pass.param_grads[i].size(); ++r)
+            require_finite(pass.param_grads[i][r], where, [&](size_t f) { return "∂L/∂" + param_name(i, r, f); });
         for (size_t k = 0; k < sources.size(); ++k)
             for (size_t e = 0; e < grad_in[k].size(); ++e) pass.grads[sources[k]][e] += grad_in[k][e];
     }
@@ -229,12 +248,9 @@ Expr Engine::explain(const Pass& pass, size_t node, size_t flat) const {
     std::vector<Operand> in, values;
     for (size_t s : graph.inputs_of(node)) in.push_back(output_operand(pass, s));
     for (size_t r = 0; r < params[node].size(); ++r) values.push_back(param_operand(node, r));
-    Expr e;
-    try {
-        e = graph.layer(node).explain(in, values, pass.outputs[node], flat, mode_, *problem_.convention);
-    } catch (const LayerError& err) {
-        throw ProblemError(describe_layer(graph.layer(node)), err.what());
-    }
+    const Expr e = at_layer(graph.layer(node), [&] {
+        return graph.layer(node).explain(in, values, pass.outputs[node], flat, mode_, *problem_.convention);
+    });
     if (!close(e.to_double(), pass.outputs[node][flat]))
         throw std::logic_error(fmt::format("worked value {} of {} differs from the computed {}", e.value_text(),
                                            output_name(node, flat), format_real(pass.outputs[node][flat])));
@@ -258,12 +274,9 @@ Expr Engine::chain_rule(const Pass& pass, const ScalarRef& scalar, size_t max_ch
         for (size_t s : sources) in.push_back(output_operand(pass, s));
         for (size_t r = 0; r < params[i].size(); ++r) values.push_back(param_operand(i, r));
         for (size_t o = 0; o < pass.outputs[i].size(); ++o) {
-            std::vector<Link> links;
-            try {
-                links = graph.layer(i).links(in, values, pass.outputs[i], o, mode_, *problem_.convention);
-            } catch (const LayerError& err) {
-                throw ProblemError(describe_layer(graph.layer(i)), err.what());
-            }
+            auto links = at_layer(graph.layer(i), [&] {
+                return graph.layer(i).links(in, values, pass.outputs[i], o, mode_, *problem_.convention);
+            });
             for (auto& l : links) {
                 if (l.source >= 0) uses[{sources[static_cast<size_t>(l.source)], l.flat}].push_back({i, o, l.derivative});
                 else param_uses[{i, static_cast<size_t>(-1 - l.source), l.flat}].push_back({i, o, l.derivative});

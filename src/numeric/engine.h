@@ -10,6 +10,7 @@
 
 #include "numeric/loss.h"
 #include "passes/analysis.h"
+#include "problem/error.h"
 #include "problem/problem.h"
 
 namespace dlsolve {

@@ -5,6 +5,9 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
+
+#include "expr/expr.h"
 
 namespace dlsolve {
 
@@ -23,5 +26,23 @@ class LayerError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+
+// Runs `rule` so that a complaint (LayerError) or arithmetic that cannot be carried out
+// (an overflow, a log of 0) is reported at `where`: a layer, "/loss", "/optimizer".
+template <class Rule>
+auto with_place(const std::string& where, Rule&& rule) -> decltype(rule()) {
+    try {
+        return rule();
+    } catch (const LayerError& e) {
+        throw ProblemError(where, e.what());
+    } catch (const ArithmeticError& e) {
+        throw ProblemError(where, std::string("the arithmetic cannot be carried out: ") + e.what());
+    }
+}
+
+// A message as one line a person can read: line breaks become spaces, and characters
+// that print as nothing or look like a space (controls, zero-width and format
+// characters, no-break spaces) or are not UTF-8 are shown escaped: "con\u{200B}v2d".
+std::string printable_line(std::string_view text);
 
 }  // namespace dlsolve

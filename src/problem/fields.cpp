@@ -40,7 +40,25 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+namespace {
+
+// Keys as Keras, PyTorch and textbooks spell them, for "did you mean": the file's key
+// → dlsolve's. Near-misses ("strides", "beta_1") are found by edit distance instead.
+std::string_view alias_of(std::string_view key) {
+    static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
+        {"learning_rate", "lr"}, {"eta", "lr"},          {"kernel_size", "kernel"}, {"pool_size", "pool"},
+        {"out_channels", "filters"}, {"out_features", "units"}, {"p", "rate"},   {"negative_slope", "alpha"},
+    };
+    for (const auto& [alias, key_name] : kAliases)
+        if (alias == key) return key_name;
+    return {};
+}
+
+}  // namespace
+
 std::string closest(std::string_view word, const std::vector<std::string>& known) {
+    if (const auto alias = alias_of(word); !alias.empty() && std::find(known.begin(), known.end(), alias) != known.end())
+        return std::string(alias);
     std::string best;
     size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
     for (const auto& candidate : known) {

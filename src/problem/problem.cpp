@@ -44,6 +44,14 @@ public:
     bool start_array(std::size_t n) { return open(true), Base::start_array(n); }
     bool end_object() { return close(), Base::end_object(); }
     bool end_array() { return close(), Base::end_array(); }
+    // The parser reports a number beyond float64 here, while the path still points at it.
+    template <class Exception>
+    bool parse_error(std::size_t position, const std::string& last_token, const Exception& ex) {
+        error_path_ = path();
+        return Base::parse_error(position, last_token, ex);
+    }
+    const std::string& error_path() const { return error_path_; }
+
     bool key(std::string& k) {
         auto& frame = frames_.back();
         // Objects have a handful of keys: a linear search beats a set.
@@ -82,14 +90,35 @@ private:
         return out;
     }
     std::vector<Frame> frames_;
+    std::string error_path_;
 };
+
+// A file in UTF-16 or UTF-32 (a BOM, or the NUL bytes of ASCII in those encodings)
+// is named as such instead of failing as "invalid literal".
+void refuse_other_encodings(const std::string& text) {
+    const auto starts = [&](std::string_view prefix) { return text.compare(0, prefix.size(), prefix) == 0; };
+    const auto nul_at = [&](size_t i) { return i < text.size() && text[i] == '\0'; };
+    std::string encoding;
+    if (starts(std::string_view("\xFF\xFE\0\0", 4)) || (text.size() >= 4 && !nul_at(0) && nul_at(1) && nul_at(2) && nul_at(3)))
+        encoding = "UTF-32LE";
+    else if (starts(std::string_view("\0\0\xFE\xFF", 4)) || (text.size() >= 4 && nul_at(0) && nul_at(1) && nul_at(2) && !nul_at(3)))
+        encoding = "UTF-32BE";
+    else if (starts("\xFF\xFE") || (text.size() >= 2 && !nul_at(0) && nul_at(1)))
+        encoding = "UTF-16LE";
+    else if (starts("\xFE\xFF") || (text.size() >= 2 && nul_at(0) && !nul_at(1)))
+        encoding = "UTF-16BE";
+    if (!encoding.empty())
+        throw ProblemError("line 1, column 1", fmt::format("the file is {} text; dlsolve reads UTF-8 (convert it: iconv -f {} -t UTF-8)",
+                                                           encoding, encoding));
+}
 
 Json parse_json(const std::string& text) {
     if (text.find_first_not_of(" \t\r\n") == std::string::npos)
         throw ProblemError("line 1, column 1", "invalid JSON: the file is empty");
+    refuse_other_encodings(text);
+    Json result;
+    CheckedDomBuilder builder(result);
     try {
-        Json result;
-        CheckedDomBuilder builder(result);
         Json::sax_parse(text, &builder);
         return result;
     } catch (const Json::parse_error& e) {
@@ -107,8 +136,10 @@ Json parse_json(const std::string& text) {
     } catch (const Json::out_of_range& e) {
         // "[json.exception.out_of_range.406] number overflow parsing '1e999'"
         std::string message = e.what();
-        if (auto at = message.find("number overflow"); at != std::string::npos) message = message.substr(at);
-        throw ProblemError("", "invalid JSON: " + message + " (not a finite double)");
+        std::string number;
+        if (auto open = message.find('\''); open != std::string::npos) number = message.substr(open + 1, message.find('\'', open + 1) - open - 1);
+        throw ProblemError(builder.error_path().empty() ? "/" : builder.error_path(),
+                           fmt::format("the number {} is beyond float64's range (about 1.8e308)", number));
     }
 }
 

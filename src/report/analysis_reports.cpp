@@ -1,6 +1,7 @@
 #include "report/analysis_reports.h"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include <fmt/format.h>
@@ -275,7 +276,8 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
     std::vector<Expr> activations;
     for (size_t i : problem.graph.order()) {
         const auto& r = analysis.layers[i];
-        const Expr memory = batch * element_count(r.output.values(), *problem.convention) * bytes;
+        const Expr memory = with_place(describe_layer(problem.graph.layer(i)),
+                                       [&] { return batch * element_count(r.output.values(), *problem.convention) * bytes; });
         const std::string& name = problem.graph.layer(i).name;
         if (!problem.graph.inputs_of(i).empty()) activations.push_back(Expr::sym(name, memory.value()));
         std::vector<Cell> row{{heading(problem, analysis, i), {}},
@@ -287,13 +289,15 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
         table.rows.push_back(std::move(row));
         sheet.steps.push_back({"memory." + name, "activation bytes", memory});
     }
-    const Expr input_bytes = batch * element_count(analysis.layers[0].output.values(), *problem.convention) * bytes;
-    const Expr forward = Expr::sum(activations);
-    const Expr forward_backward = Expr(2) * Expr::sym("activations", forward.value());
-    const Expr stored = Expr::sym("params", analysis.totals.total.value()) + Expr::sym("buffers", analysis.totals.buffers.value());
-    const Expr params_bytes = stored * bytes;
-    const Expr total = Expr::sym("input", input_bytes.value()) + Expr::sym("forward/backward", forward_backward.value()) +
-                       Expr::sym("params", params_bytes.value());
+    // The memory in all grows with the batch: an overflow there is the batch's.
+    const auto [input_bytes, forward_backward, params_bytes, total] = with_place("/batch", [&] {
+        const Expr input = batch * element_count(analysis.layers[0].output.values(), *problem.convention) * bytes;
+        const Expr twice = Expr(2) * Expr::sym("activations", Expr::sum(activations).value());
+        const Expr stored = Expr::sym("params", analysis.totals.total.value()) + Expr::sym("buffers", analysis.totals.buffers.value());
+        const Expr params = stored * bytes;
+        const Expr all = Expr::sym("input", input.value()) + Expr::sym("forward/backward", twice.value()) + Expr::sym("params", params.value());
+        return std::array<Expr, 4>{input, twice, params, all};
+    });
     // Bytes in MiB as a worked real: 209732/1048576 = 0.2000160217.
     const Expr mib = divide(Expr::real(total.to_double()), Expr::real(1024.0 * 1024.0));
     sheet.sections.push_back(

@@ -311,7 +311,8 @@ Worksheet optimizer_training(const Problem& problem, const Analysis& analysis, c
         }
         std::vector<ElementState> states;
         const size_t kept = options.states || options.all ? SIZE_MAX : kShownElements;  // the text table's rows
-        for (auto& update : optimizer_step(spec, engine, pass, state, shown, &states, kept)) {
+        auto updates = with_place("/optimizer", [&] { return optimizer_step(spec, engine, pass, state, shown, &states, kept); });
+        for (auto& update : updates) {
             std::vector<Part> parts;
             for (auto& [label, expr] : update.steps) parts.push_back({label, expr});
             section.lines.push_back({update.symbol, {"", std::move(parts)}});
@@ -406,7 +407,7 @@ Worksheet rule_training(const Problem& problem, const Analysis& analysis, const 
                     outputs.push_back({engine.output_name(node, flat), {"", {{"", y}}}});
                     sheet.steps.push_back({fmt::format("step{}.output", k), engine.output_name(node, flat), y});
                 }
-                const RuleStep step = rule_step(rule, engine, pass, static_cast<size_t>(n), shown);
+                const RuleStep step = with_place("/rule", [&] { return rule_step(rule, engine, pass, static_cast<size_t>(n), shown); });
                 const Tensor& x = pass.outputs[0];
                 std::vector<double> sample(x.data.begin() + n * static_cast<int64_t>(x.sample_size()),
                                            x.data.begin() + (n + 1) * static_cast<int64_t>(x.sample_size()));
