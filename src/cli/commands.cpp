@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <chrono>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -7,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "passes/analysis.h"
 #include "problem/error.h"
@@ -36,8 +38,35 @@ std::string shown_name(const std::string& file) { return file == "-" ? "<stdin>"
 
 bool memory_left_to_exit = false;
 
+// "step 1200 of 40000" on one terminal line, from half a second into the run, at most
+// ten times a second.
+class Progress {
+public:
+    Progress(std::ostream& err, bool terminal) : err_(err), terminal_(terminal) {}
+    ~Progress() { clear(); }
+    // Erases the line, before an answer or a message is written.
+    void clear() {
+        if (written_) err_ << "\r\033[K" << std::flush;
+        written_ = false;
+    }
+    bool shown() const { return terminal_; }
+    void step(int64_t done, int64_t total) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - start_ < std::chrono::milliseconds(500) || now - last_ < std::chrono::milliseconds(100)) return;
+        last_ = now;
+        written_ = true;
+        err_ << (total > 0 ? fmt::format("\rdlsolve: step {} of {}", done, total) : fmt::format("\rdlsolve: step {}", done)) << std::flush;
+    }
+
+private:
+    std::ostream& err_;
+    bool terminal_;
+    bool written_ = false;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_{};
+};
+
 // Reads, solves and renders; on bad input prints one line on stderr and nothing on stdout.
-int answer(const std::vector<std::string>& files, const Options& options, bool with_costs, std::istream& in, std::ostream& out,
+int answer(const std::vector<std::string>& files, Options options, bool with_costs, std::istream& in, std::ostream& out,
            std::ostream& err, Worksheet (*build)(const std::vector<const Problem*>&, const std::vector<const Analysis*>&,
                                                  const Options&)) {
     struct Work {
@@ -51,6 +80,9 @@ int answer(const std::vector<std::string>& files, const Options& options, bool w
     analyses.reserve(files.size());
     std::string text;
     std::string current;
+    // Long training shows how far it got, on a terminal only: stderr stays clean for scripts.
+    Progress progress(err, &err == &std::cerr && isatty(STDERR_FILENO));
+    if (progress.shown()) options.numeric.progress = [&](int64_t done, int64_t total) { progress.step(done, total); };
     try {
         for (const auto& file : files) {
             current = shown_name(file);
@@ -64,12 +96,15 @@ int answer(const std::vector<std::string>& files, const Options& options, bool w
         sheet = build(p, a, options);
         text = render(sheet, options.format);
     } catch (const ProblemError& e) {
+        progress.clear();
         err << printable_line(current + ": " + e.what()) << "\n";
         return 2;
     } catch (const ArithmeticError& e) {
+        progress.clear();
         err << printable_line(current + ": the arithmetic cannot be carried out: " + e.what()) << "\n";
         return 2;
     }
+    progress.clear();
     out << text;
     if (memory_left_to_exit) {
         // Still reachable from a static, so leak checkers do not report it.

@@ -7,6 +7,9 @@
 namespace dlsolve {
 namespace {
 
+// Columns are aligned to cells up to this wide; a wider cell overflows its column.
+constexpr size_t kWidestAligned = 160;
+
 // Display width of UTF-8 text: one column per code point (×, ⌊, − are narrow).
 size_t display_width(const std::string& s) {
     return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
@@ -65,7 +68,9 @@ std::string render_text(const Worksheet& sheet) {
                 cells.emplace_back();
                 for (size_t c = 0; c < row.size(); ++c) {
                     cells.back().push_back(render_cell(row[c], n));
-                    widths[c] = std::max(widths[c], display_width(cells.back().back()));
+                    // A cell wider than kWidestAligned runs past its column instead of widening it:
+                    // one huge cell (an add of 10,000 inputs) would pad every row to its width.
+                    if (const size_t w = display_width(cells.back().back()); w <= kWidestAligned) widths[c] = std::max(widths[c], w);
                 }
             }
             size_t total = 0;

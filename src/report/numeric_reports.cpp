@@ -14,6 +14,18 @@ namespace dlsolve {
 namespace {
 
 constexpr size_t kShownElements = 32;  // larger tensors show this many worked elements unless --all
+constexpr int64_t kShownSteps = 25;     // longer training shows this many steps and the last unless --all
+
+// Whether training step k of `last` (0: not known yet) is worked out in the output.
+bool step_shown(int64_t k, int64_t last, const NumericOptions& options) { return options.all || k <= kShownSteps || k == last; }
+
+// Where steps were left out, say which and how to see them.
+Section steps_left_out(int64_t first, int64_t last) {
+    return {fmt::format("Steps {} to {} are not shown (--all shows every step; their answers are in --format json's \"answers\")",
+                        first, last),
+            {},
+            {}};
+}
 
 Worksheet titled(const Problem& problem) {
     Worksheet sheet;
@@ -293,7 +305,9 @@ Worksheet optimizer_training(const Problem& problem, const Analysis& analysis, c
         b = static_cast<size_t>((k - 1) % batches);
         const int64_t epoch = (k - 1) / batches + 1;
         engine.use_batch(b);
-        Pass pass = engine.forward(true);
+        const bool shown_step = step_shown(k, steps, options);
+        if (!shown_step && step_shown(k - 1, steps, options)) sheet.sections.push_back(steps_left_out(k, steps - 1));
+        Pass pass = engine.forward(shown_step);
         engine.backward(pass);
         engine.update_state(pass);
         Section section{numeric.batch_list ? fmt::format("Step {} of {} (epoch {}, batch {} of {}): {}", k, steps, epoch, b + 1, batches,
@@ -304,7 +318,7 @@ Worksheet optimizer_training(const Problem& problem, const Analysis& analysis, c
         const std::string loss_label = numeric.batch_list ? fmt::format("Loss on batch {} before the step", b + 1) : "Loss before the step";
         section.lines.push_back({loss_label, {"", {{"", pass.loss->value}}}});
         const double loss = pass.loss->value.to_double();
-        sheet.answers[fmt::format("step{}.loss", k)] = loss;
+        append_answer(sheet.answers, fmt::format("step{}.loss", k), loss);  // a new key: no search
         if (k == 1) {
             sheet.answers["loss"] = loss;
             gradient_answers(sheet.answers, engine, pass);
@@ -312,6 +326,8 @@ Worksheet optimizer_training(const Problem& problem, const Analysis& analysis, c
         std::vector<ElementState> states;
         const size_t kept = options.states || options.all ? SIZE_MAX : kShownElements;  // the text table's rows
         auto updates = with_place("/optimizer", [&] { return optimizer_step(spec, engine, pass, state, shown, &states, kept); });
+        if (options.progress) options.progress(k, steps);
+        if (!shown_step) continue;
         for (auto& update : updates) {
             std::vector<Part> parts;
             for (auto& [label, expr] : update.steps) parts.push_back({label, expr});
@@ -384,6 +400,8 @@ Worksheet rule_training(const Problem& problem, const Analysis& analysis, const 
     Json training = Json::array();
     int64_t k = 0, epochs_run = 0;
     bool converged = false;
+    const int64_t last = rule.until_converged ? 0 : epochs * samples;  // the last step, when known in advance
+    std::optional<size_t> left_out;  // the section that says which steps are not shown
     for (int64_t epoch = 1; epoch <= epochs && !converged; ++epoch) {
         int64_t changed = 0, position = 0;
         for (size_t b = 0; b < numeric.batches.size(); ++b) {
@@ -392,6 +410,14 @@ Worksheet rule_training(const Problem& problem, const Analysis& analysis, const 
             for (int64_t n = 0; n < engine.batch().input.batch(); ++n) {
                 ++k, ++position;
                 const Pass pass = engine.forward(false);
+                if (!step_shown(k, last, options)) {  // computed and answered, not worked out
+                    if (step_shown(k - 1, last, options)) left_out = sheet.sections.size(), sheet.sections.emplace_back();
+                    const RuleStep step = with_place("/rule", [&] { return rule_step(rule, engine, pass, static_cast<size_t>(n), {}); });
+                    append_answer(sheet.answers, fmt::format("step{}.output", k), step.output);  // a new key: no search
+                    changed += step.changed;
+                    if (options.progress) options.progress(k, last);
+                    continue;
+                }
                 Section section{rule.until_converged ? fmt::format("Step {} (epoch {}, sample {} of {}): {}", k, epoch, position, samples,
                                                                    describe_rule(rule))
                                                      : fmt::format("Step {} of {} (epoch {}, sample {} of {}): {}", k, epochs * samples, epoch,
@@ -436,8 +462,9 @@ Worksheet rule_training(const Problem& problem, const Analysis& analysis, const 
                     sheet.sections.push_back(std::move(table));
                 }
 
-                sheet.answers[fmt::format("step{}.output", k)] = step.output;
+                append_answer(sheet.answers, fmt::format("step{}.output", k), step.output);  // a new key: no search
                 changed += step.changed;
+                if (options.progress) options.progress(k, last);
                 if (!options.states) continue;
                 Json entry = Json::object();
                 entry["step"] = k;
@@ -464,15 +491,17 @@ Worksheet rule_training(const Problem& problem, const Analysis& analysis, const 
         Section summary{fmt::format("After epoch {}", epoch), {}, {}};
         if (perceptron) {
             summary.lines.push_back({"Misclassified samples (the weights changed)", {fmt::format("{} of {}", changed, samples), {}}});
-            sheet.answers[fmt::format("epoch{}.errors", epoch)] = changed;
+            append_answer(sheet.answers, fmt::format("epoch{}.errors", epoch), changed);  // a new key: no search
         }
         add_tensor_lines(summary, engine, "");
         converged = rule.until_converged && changed == 0;
         if (converged) summary.lines.push_back({"Converged", {fmt::format("no sample changed the weights in epoch {}", epoch), {}}});
         else if (rule.until_converged && epoch == epochs)
             summary.lines.push_back({"Not converged", {fmt::format("samples were still misclassified after {} epochs (the limit)", epochs), {}}});
-        sheet.sections.push_back(std::move(summary));
+        // An epoch whose steps are all left out is summed up only when it is the last.
+        if (step_shown((epoch - 1) * samples + 1, 0, options) || converged || epoch == epochs) sheet.sections.push_back(std::move(summary));
     }
+    if (left_out) sheet.sections[*left_out] = steps_left_out(kShownSteps + 1, last ? last - 1 : k);
     sheet.answers["epochs"] = epochs_run;
     update_answers(sheet.answers, engine);
     if (options.states) sheet.data["training"] = std::move(training);

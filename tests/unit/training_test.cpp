@@ -88,7 +88,7 @@ TEST_CASE("a list of batches: one optimizer step per batch, in order, epoch afte
     CHECK_THAT(number(two, "update.w"), WithinRel(0.0256, 1e-12));
     CHECK_THAT(number(two, "final.loss"), WithinRel(0.00262144, 1e-12));
     // --epochs overrides the file
-    CHECK_THAT(number(train_sheet(two_batches(R"({"type": "sgd", "lr": 0.1})"), {"", "--param", 0, false, 2}).answers, "update.w"),
+    CHECK_THAT(number(train_sheet(two_batches(R"({"type": "sgd", "lr": 0.1})"), {.epochs = 2}).answers, "update.w"),
                WithinRel(0.0256, 1e-12));
     // on one batch, epochs are steps: 2 steps on x = 1 with target 0: w = 0.8, then 0.64
     const Json single = train_sheet(R"({"title": "t", "input": {"values": [1.0]}, "target": [0.0], "epochs": 2,
@@ -96,7 +96,7 @@ TEST_CASE("a list of batches: one optimizer step per batch, in order, epoch afte
         "loss": "mse", "optimizer": {"type": "sgd", "lr": 0.1}})")
                             .answers;
     CHECK_THAT(number(single, "update.w"), WithinRel(0.64, 1e-12));
-    CHECK(train_error(two_batches(R"({"type": "sgd", "lr": 0.1})"), {"", "--param", 3, false}) ==
+    CHECK(train_error(two_batches(R"({"type": "sgd", "lr": 0.1})"), {.steps = 3}) ==
           "--steps: expected --epochs for a problem with \"batches\" (one step per batch), found --steps");
 }
 
@@ -151,7 +151,7 @@ TEST_CASE("large tensors: the first 32 rows of the table unless --all", "[numeri
     CHECK(shown.find("d.weights[6, 2]") != std::string::npos);  // row 32
     CHECK(shown.find("d.weights[6, 3]") == std::string::npos);
     CHECK(shown.find("…: 10 more parameters (--all shows every one)") != std::string::npos);
-    const std::string all = dlsolve::render_text(train_sheet(text, {"", "--param", 0, true}));
+    const std::string all = dlsolve::render_text(train_sheet(text, {.all = true}));
     CHECK(all.find("d.bias[6]") != std::string::npos);
     CHECK(all.find("more parameters") == std::string::npos);
     CHECK(train_sheet(text).data.at("training")[0]["params"].size() == 42);  // JSON: every one
@@ -280,6 +280,6 @@ TEST_CASE("training bad input: batches, epochs, steps and rules", "[numeric][tra
     CHECK(train_error(R"({"title": "t", "input": {"shape": [2]}, "batches": [{"values": [1, 2], "target": [1]}, {"values": [1, 2], "target": [1, 2]}], )" +
                       dense + R"(, "loss": "mse", "optimizer": {"type": "sgd", "lr": 0.1}})") ==
           "/batches/1/target: expected 1 values like the output [1, 1], found 2 [2]");
-    CHECK(train_error(kHebbian + "}", {"", "--param", 2, false}) ==
+    CHECK(train_error(kHebbian + "}", {.steps = 2}) ==
           "--steps: expected --epochs with the hebbian rule (one step per sample), found --steps");
 }
