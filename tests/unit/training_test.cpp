@@ -3,6 +3,8 @@
 // against values worked by hand (each case's arithmetic is in its comment).
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "helpers.h"
@@ -282,4 +284,30 @@ TEST_CASE("training bad input: batches, epochs, steps and rules", "[numeric][tra
           "/batches/1/target: expected 1 values like the output [1, 1], found 2 [2]");
     CHECK(train_error(kHebbian + "}", {.steps = 2}) ==
           "--steps: expected --epochs with the hebbian rule (one step per sample), found --steps");
+}
+
+TEST_CASE("long training works out the first 25 steps and the last, answers every step and reports progress", "[numeric][train]") {
+    // w = 1, x = 1, t = 0, MSE, SGD lr 0.1: ∂L/∂w = 2w, so w ← 0.8·w and the loss before step k is (0.8^(k−1))².
+    const std::string text = R"({"title": "t", "framework": "pytorch", "input": {"values": [1.0]},
+        "layers": [{"name": "d", "type": "dense", "units": 1, "use_bias": false, "weights": [[1.0]], "symbols": {"weights": "w"}}],
+        "target": [0.0], "loss": "mse", "optimizer": {"type": "sgd", "lr": 0.1}, "steps": 30})";
+    std::vector<std::pair<int64_t, int64_t>> calls;
+    NumericOptions options;
+    options.progress = [&](int64_t done, int64_t total) { calls.emplace_back(done, total); };
+    const auto sheet = train_sheet(text, options);
+    const std::string shown = dlsolve::render_text(sheet);
+    CHECK(shown.find("Step 25 of 30") != std::string::npos);
+    CHECK(shown.find("Step 26 of 30") == std::string::npos);
+    CHECK(shown.find("Steps 26 to 29 are not shown (--all shows every step") != std::string::npos);
+    CHECK(shown.find("Step 30 of 30") != std::string::npos);
+    CHECK_THAT(number(sheet.answers, "step27.loss"), WithinRel(std::pow(0.8, 52), 1e-12));
+    CHECK_THAT(number(sheet.answers, "update.w11"), WithinRel(std::pow(0.8, 30), 1e-12));
+    REQUIRE(calls.size() == 30);
+    CHECK(calls.front() == std::pair<int64_t, int64_t>{1, 30});
+    CHECK(calls.back() == std::pair<int64_t, int64_t>{30, 30});
+
+    options.all = true;
+    const std::string every = dlsolve::render_text(train_sheet(text, options));
+    CHECK(every.find("Step 27 of 30") != std::string::npos);
+    CHECK(every.find("not shown") == std::string::npos);
 }
