@@ -22,7 +22,7 @@ std::vector<const Tensor*> pointers(const std::vector<Tensor>& tensors) {
 // Runs one of a layer's rules, reporting its failures at the layer.
 template <class Rule>
 auto at_layer(const Layer& layer, Rule&& rule) -> decltype(rule()) {
-    return with_place(describe_layer(layer), std::forward<Rule>(rule));
+    return with_place([&] { return describe_layer(layer); }, std::forward<Rule>(rule));
 }
 
 // A value that overflowed float64 (or 0 × ∞) would be printed as a number: refuse it

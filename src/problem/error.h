@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "expr/expr.h"
 
@@ -29,14 +30,19 @@ public:
 
 // Runs `rule` so that a complaint (LayerError) or arithmetic that cannot be carried out
 // (an overflow, a log of 0) is reported at `where`: a layer, "/loss", "/optimizer".
-template <class Rule>
-auto with_place(const std::string& where, Rule&& rule) -> decltype(rule()) {
+// `where` is a string, or a function that makes it only when an error needs it.
+template <class Where, class Rule>
+auto with_place(const Where& where, Rule&& rule) -> decltype(rule()) {
+    const auto place = [&]() -> std::string {
+        if constexpr (std::is_invocable_v<Where>) return where();
+        else return std::string(where);
+    };
     try {
         return rule();
     } catch (const LayerError& e) {
-        throw ProblemError(where, e.what());
+        throw ProblemError(place(), e.what());
     } catch (const ArithmeticError& e) {
-        throw ProblemError(where, std::string("the arithmetic cannot be carried out: ") + e.what());
+        throw ProblemError(place(), std::string("the arithmetic cannot be carried out: ") + e.what());
     }
 }
 
