@@ -227,10 +227,11 @@ Expr Engine::chain_rule(const Pass& pass, const ScalarRef& scalar, size_t max_ch
         std::vector<Operand> in, values;
         for (size_t s : sources) in.push_back(output_operand(pass, s));
         for (size_t r = 0; r < params[i].size(); ++r) values.push_back(param_operand(i, r));
+        const Operand own = output_operand(pass, i);
         for (size_t o = 0; o < pass.outputs[i].size(); ++o) {
             std::vector<Link> links;
             try {
-                links = graph.layer(i).links(in, values, pass.outputs[i], o, mode_, *problem_.convention);
+                links = graph.layer(i).links(in, values, own, o, mode_, *problem_.convention);
             } catch (const LayerError& err) {
                 throw ProblemError(describe_layer(graph.layer(i)), err.what());
             }

@@ -37,6 +37,12 @@ Tensor one_hot(const std::vector<int64_t>& classes, const Tensor& prediction, co
 
 }  // namespace
 
+std::string target_letter(const Operand& prediction) {
+    for (size_t i = 0; i < prediction.tensor->size(); ++i)
+        if (prediction.name(i).starts_with("y")) return "t";
+    return "y";
+}
+
 Tensor target_like(const std::string& kind, const Batch& batch, const Tensor& p) {
     const bool categorical = kind == "cross_entropy" || kind == "cross_entropy_logits";
     Tensor target = !batch.classes.empty() ? one_hot(batch.classes, p, batch.target_path()) : batch.target;
@@ -57,7 +63,10 @@ LossResult compute_loss(const std::string& kind, const Operand& prediction, cons
     const Tensor target = target_like(kind, batch, p);
     const size_t n = p.size();
     const int64_t samples = p.batch();
-    const Operand y{&target, [](size_t i) { return fmt::format("y{}", i + 1); }};
+    // The targets are y1, y2, …, unless the output's own names begin with y (a layer
+    // named y): then t1, t2, … so that ŷ and y are never written with the same letter.
+    const std::string letter = target_letter(prediction);
+    const Operand y{&target, [letter](size_t i) { return fmt::format("{}{}", letter, i + 1); }};
     LossResult out{Expr(), Tensor(p.shape), {}, ""};
     std::vector<Expr> terms;
     const Expr count = Expr::sym("n", static_cast<int64_t>(n));
@@ -173,6 +182,7 @@ LossResult compute_loss(const std::string& kind, const Operand& prediction, cons
                                      kind == "cross_entropy" ? "on probabilities" : "on logits (ŷ = softmax(z))", samples,
                                      samples == 1 ? "" : "s");
     }
+    if (letter != "y") out.convention += fmt::format("; the targets are written {0}1, {0}2, … (y is the output layer's own name)", letter);
     return out;
 }
 

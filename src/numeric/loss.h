@@ -22,6 +22,10 @@ struct LossResult {
 // ProblemError for a target of the wrong size. Formulas are built when `worked` is true.
 LossResult compute_loss(const std::string& kind, const Operand& prediction, const Batch& batch, bool worked);
 
+// The letter of the target elements: "y", or "t" when the output's own element names
+// begin with y (the output and the target must not share a letter).
+std::string target_letter(const Operand& prediction);
+
 // The batch's target as a tensor shaped like `prediction` (class indices one-hot),
 // checked against it; `kind` is the loss, empty for a learning rule (values only).
 Tensor target_like(const std::string& kind, const Batch& batch, const Tensor& prediction);
