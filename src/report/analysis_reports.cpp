@@ -137,7 +137,8 @@ Section rf_layer(const Problem& problem, const Analysis& analysis, const std::ve
     }
     if (const auto walk = backward_walk(problem, analysis, target); walk && !fields[target].whole_input) {
         section.lines.push_back({"Backward, from the end (r ← r + (k − 1) for stride 1, r·s for a window equal to its stride, (r − 1)·s + k otherwise)", {}});
-        section.lines.push_back({"  " + heading(problem, analysis, target), {"r = 1", {}}});
+        // The walk's first step is the target's own window: the start is one of its output units.
+        section.lines.push_back({"  one output unit of " + problem.graph.layer(target).name, {"r = 1", {}}});
         for (const auto& step : *walk) {
             std::vector<Part> parts{{"r_h", step.h}};
             if (step.h.formula() != step.w.formula()) parts.push_back({"r_w", step.w});

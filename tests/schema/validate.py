@@ -250,6 +250,9 @@ def semantic_errors(doc):
         elif head == "update":
             if not (rest in roles or rest in value_names):
                 errors.append("expect key %r names no value (LAYER.ROLE or a symbol)" % key)
+        elif head == "exact":  # exact.LAYER.H / exact.LAYER.W
+            if rest.rsplit(".", 1)[0] not in known:
+                errors.append("expect key %r names no layer (known: default names too)" % key)
         elif rest not in known:
             errors.append("expect key %r names no layer (known: default names too)" % key)
     return errors
