@@ -156,6 +156,10 @@ class Net:
                 return F.cross_entropy(y, classes)
             if kind == "cross_entropy":
                 return F.nll_loss(torch.log(y), classes)
+            if kind == "multi_margin":
+                return F.multi_margin_loss(y, classes)
+            if kind == "hinge":  # CS231n's SVM loss: MultiMarginLoss without its division by the classes
+                return F.multi_margin_loss(y, classes) * y.shape[-1]
             raise Unsupported("class targets with %s" % kind)
         t = torch.tensor(target).reshape(y.shape)
         if kind == "mse":

@@ -28,6 +28,7 @@ const Convention& Convention::keras() {
         .avg_pool_counts_padding = false,  // padding="same" averages only the input cells
         .batchnorm_epsilon = 1e-3,
         .layernorm_epsilon = 1e-3,
+        .probability_clip = 1e-7,  // keras.backend.epsilon(): categorical_crossentropy clips ŷ to [ε, 1 − ε]
         .total_label = "Total params",
         .table_title = "Model",
     };
@@ -60,6 +61,7 @@ const Convention& Convention::pytorch() {
         .avg_pool_counts_padding = true,
         .batchnorm_epsilon = 1e-5,
         .layernorm_epsilon = 1e-5,
+        .probability_clip = 0,
         .total_label = "Total params",
         .table_title = "Network",
     };

@@ -51,6 +51,7 @@ struct Convention {
     bool avg_pool_counts_padding;    // AvgPool2d(count_include_pad=True) divides by the padded window
     double batchnorm_epsilon;        // BatchNormalization 1e-3, BatchNorm2d 1e-5
     double layernorm_epsilon;        // LayerNormalization 1e-3, LayerNorm 1e-5
+    double probability_clip;         // cross-entropy on probabilities: Keras clips ŷ to ≥ ε = 1e-7; 0: none (PyTorch: log 0 = −∞)
     std::string_view total_label;    // "Total params" in both
     std::string_view table_title;    // "Model" / "Network"
 

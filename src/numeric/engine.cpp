@@ -127,7 +127,7 @@ Pass Engine::forward(bool worked) const {
         const size_t out = graph.output();
         // A loss over more elements than an exam writes out is given by value only.
         constexpr size_t kWorkedLossElements = 256;
-        pass.loss = compute_loss(problem_.numeric.loss, output_operand(pass, out), batch(),
+        pass.loss = compute_loss(problem_.numeric.loss, output_operand(pass, out), batch(), *problem_.convention,
                                  worked && pass.outputs[out].size() <= kWorkedLossElements);
     }
     return pass;

@@ -214,9 +214,9 @@ OptimizerSpec read_optimizer(const Json& value) {
     Fields f(value, "/optimizer");
     OptimizerSpec o;
     o.type = f.word("type", {"sgd", "rmsprop", "adam", "adamw", "adagrad"}, "");
-    if (!f.has("lr")) f.missing("lr", "the learning rate, a number > 0");
+    // lr 0 is allowed: the step is worked and changes nothing (an exam's "loss after an epoch with lr = 0").
+    if (!f.has("lr")) f.missing("lr", "the learning rate, a number ≥ 0");
     o.lr = f.number("lr", 0, 0, 1e6);
-    if (o.lr <= 0) f.fail("lr", "a number > 0");
     if (o.type == "adamw") o.weight_decay = 0.01;
     if (o.type == "adagrad") o.eps = 1e-10;
     o.weight_decay = f.number("weight_decay", o.weight_decay, 0, 1e6);
@@ -285,7 +285,8 @@ Tensor read_samples(const Json& value, const std::string& path, std::optional<in
 // target, loss, optimizer or rule, steps, epochs, batches, training. `sample` is the
 // input's shape (one sample), for the values of "batches".
 void read_training(Fields& top, NumericSpec& numeric, std::optional<int64_t> batch, const Dims& sample) {
-    numeric.loss = top.word("loss", {"mse", "mae", "sse", "half_sse", "bce", "bce_logits", "cross_entropy", "cross_entropy_logits"},
+    numeric.loss = top.word("loss", {"mse", "mae", "sse", "half_sse", "bce", "bce_logits", "cross_entropy", "cross_entropy_logits", "hinge",
+                                     "multi_margin"},
                             "none");
     if (numeric.loss == "none") numeric.loss.clear();
     if (const Json* o = top.raw("optimizer")) numeric.optimizer = read_optimizer(*o);
