@@ -210,20 +210,29 @@ std::unique_ptr<Layer> parse_layer(const Json& object, const std::string& path, 
     return layer;
 }
 
-OptimizerSpec read_optimizer(const Json& value) {
+// The problem's framework picks whose rule and defaults apply; "framework" in the
+// optimizer object picks the other one explicitly.
+OptimizerSpec read_optimizer(const Json& value, const Convention& convention) {
     Fields f(value, "/optimizer");
     OptimizerSpec o;
     o.type = f.word("type", {"sgd", "rmsprop", "adam", "adamw", "adagrad"}, "");
+    const std::string framework = f.word("framework", {"keras", "pytorch"}, std::string(convention.name));
+    o.framework = framework == "keras" ? Framework::Keras : Framework::PyTorch;
+    const OptimizerRules& rules = Convention::of(o.framework).optimizer;
     // lr 0 is allowed: the step is worked and changes nothing (an exam's "loss after an epoch with lr = 0").
     if (!f.has("lr")) f.missing("lr", "the learning rate, a number ≥ 0");
     o.lr = f.number("lr", 0, 0, 1e6);
-    if (o.type == "adamw") o.weight_decay = 0.01;
-    if (o.type == "adagrad") o.eps = 1e-10;
+    o.eps = o.type == "adagrad" ? rules.adagrad_eps : rules.eps;
+    o.alpha = rules.rmsprop_rho;
+    if (o.type == "adamw") o.weight_decay = rules.adamw_weight_decay;
+    if (o.type == "adagrad") o.initial_accumulator = f.number("initial_accumulator", rules.adagrad_initial, 0, 1e6);
     o.weight_decay = f.number("weight_decay", o.weight_decay, 0, 1e6);
     if (o.type == "sgd" || o.type == "rmsprop") o.momentum = f.number("momentum", 0, 0, 1);
     if (o.type == "sgd") {
         o.dampening = f.number("dampening", 0, 0, 1);
         o.nesterov = f.boolean("nesterov", false);
+        if (o.dampening != 0 && o.framework == Framework::Keras)
+            throw ProblemError("/optimizer/dampening", "keras.optimizers.SGD has no dampening (give \"framework\": \"pytorch\" for torch's rule)");
         if (o.nesterov && (o.momentum <= 0 || o.dampening != 0))
             throw ProblemError("/optimizer/nesterov", "Nesterov momentum needs a momentum > 0 and no dampening (as torch.optim.SGD)");
     }
@@ -231,7 +240,7 @@ OptimizerSpec read_optimizer(const Json& value) {
         o.beta1 = f.number("beta1", 0.9, 0, 1, false);
         o.beta2 = f.number("beta2", 0.999, 0, 1, false);
     }
-    if (o.type == "rmsprop") o.alpha = f.number("beta", 0.99, 0, 1, false);
+    if (o.type == "rmsprop") o.alpha = f.number("beta", o.alpha, 0, 1, false);
     if (o.type != "sgd") o.eps = f.number("eps", o.eps, 0, 1);
     f.finish();
     return o;
@@ -284,12 +293,12 @@ Tensor read_samples(const Json& value, const std::string& path, std::optional<in
 
 // target, loss, optimizer or rule, steps, epochs, batches, training. `sample` is the
 // input's shape (one sample), for the values of "batches".
-void read_training(Fields& top, NumericSpec& numeric, std::optional<int64_t> batch, const Dims& sample) {
+void read_training(Fields& top, NumericSpec& numeric, std::optional<int64_t> batch, const Dims& sample, const Convention& convention) {
     numeric.loss = top.word("loss", {"mse", "mae", "sse", "half_sse", "bce", "bce_logits", "cross_entropy", "cross_entropy_logits", "hinge",
                                      "multi_margin"},
                             "none");
     if (numeric.loss == "none") numeric.loss.clear();
-    if (const Json* o = top.raw("optimizer")) numeric.optimizer = read_optimizer(*o);
+    if (const Json* o = top.raw("optimizer")) numeric.optimizer = read_optimizer(*o, convention);
     if (const Json* r = top.raw("rule")) numeric.rule = read_rule(*r);
     numeric.steps = top.integer("steps", 1, 1, 100000);
     if (top.has("epochs")) numeric.epochs = top.integer("epochs", 1, 1, 100000);
@@ -502,7 +511,7 @@ Problem parse_problem(const std::string& text) {
         expect = *e;
     }
     const Json* ask = top.raw("ask");
-    read_training(top, numeric, batch, layers[0]->output_shape({}, convention).values());
+    read_training(top, numeric, batch, layers[0]->output_shape({}, convention).values(), convention);
     top.finish();
 
     Graph graph(std::move(layers));

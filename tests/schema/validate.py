@@ -404,6 +404,7 @@ def bad_documents():
     numeric("an unknown key in a class target", lambda d: d.update({"target": {"label": 1}}))
     numeric("an optimizer without lr", lambda d: d["optimizer"].pop("lr"))
     numeric("a negative learning rate", lambda d: d["optimizer"].update({"lr": -0.1}))
+    numeric("an unknown optimizer framework", lambda d: d["optimizer"].update({"framework": "jax"}))
     numeric("an unknown optimizer", lambda d: d["optimizer"].update({"type": "adadelta"}))
     numeric("momentum on adam", lambda d: d["optimizer"].update({"momentum": 0.9}))
     numeric("rmsprop's torch name 'alpha' (the format says beta)",
