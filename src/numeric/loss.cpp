@@ -101,6 +101,17 @@ void margin_loss(const std::string& kind, const Operand& prediction, const Tenso
                                          samples, samples == 1 ? "" : "s");
 }
 
+// "the target classes 1 and 2 (counted from 0; y2 and y3 of their samples)": which
+// output each class index picks, since names count from 1 and indices from 0.
+std::string describe_classes(const std::vector<int64_t>& classes, const Operand& y) {
+    constexpr size_t kListed = 8;
+    std::vector<std::string> listed;
+    for (size_t n = 0; n < std::min(classes.size(), kListed); ++n) listed.push_back(std::to_string(classes[n]));
+    if (classes.size() > kListed) listed.push_back("…");
+    return fmt::format("the target class{} {} (counted from 0: class {} is {} of its sample)", classes.size() == 1 ? "" : "es",
+                       fmt::join(listed, ", "), classes[0], y.name(static_cast<size_t>(classes[0])));
+}
+
 }  // namespace
 
 bool is_margin_loss(const std::string& kind) { return kind == "hinge" || kind == "multi_margin"; }
@@ -275,6 +286,7 @@ LossResult compute_loss(const std::string& kind, const Operand& prediction, cons
                                           "categorical_crossentropy does (its gradient is then 0)",
                                           format_real(clip));
     }
+    if (!batch.classes.empty()) out.convention += "; " + describe_classes(batch.classes, y);
     if (letter != "y") out.convention += fmt::format("; the targets are written {0}1, {0}2, … (y is the output layer's own name)", letter);
     return out;
 }

@@ -192,8 +192,9 @@ std::unique_ptr<Layer> parse_layer(const Json& object, const std::string& path, 
         std::vector<std::string> types;
         for (const auto& k : layer_kinds()) types.emplace_back(k.type);
         const std::string hint = closest(type, types);
-        throw ProblemError(fields.path_of("type"), hint.empty() ? fmt::format("unknown layer type \"{}\"", type)
-                                                                : fmt::format("unknown layer type \"{}\" (did you mean \"{}\"?)", type, hint));
+        const std::string known = fmt::format("the known types: {}", fmt::join(types, ", "));
+        throw ProblemError(fields.path_of("type"), hint.empty() ? fmt::format("unknown layer type \"{}\"; {}", type, known)
+                                                                : fmt::format("unknown layer type \"{}\" (did you mean \"{}\"?); {}", type, hint, known));
     }
     auto name = fields.optional_string("name");
     if (name && name->empty()) fields.fail("name", "a non-empty string");
@@ -258,7 +259,8 @@ RuleSpec read_rule(const Json& value) {
     return r;
 }
 
-// Values like the output, or class indices: {"class": 1} or {"classes": [1, 0, 2]} (one per sample).
+// Values like the output, or class indices: {"class": 1} or {"classes": [1, 0, 2]} (0-based,
+// one per sample), or the exam's 1-based labels {"label": 2} or {"labels": [2, 1, 3]}.
 void read_target(const Json& t, const std::string& path, Batch& batch) {
     batch.has_target = true;
     if (!t.is_object()) {
@@ -267,16 +269,20 @@ void read_target(const Json& t, const std::string& path, Batch& batch) {
     }
     Fields f(t, path);
     if (f.has("class")) batch.classes = {f.integer("class", 0, 0, INT64_MAX)};
-    else if (f.has("classes")) {
-        const Json* list = f.raw("classes");
-        if (!list->is_array() || list->empty()) f.fail("classes", "an array of class indices");
+    else if (f.has("label")) batch.classes = {f.integer("label", 1, 1, INT64_MAX) - 1};
+    else if (f.has("classes") || f.has("labels")) {
+        const bool labels = !f.has("classes");  // labels count from 1: label k is class k − 1
+        const char* key = labels ? "labels" : "classes";
+        const Json* list = f.raw(key);
+        if (!list->is_array() || list->empty()) f.fail(key, labels ? "an array of 1-based labels" : "an array of class indices");
         for (size_t i = 0; i < list->size(); ++i) {
-            if (!(*list)[i].is_number_integer() || (*list)[i].get<int64_t>() < 0)
-                throw ProblemError(fmt::format("{}/classes/{}", path, i), "expected a class index ≥ 0, found " + describe((*list)[i]));
-            batch.classes.push_back((*list)[i].get<int64_t>());
+            if (!(*list)[i].is_number_integer() || (*list)[i].get<int64_t>() < (labels ? 1 : 0))
+                throw ProblemError(fmt::format("{}/{}/{}", path, key, i), labels ? "expected a label ≥ 1 (1-based), found " + describe((*list)[i])
+                                                                                 : "expected a class index ≥ 0, found " + describe((*list)[i]));
+            batch.classes.push_back((*list)[i].get<int64_t>() - (labels ? 1 : 0));
         }
     } else {
-        f.missing("class", "a class index ≥ 0 (or \"classes\": one per sample)");
+        f.missing("class", "a class index ≥ 0 counted from 0 (or \"classes\": one per sample; or the 1-based \"label\" / \"labels\")");
     }
     f.finish();
 }

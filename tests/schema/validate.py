@@ -401,7 +401,8 @@ def bad_documents():
     numeric("a target without a loss", lambda d: (d.pop("loss"), d.pop("optimizer"), d.pop("steps"),
                                                   d["ask"].clear(), d["expect"].clear()))
     numeric("a negative class index", lambda d: d.update({"target": {"class": -1}}))
-    numeric("an unknown key in a class target", lambda d: d.update({"target": {"label": 1}}))
+    numeric("an unknown key in a class target", lambda d: d.update({"target": {"lable": 1}}))
+    numeric("a label 0 (labels count from 1)", lambda d: d.update({"target": {"label": 0}}))
     numeric("an optimizer without lr", lambda d: d["optimizer"].pop("lr"))
     numeric("a negative learning rate", lambda d: d["optimizer"].update({"lr": -0.1}))
     numeric("an unknown optimizer framework", lambda d: d["optimizer"].update({"framework": "jax"}))

@@ -130,3 +130,20 @@ TEST_CASE("the target is not written with the output's letter", "[numeric][loss]
         "target": [0.0, 0.0], "loss": "mse"})";
     CHECK(loss_names(backward(text)) == "((y[1] − t1)² + (y[2] − t2)²)/n");
 }
+
+TEST_CASE("class targets: 0-based class, 1-based label, and the loss line says which output", "[numeric][loss][targets]") {
+    const std::string scores = "[[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]]";
+    // the exam's labels 1, 2, 3 are the classes 0, 1, 2: the same 15.8/3
+    const auto labels = backward(given_output("pytorch", scores, R"({"labels": [1, 2, 3]})", "hinge", 3));
+    CHECK_THAT(labels.answers.at("loss").get<double>(), WithinRel(15.8 / 3, 1e-12));
+    const auto one = backward(given_output("pytorch", "[[3.2, 5.1, -1.7]]", R"({"label": 2})", "hinge", 1));
+    CHECK_THAT(one.answers.at("loss").get<double>(), WithinRel(0.0 + std::max(0.0, 3.2 - 5.1 + 1) + std::max(0.0, -1.7 - 5.1 + 1), 1e-12));
+    CHECK(error(given_output("pytorch", "[[3.2, 5.1, -1.7]]", R"({"labels": [0]})", "hinge", 1)).find("a label ≥ 1") != std::string::npos);
+    // the loss line names the class and the output it picks
+    auto s = solve_text(given_output("pytorch", "[[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]]", R"({"classes": [1, 2]})", "cross_entropy", 2));
+    const auto sheet = dlsolve::forward_worksheet(s.problem, s.analysis, {});
+    std::string text;
+    for (const auto& section : sheet.sections)
+        for (const auto& line : section.lines) text += line.label + ": " + line.cell.text + "\n";
+    CHECK(text.find("the target classes 1, 2 (counted from 0: class 1 is y2 of its sample)") != std::string::npos);
+}
