@@ -12,8 +12,9 @@ namespace {
 // Softmax sums over more classes than this are not written out term by term.
 constexpr size_t kWorkedClasses = 16;
 
-// PyTorch's binary cross-entropy divides its gradient by max(ŷ·(1 − ŷ), this).
-constexpr double kBceEpsilon = 1e-12;
+// PyTorch's binary cross-entropy divides its gradient by max(ŷ·(1 − ŷ), this): its
+// EPSILON is the float 1e-12, 9.99999996e-13 as a double (tests/diff/torch_losses.py).
+constexpr double kBceEpsilon = static_cast<double>(1e-12f);
 
 // PyTorch clamps log at −100 in binary cross-entropy so log(0) stays finite.
 double clamped_log(double p) { return std::max(std::log(p), -100.0); }

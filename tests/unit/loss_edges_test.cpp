@@ -92,11 +92,12 @@ TEST_CASE("binary cross-entropy: predictions of exactly 0 and 1 that equal the t
     const auto sheet = backward(given_output("pytorch", "[[0.0, 1.0, 1.0, 0.0]]", "[[0.0, 1.0, 1.0, 0.0]]", "bce", 1));
     CHECK(sheet.answers.at("loss").get<double>() == 0.0);
     CHECK(input_grad(sheet) == std::vector<double>{0.0, 0.0, 0.0, 0.0});
-    // wrong and certain: log clamped at −100, gradient (ŷ − y)/(1e-12·n) = ∓5e11
+    // wrong and certain: log clamped at −100, gradient (ŷ − y)/(ε·n) = ∓5e11 with PyTorch's ε,
+    // the float 1e-12 (PyTorch float64: ∓500000001997.9014)
     const auto wrong = backward(given_output("pytorch", "[[0.0, 1.0]]", "[[1.0, 0.0]]", "bce", 1));
     CHECK_THAT(wrong.answers.at("loss").get<double>(), WithinRel(100.0, 1e-12));
-    CHECK_THAT(input_grad(wrong)[0], WithinRel(-5e11, 1e-12));
-    CHECK_THAT(input_grad(wrong)[1], WithinRel(5e11, 1e-12));
+    CHECK_THAT(input_grad(wrong)[0], WithinRel(-500000001997.9014, 1e-12));
+    CHECK_THAT(input_grad(wrong)[1], WithinRel(500000001997.9014, 1e-12));
 }
 
 TEST_CASE("hinge is CS231n's multiclass SVM loss and multi_margin PyTorch's MultiMarginLoss", "[numeric][loss][margin]") {
