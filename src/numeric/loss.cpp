@@ -1,5 +1,6 @@
 #include "numeric/loss.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -118,7 +119,10 @@ std::string describe_classes(const std::vector<int64_t>& classes, const Operand&
 bool is_margin_loss(const std::string& kind) { return kind == "hinge" || kind == "multi_margin"; }
 
 std::string target_letter(const Operand& prediction) {
-    for (size_t i = 0; i < prediction.tensor->size(); ++i)
+    // One sample's names suffice (the others differ by their ⁽n⁾), and a prefix or a
+    // layer's name starts every element alike: a few hundred are looked at, not 10⁶.
+    constexpr size_t kLooked = 256;
+    for (size_t i = 0; i < std::min({prediction.tensor->size(), prediction.tensor->sample_size(), kLooked}); ++i)
         if (prediction.name(i).starts_with("y")) return "t";
     return "y";
 }
