@@ -156,6 +156,10 @@ class Net:
                 return F.cross_entropy(y, classes)
             if kind == "cross_entropy":
                 return F.nll_loss(torch.log(y), classes)
+            if kind == "multi_margin":
+                return F.multi_margin_loss(y, classes)
+            if kind == "hinge":  # CS231n's SVM loss: MultiMarginLoss without its division by the classes
+                return F.multi_margin_loss(y, classes) * y.shape[-1]
             raise Unsupported("class targets with %s" % kind)
         t = torch.tensor(target).reshape(y.shape)
         if kind == "mse":
@@ -180,6 +184,8 @@ class Net:
         o = dict(self.doc["optimizer"])
         kind, lr = o.pop("type"), o.pop("lr")
         ps = self.parameters()
+        if o.pop("framework", self.doc.get("framework", "keras")) == "keras":
+            return KerasOptimizer(ps, kind, lr, o)
         if kind == "sgd":
             return torch.optim.SGD(ps, lr=lr, momentum=o.get("momentum", 0), dampening=o.get("dampening", 0),
                                    nesterov=o.get("nesterov", False), weight_decay=o.get("weight_decay", 0))
@@ -191,8 +197,61 @@ class Net:
             return cls(ps, lr=lr, betas=(o.get("beta1", 0.9), o.get("beta2", 0.999)), eps=o.get("eps", 1e-8),
                        weight_decay=o.get("weight_decay", 0 if kind == "adam" else 0.01))
         if kind == "adagrad":
-            return torch.optim.Adagrad(ps, lr=lr, eps=o.get("eps", 1e-10), weight_decay=o.get("weight_decay", 0))
+            return torch.optim.Adagrad(ps, lr=lr, eps=o.get("eps", 1e-10), weight_decay=o.get("weight_decay", 0),
+                                       initial_accumulator_value=o.get("initial_accumulator", 0))
         raise Unsupported("optimizer %r" % kind)
+
+
+class KerasOptimizer:
+    """keras.optimizers' update_step (keras/src/optimizers/sgd.py, rmsprop.py, adam.py,
+    adamw.py, adagrad.py; weight decay as base_optimizer._apply_weight_decay, before the
+    step) in torch arithmetic, with torch.optim's step()/zero_grad() interface."""
+
+    def __init__(self, params, kind, lr, o):
+        if kind == "sgd" and o.get("dampening", 0):
+            raise Unsupported("dampening in keras.optimizers.SGD")
+        self.params, self.kind, self.lr, self.t = list(params), kind, lr, 0
+        self.eps = o.get("eps", 1e-7)
+        self.mu, self.nesterov = o.get("momentum", 0), o.get("nesterov", False)
+        self.rho, self.b1, self.b2 = o.get("beta", 0.9), o.get("beta1", 0.9), o.get("beta2", 0.999)
+        self.decay = o.get("weight_decay", 0.004 if kind == "adamw" else 0)
+        start = o.get("initial_accumulator", 0.1) if kind == "adagrad" else 0
+        self.state = [{"a": torch.full_like(p, start), "m": torch.zeros_like(p), "v": torch.zeros_like(p)} for p in self.params]
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self):
+        self.t += 1
+        lr = self.lr
+        for p, st in zip(self.params, self.state):
+            g = p.grad if p.grad is not None else torch.zeros_like(p)
+            if self.decay:
+                p -= p * self.decay * lr
+            if self.kind == "sgd":
+                if self.mu == 0:
+                    p -= g * lr
+                    continue
+                st["m"] = st["m"] * self.mu - g * lr
+                p += st["m"] * self.mu - g * lr if self.nesterov else st["m"]
+            elif self.kind == "rmsprop":
+                st["a"] = self.rho * st["a"] + (1 - self.rho) * g * g
+                increment = lr * g / torch.sqrt(st["a"] + self.eps)
+                if self.mu > 0:
+                    st["m"] = self.mu * st["m"] + increment
+                    p -= st["m"]
+                else:
+                    p -= increment
+            elif self.kind == "adagrad":
+                st["a"] = st["a"] + g * g
+                p -= lr * g / torch.sqrt(st["a"] + self.eps)
+            else:
+                st["m"] = st["m"] + (g - st["m"]) * (1 - self.b1)
+                st["v"] = st["v"] + (g * g - st["v"]) * (1 - self.b2)
+                alpha = lr * math.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t)
+                p -= st["m"] * alpha / (torch.sqrt(st["v"]) + self.eps)
 
 
 def sample_view(net, t):

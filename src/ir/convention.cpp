@@ -28,6 +28,14 @@ const Convention& Convention::keras() {
         .avg_pool_counts_padding = false,  // padding="same" averages only the input cells
         .batchnorm_epsilon = 1e-3,
         .layernorm_epsilon = 1e-3,
+        .probability_clip = 1e-7,  // keras.backend.epsilon(): categorical_crossentropy clips ŷ to [ε, 1 − ε]
+        // keras/src/optimizers/{sgd,rmsprop,adam,adamw,adagrad}.py and base_optimizer.py (_apply_weight_decay).
+        .optimizer = {.source = "keras.optimizers",
+                      .eps = 1e-7,
+                      .adagrad_eps = 1e-7,
+                      .rmsprop_rho = 0.9,
+                      .adagrad_initial = 0.1,
+                      .adamw_weight_decay = 0.004},
         .total_label = "Total params",
         .table_title = "Model",
     };
@@ -60,6 +68,13 @@ const Convention& Convention::pytorch() {
         .avg_pool_counts_padding = true,
         .batchnorm_epsilon = 1e-5,
         .layernorm_epsilon = 1e-5,
+        .probability_clip = 0,
+        .optimizer = {.source = "torch.optim",
+                      .eps = 1e-8,
+                      .adagrad_eps = 1e-10,
+                      .rmsprop_rho = 0.99,
+                      .adagrad_initial = 0,
+                      .adamw_weight_decay = 0.01},
         .total_label = "Total params",
         .table_title = "Network",
     };

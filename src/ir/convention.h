@@ -26,6 +26,20 @@ enum class Naming {
     SequentialIndex,  // PyTorch nn.Sequential: "0", "1", …
 };
 
+// The optimizers' defaults and update rules: torch.optim or keras.optimizers.
+struct OptimizerRules {
+    std::string_view source;          // "torch.optim" / "keras.optimizers"
+    double eps;                       // RMSprop, Adam, AdamW: 1e-8 / 1e-7
+    double adagrad_eps;               // 1e-10 / 1e-7
+    double rmsprop_rho;               // torch's alpha 0.99 / Keras's rho 0.9
+    double adagrad_initial;           // the accumulator's start: 0 / initial_accumulator_value 0.1
+    double adamw_weight_decay;        // 0.01 / 0.004
+    // The rules themselves differ too (numeric/optimizer.cpp): Keras puts ε inside the
+    // square roots of RMSprop and Adagrad, adds Adam's ε to √v before the bias correction
+    // (ε̂), keeps lr inside SGD's and RMSprop's momentum buffers, and decouples every
+    // optimizer's weight decay (w ← w − α·λ·w before the step).
+};
+
 struct Convention {
     Framework framework;
     std::string_view name;           // "keras" / "pytorch"
@@ -51,6 +65,8 @@ struct Convention {
     bool avg_pool_counts_padding;    // AvgPool2d(count_include_pad=True) divides by the padded window
     double batchnorm_epsilon;        // BatchNormalization 1e-3, BatchNorm2d 1e-5
     double layernorm_epsilon;        // LayerNormalization 1e-3, LayerNorm 1e-5
+    double probability_clip;         // cross-entropy on probabilities: Keras clips ŷ to ≥ ε = 1e-7; 0: none (PyTorch: log 0 = −∞)
+    OptimizerRules optimizer;
     std::string_view total_label;    // "Total params" in both
     std::string_view table_title;    // "Model" / "Network"
 

@@ -27,7 +27,7 @@ Expr Layer::explain(const std::vector<Operand>&, const std::vector<Operand>&, co
     no_rule(*this, "worked forward");
 }
 
-std::vector<Link> Layer::links(const std::vector<Operand>&, const std::vector<Operand>&, const Tensor&, size_t,
+std::vector<Link> Layer::links(const std::vector<Operand>&, const std::vector<Operand>&, const Operand&, size_t,
                                const NumericMode&, const Convention&) const {
     no_rule(*this, "chain rule");
 }

@@ -85,6 +85,7 @@ struct Operand {
     const Tensor* tensor = nullptr;
     std::function<std::string(size_t)> name;
     Expr at(size_t flat) const { return Expr::real(name(flat), (*tensor)[flat]); }
+    double to_double(size_t flat) const { return (*tensor)[flat]; }
 };
 
 // One local derivative: output element ← source element, ∂out/∂source as an Expr.
@@ -161,9 +162,11 @@ public:
     // must equal forward()'s.
     virtual Expr explain(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const Tensor& output,
                          size_t flat, const NumericMode& mode, const Convention& convention) const;
-    // The local derivatives of output element `flat`, for the chain rule written out.
+    // The local derivatives of output element `flat`, for the chain rule written out;
+    // `output` carries the layer's own element names (a derivative such as σ′ = a·(1 − a)
+    // is written in them).
     virtual std::vector<Link> links(const std::vector<Operand>& inputs, const std::vector<Operand>& values,
-                                    const Tensor& output, size_t flat, const NumericMode& mode,
+                                    const Operand& output, size_t flat, const NumericMode& mode,
                                     const Convention& convention) const;
 };
 

@@ -67,9 +67,8 @@ public:
         return activation_expr(function(), in[0], flat, c);
     }
 
-    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor& y, size_t flat,
+    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Operand& out, size_t flat,
                             const NumericMode&, const Convention& c) const override {
-        const Operand out{&y, [](size_t i) { return fmt::format("a{}", i + 1); }};
         std::vector<Link> result;
         for (auto& [k, d] : activation_links(function(), in[0], out, flat, c)) result.push_back({0, k, d});
         return result;

@@ -151,7 +151,7 @@ public:
         return normalized_expr(p[kGamma].at(ch), in[0].at(flat), mean, variance, Expr::real("ε", epsilon), p[kBeta].at(ch));
     }
 
-    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Tensor&, size_t flat,
+    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Operand&, size_t flat,
                             const NumericMode& mode, const Convention& c) const override {
         const Tensor& x = *in[0].tensor;
         const ChannelGroups g(x.shape, c);

@@ -172,7 +172,7 @@ Expr SameElements::explain(const std::vector<Operand>& in, const std::vector<Ope
     return in[0].at(flat);
 }
 
-std::vector<Link> SameElements::links(const std::vector<Operand>&, const std::vector<Operand>&, const Tensor&, size_t flat,
+std::vector<Link> SameElements::links(const std::vector<Operand>&, const std::vector<Operand>&, const Operand&, size_t flat,
                                       const NumericMode&, const Convention&) const {
     return {{0, flat, Expr(1)}};
 }

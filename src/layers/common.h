@@ -101,7 +101,7 @@ public:
                   std::vector<Tensor>& grad_inputs, std::vector<Tensor>& grad_params) const override;
     Expr explain(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const Tensor& output, size_t flat,
                  const NumericMode& mode, const Convention& convention) const override;
-    std::vector<Link> links(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const Tensor& output,
+    std::vector<Link> links(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const Operand& output,
                             size_t flat, const NumericMode& mode, const Convention& convention) const override;
 };
 

@@ -135,12 +135,12 @@ Expr ConvLayer::explain(const std::vector<Operand>& in, const std::vector<Operan
 }
 
 // ∂y/∂x = f′·w, ∂y/∂w = f′·x, ∂y/∂b = f′ (f′ = 1 without an activation).
-std::vector<Link> ConvLayer::links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Tensor& y, size_t flat,
+std::vector<Link> ConvLayer::links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Operand& y, size_t flat,
                                    const NumericMode&, const Convention& c) const {
     if (o.activation == "softmax") throw LayerError("write the softmax as its own layer to see the chain rule through it");
-    const ImageBatch xi(in[0].tensor->shape, c), yi(y.shape, c);
+    const ImageBatch xi(in[0].tensor->shape, c), yi(y.tensor->shape, c);
     const bool linear = o.activation == "linear";
-    const Expr slope = linear ? Expr(1) : elementwise_slope(fused(o, c), Expr::real(y[flat]), Expr::real("a", y[flat]));
+    const Expr slope = linear ? Expr(1) : elementwise_slope(fused(o, c), Expr::real(y.to_double(flat)), y.at(flat));
     const auto times = [&](const Expr& e) { return linear ? e : slope * e; };
     std::vector<Link> out;
     for (const auto& t : taps(xi, yi, flat, c)) {

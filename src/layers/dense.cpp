@@ -105,13 +105,13 @@ public:
     }
 
     // ∂y_j/∂x_i = f′·w_ij, ∂y_j/∂w_ij = f′·x_i, ∂y_j/∂b_j = f′ (f′ = 1 without an activation).
-    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Tensor& y, size_t flat,
+    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Operand& y, size_t flat,
                             const NumericMode&, const Convention& c) const override {
         if (activation == "softmax") throw LayerError("write the softmax as its own layer to see the chain rule through it");
         const size_t n_in = static_cast<size_t>(in[0].tensor->shape.back());
         const size_t row = flat / static_cast<size_t>(units), j = flat % static_cast<size_t>(units);
         const bool linear = activation == "linear";
-        const Expr slope = linear ? Expr(1) : elementwise_slope(fused(c), Expr::real(y[flat]), Expr::real("a", y[flat]));
+        const Expr slope = linear ? Expr(1) : elementwise_slope(fused(c), Expr::real(y.to_double(flat)), y.at(flat));
         const auto times = [&](const Expr& e) { return linear ? e : slope * e; };
         std::vector<Link> out;
         for (size_t i = 0; i < n_in; ++i) {

@@ -47,7 +47,7 @@ public:
         const size_t sample = in[0].tensor->sample_size();
         return divide(Expr::real("m", mask[flat % sample]) * in[0].at(flat), Expr(1) - Expr::real("p", rate));
     }
-    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor&, size_t flat,
+    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Operand&, size_t flat,
                             const NumericMode& mode, const Convention&) const override {
         if (!mode.training) return {{0, flat, Expr(1)}};
         const size_t sample = in[0].tensor->sample_size();

@@ -126,7 +126,7 @@ public:
         return normalized_expr(p[0].at(flat % size), in[0].at(flat), mean, variance, Expr::real("ε", epsilon), p[1].at(flat % size));
     }
 
-    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Tensor&, size_t flat,
+    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Operand&, size_t flat,
                             const NumericMode&, const Convention&) const override {
         const Tensor& x = *in[0].tensor;
         const size_t size = group_size(x);

@@ -107,9 +107,9 @@ public:
         const auto [k, at] = source(tensors(in), y.shape, flat, c);
         return in[k].at(at);
     }
-    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor& y, size_t flat,
+    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Operand& y, size_t flat,
                             const NumericMode&, const Convention& c) const override {
-        const auto [k, at] = source(tensors(in), y.shape, flat, c);
+        const auto [k, at] = source(tensors(in), y.tensor->shape, flat, c);
         return {{static_cast<int>(k), at, Expr(1)}};
     }
 };
@@ -150,7 +150,7 @@ public:
         for (const auto& o : in) terms.push_back(o.at(flat));
         return Expr::sum(terms);
     }
-    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor&, size_t flat,
+    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Operand&, size_t flat,
                             const NumericMode&, const Convention&) const override {
         std::vector<Link> out;
         for (size_t k = 0; k < in.size(); ++k) out.push_back({static_cast<int>(k), flat, Expr(1)});

@@ -55,9 +55,9 @@ Expr CellPool::explain(const std::vector<Operand>& in, const std::vector<Operand
     return divide(Expr::sum(terms), divisor_of(w));
 }
 
-std::vector<Link> CellPool::links(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor& y, size_t flat,
+std::vector<Link> CellPool::links(const std::vector<Operand>& in, const std::vector<Operand>&, const Operand& y, size_t flat,
                                   const NumericMode&, const Convention& c) const {
-    const PoolCells w = cells(in[0].tensor->shape, y.shape, flat, c);
+    const PoolCells w = cells(in[0].tensor->shape, y.tensor->shape, flat, c);
     if (is_max) return {{0, argmax(*in[0].tensor, w.cells), Expr(1)}};
     std::vector<Link> out;
     for (size_t k : w.cells) out.push_back({0, k, divide(Expr(1), Expr(w.divisor))});

@@ -34,7 +34,7 @@ public:
     Expr explain(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const Tensor& output, size_t flat,
                  const NumericMode& mode, const Convention& convention) const override;
     // ∂y/∂x is 1 for the window's (first) maximum and 0 for the rest; 1/divisor for an average.
-    std::vector<Link> links(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const Tensor& output,
+    std::vector<Link> links(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const Operand& output,
                             size_t flat, const NumericMode& mode, const Convention& convention) const override;
 };
 

@@ -91,10 +91,10 @@ public:
             terms.push_back(t.weight == 1 ? in[0].at(t.input) : Expr::real(t.weight) * in[0].at(t.input));
         return terms.empty() ? Expr::real(0) : Expr::sum(terms);
     }
-    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor& y, size_t flat,
+    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Operand& y, size_t flat,
                             const NumericMode&, const Convention& c) const override {
         std::vector<Link> out;
-        for (const auto& t : taps(ImageBatch(in[0].tensor->shape, c), ImageBatch(y.shape, c), flat))
+        for (const auto& t : taps(ImageBatch(in[0].tensor->shape, c), ImageBatch(y.tensor->shape, c), flat))
             out.push_back({0, t.input, t.weight == 1 ? Expr(1) : Expr::real(t.weight)});
         return out;
     }

@@ -55,9 +55,9 @@ public:
         const auto k = source(ImageBatch(in[0].tensor->shape, c), ImageBatch(y.shape, c), flat);
         return k ? in[0].at(*k) : Expr::real(0);
     }
-    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Tensor& y, size_t flat,
+    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>&, const Operand& y, size_t flat,
                             const NumericMode&, const Convention& c) const override {
-        const auto k = source(ImageBatch(in[0].tensor->shape, c), ImageBatch(y.shape, c), flat);
+        const auto k = source(ImageBatch(in[0].tensor->shape, c), ImageBatch(y.tensor->shape, c), flat);
         if (!k) return {};
         return {{0, *k, Expr(1)}};
     }

@@ -170,7 +170,7 @@ Pass Engine::forward(bool worked) const {
         // A loss over more elements than an exam writes out is given by value only.
         constexpr size_t kWorkedLossElements = 256;
         pass.loss = with_place("/loss", [&] {
-            return compute_loss(problem_.numeric.loss, output_operand(pass, out), batch(),
+            return compute_loss(problem_.numeric.loss, output_operand(pass, out), batch(), *problem_.convention,
                                 worked && pass.outputs[out].size() <= kWorkedLossElements);
         });
         require_finite(Tensor(Dims{1}, pass.loss->value.to_double()), "/loss", [](size_t) { return std::string("the loss"); });
@@ -273,10 +273,9 @@ Expr Engine::chain_rule(const Pass& pass, const ScalarRef& scalar, size_t max_ch
         std::vector<Operand> in, values;
         for (size_t s : sources) in.push_back(output_operand(pass, s));
         for (size_t r = 0; r < params[i].size(); ++r) values.push_back(param_operand(i, r));
+        const Operand own = output_operand(pass, i);
         for (size_t o = 0; o < pass.outputs[i].size(); ++o) {
-            auto links = at_layer(graph.layer(i), [&] {
-                return graph.layer(i).links(in, values, pass.outputs[i], o, mode_, *problem_.convention);
-            });
+            auto links = at_layer(graph.layer(i), [&] { return graph.layer(i).links(in, values, own, o, mode_, *problem_.convention); });
             for (auto& l : links) {
                 if (l.source >= 0) uses[{sources[static_cast<size_t>(l.source)], l.flat}].push_back({i, o, l.derivative});
                 else param_uses[{i, static_cast<size_t>(-1 - l.source), l.flat}].push_back({i, o, l.derivative});

@@ -1,5 +1,6 @@
 #include "numeric/loss.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -11,6 +12,10 @@ namespace {
 
 // Softmax sums over more classes than this are not written out term by term.
 constexpr size_t kWorkedClasses = 16;
+
+// PyTorch's binary cross-entropy divides its gradient by max(ŷ·(1 − ŷ), this): its
+// EPSILON is the float 1e-12, 9.99999996e-13 as a double (tests/diff/torch_losses.py).
+constexpr double kBceEpsilon = static_cast<double>(1e-12f);
 
 // PyTorch clamps log at −100 in binary cross-entropy so log(0) stays finite.
 double clamped_log(double p) { return std::max(std::log(p), -100.0); }
@@ -35,10 +40,95 @@ Tensor one_hot(const std::vector<int64_t>& classes, const Tensor& prediction, co
     return t;
 }
 
+// The class of each sample from a one-hot target row.
+std::vector<size_t> classes_of(const Tensor& target, const Batch& batch) {
+    const size_t width = target.sample_size();
+    std::vector<size_t> out;
+    for (int64_t n = 0; n < target.batch(); ++n) {
+        size_t ones = 0, at = 0;
+        for (size_t c = 0; c < width; ++c) {
+            const double t = target[static_cast<size_t>(n) * width + c];
+            if (t == 1) ++ones, at = c;
+            else if (t != 0) ones = 2;
+        }
+        if (ones != 1)
+            throw ProblemError(batch.target_path(), fmt::format("expected one class per sample for a margin loss (a one-hot row or "
+                                                                "\"classes\"), found row {} that is not one-hot", n + 1));
+        out.push_back(at);
+    }
+    return out;
+}
+
+// The multiclass SVM loss on scores s: per sample Σ_{j≠y} max(0, s_j − s_y + Δ), Δ = 1,
+// averaged over the samples (CS231n, "hinge"), or also divided by the number of classes
+// (torch.nn.MultiMarginLoss, "multi_margin"). A margin of exactly 0 passes no gradient,
+// as in PyTorch's kernel (it adds only where the margin is > 0).
+void margin_loss(const std::string& kind, const Operand& prediction, const Tensor& target, const Batch& batch, bool worked,
+                 LossResult& out) {
+    const Tensor& p = *prediction.tensor;
+    const size_t width = p.sample_size();
+    const int64_t samples = p.batch();
+    const bool torch = kind == "multi_margin";
+    const double divisor = static_cast<double>(samples) * (torch ? static_cast<double>(width) : 1.0);
+    const Expr delta = Expr::real("Δ", 1.0);
+    const Expr scale = torch ? Expr::sym("N", samples) * Expr::sym("C", static_cast<int64_t>(width)) : Expr::sym("N", samples);
+    const std::vector<size_t> classes = classes_of(target, batch);
+    double total = 0;
+    std::vector<Expr> terms;
+    out.grad_exprs.resize(worked ? p.size() : 0);
+    for (int64_t n = 0; n < samples; ++n) {
+        const size_t base = static_cast<size_t>(n) * width, label = base + classes[static_cast<size_t>(n)];
+        int64_t active = 0;
+        for (size_t c = 0; c < width; ++c) {
+            if (base + c == label) continue;
+            const double margin = p[base + c] - p[label] + 1.0;
+            total += std::max(margin, 0.0);
+            if (margin > 0) ++active;
+            out.grad[base + c] = margin > 0 ? 1.0 / divisor : 0.0;
+            if (worked) {
+                terms.push_back(max(Expr(0), prediction.at(base + c) - prediction.at(label) + delta));
+                out.grad_exprs[base + c] = divide(Expr(margin > 0 ? 1 : 0), scale);
+            }
+        }
+        out.grad[label] = -static_cast<double>(active) / divisor;
+        if (worked) out.grad_exprs[label] = divide(-Expr::sym("margins > 0", active), scale);
+    }
+    out.value = worked ? divide(Expr::sum(terms), scale) : Expr::real(total / divisor);
+    out.convention = torch ? fmt::format("multiclass margin loss as torch.nn.MultiMarginLoss: per sample Σ over j ≠ y of max(0, ŷ_j − ŷ_y + Δ), "
+                                         "Δ = 1, divided by the C = {} classes, mean over the {} sample{}",
+                                         width, samples, samples == 1 ? "" : "s")
+                           : fmt::format("multiclass SVM (hinge) loss as CS231n writes it: per sample Σ over j ≠ y of max(0, ŷ_j − ŷ_y + Δ), "
+                                         "Δ = 1, mean over the {} sample{} (torch.nn.MultiMarginLoss also divides by the classes: "
+                                         "multi_margin)",
+                                         samples, samples == 1 ? "" : "s");
+}
+
+// "the target classes 1 and 2 (counted from 0; y2 and y3 of their samples)": which
+// output each class index picks, since names count from 1 and indices from 0.
+std::string describe_classes(const std::vector<int64_t>& classes, const Operand& y) {
+    constexpr size_t kListed = 8;
+    std::vector<std::string> listed;
+    for (size_t n = 0; n < std::min(classes.size(), kListed); ++n) listed.push_back(std::to_string(classes[n]));
+    if (classes.size() > kListed) listed.push_back("…");
+    return fmt::format("the target class{} {} (counted from 0: class {} is {} of its sample)", classes.size() == 1 ? "" : "es",
+                       fmt::join(listed, ", "), classes[0], y.name(static_cast<size_t>(classes[0])));
+}
+
 }  // namespace
 
+bool is_margin_loss(const std::string& kind) { return kind == "hinge" || kind == "multi_margin"; }
+
+std::string target_letter(const Operand& prediction) {
+    // One sample's names suffice (the others differ by their ⁽n⁾), and a prefix or a
+    // layer's name starts every element alike: a few hundred are looked at, not 10⁶.
+    constexpr size_t kLooked = 256;
+    for (size_t i = 0; i < std::min({prediction.tensor->size(), prediction.tensor->sample_size(), kLooked}); ++i)
+        if (prediction.name(i).starts_with("y")) return "t";
+    return "y";
+}
+
 Tensor target_like(const std::string& kind, const Batch& batch, const Tensor& p) {
-    const bool categorical = kind == "cross_entropy" || kind == "cross_entropy_logits";
+    const bool categorical = kind == "cross_entropy" || kind == "cross_entropy_logits" || is_margin_loss(kind);
     Tensor target = !batch.classes.empty() ? one_hot(batch.classes, p, batch.target_path()) : batch.target;
     if (batch.classes.empty()) {
         if (target.size() != p.size())
@@ -47,22 +137,27 @@ Tensor target_like(const std::string& kind, const Batch& batch, const Tensor& p)
         target.shape = p.shape;
     } else if (!categorical) {
         throw ProblemError(batch.target_path(), kind.empty() ? "expected target values like the output (the rule's desired outputs), found class indices"
-                                                             : "class indices are for the cross-entropy losses; give target values");
+                                                             : "class indices are for the cross-entropy and margin losses; give target values");
     }
     return target;
 }
 
-LossResult compute_loss(const std::string& kind, const Operand& prediction, const Batch& batch, bool worked) {
+LossResult compute_loss(const std::string& kind, const Operand& prediction, const Batch& batch, const Convention& convention, bool worked) {
     const Tensor& p = *prediction.tensor;
     const Tensor target = target_like(kind, batch, p);
     const size_t n = p.size();
     const int64_t samples = p.batch();
-    const Operand y{&target, [](size_t i) { return fmt::format("y{}", i + 1); }};
+    // The targets are y1, y2, …, unless the output's own names begin with y (a layer
+    // named y): then t1, t2, … so that ŷ and y are never written with the same letter.
+    const std::string letter = target_letter(prediction);
+    const Operand y{&target, [letter](size_t i) { return fmt::format("{}{}", letter, i + 1); }};
     LossResult out{Expr(), Tensor(p.shape), {}, ""};
     std::vector<Expr> terms;
     const Expr count = Expr::sym("n", static_cast<int64_t>(n));
 
-    if (kind == "mse" || kind == "sse" || kind == "half_sse") {
+    if (is_margin_loss(kind)) {
+        margin_loss(kind, prediction, target, batch, worked, out);
+    } else if (kind == "mse" || kind == "sse" || kind == "half_sse") {
         const double scale = kind == "mse" ? 2.0 / static_cast<double>(n) : kind == "sse" ? 2.0 : 1.0;
         double total = 0;
         for (size_t i = 0; i < n; ++i) {
@@ -104,10 +199,13 @@ LossResult compute_loss(const std::string& kind, const Operand& prediction, cons
                     throw ProblemError("/loss", fmt::format("bce needs probabilities in [0, 1]; output element {} is {} (use bce_logits on logits)",
                                                             i + 1, format_real(p[i])));
                 total += -(t * clamped_log(p[i]) + (1 - t) * clamped_log(1 - p[i]));
-                out.grad[i] = (p[i] - t) / std::max((1 - p[i]) * p[i], 1e-12) / static_cast<double>(n);
+                out.grad[i] = (p[i] - t) / std::max((1 - p[i]) * p[i], kBceEpsilon) / static_cast<double>(n);
                 if (worked) {
                     terms.push_back(-(y.at(i) * log_of(prediction.at(i)) + (Expr(1) - y.at(i)) * log_of(Expr(1) - prediction.at(i))));
-                    out.grad_exprs.push_back(divide(prediction.at(i) - y.at(i), prediction.at(i) * (Expr(1) - prediction.at(i)) * count));
+                    // PyTorch divides by max(ŷ·(1 − ŷ), 1e-12): a prediction of exactly 0 or 1 has a finite gradient.
+                    Expr spread = prediction.at(i) * (Expr(1) - prediction.at(i));
+                    if ((1 - p[i]) * p[i] < kBceEpsilon) spread = max(spread, Expr::real("ε", kBceEpsilon));
+                    out.grad_exprs.push_back(divide(prediction.at(i) - y.at(i), spread * count));
                 }
             } else {
                 const double z = p[i];
@@ -127,10 +225,13 @@ LossResult compute_loss(const std::string& kind, const Operand& prediction, cons
                                      kind == "bce" ? "on probabilities" : "on logits (ŷ = σ(z))", n);
     } else {  // cross_entropy, cross_entropy_logits: over the classes of each sample, mean over the batch
         const size_t width = p.sample_size();
+        const double clip = kind == "cross_entropy" ? convention.probability_clip : 0.0;
+        bool any_clipped = false;  // a target class's probability was clipped
         double total = 0;
         for (int64_t s = 0; s < samples; ++s) {
             const size_t base = static_cast<size_t>(s) * width;
             std::vector<double> prob(width);
+            std::vector<char> clipped(width, 0);
             std::vector<Expr> prob_expr;
             if (kind == "cross_entropy_logits") {
                 double top = -INFINITY, sum = 0;
@@ -148,31 +249,50 @@ LossResult compute_loss(const std::string& kind, const Operand& prediction, cons
             } else {
                 for (size_t c = 0; c < width; ++c) {
                     prob[c] = p[base + c];
-                    if (worked) prob_expr.push_back(prediction.at(base + c));
+                    // Keras clips to [ε, 1 − ε]; a clipped value passes no gradient (as tf.clip_by_value).
+                    clipped[c] = clip > 0 && (prob[c] < clip || prob[c] > 1 - clip);
+                    if (clipped[c]) {
+                        prob[c] = prob[c] < clip ? clip : 1 - clip;
+                        any_clipped = any_clipped || target[base + c] != 0;
+                    }
+                    if (worked)
+                        prob_expr.push_back(!clipped[c]         ? prediction.at(base + c)
+                                            : p[base + c] < clip ? Expr::real("ε", clip)
+                                                                 : Expr(1) - Expr::real("ε", clip));
                 }
             }
             for (size_t c = 0; c < width; ++c) {
                 const double t = target[base + c];
-                if (t != 0) total -= t * (prob[c] > 0 ? std::log(prob[c]) : -INFINITY);
+                // A class whose target is 0 is not in the sum (its probability may be 0).
+                if (t != 0 && prob[c] <= 0)
+                    throw ProblemError(batch.target_path(), "the cross-entropy is infinite: a target class has probability 0 (log 0 = −∞, "
+                                                            "as PyTorch's nll_loss(log ŷ) gives; Keras clips ŷ to 1e-7); give logits "
+                                                            "and use cross_entropy_logits");
+                if (t != 0) total -= t * std::log(prob[c]);
+                const bool zero_grad = t == 0 || clipped[c];
                 out.grad[base + c] = kind == "cross_entropy_logits" ? (prob[c] - t) / static_cast<double>(samples)
-                                     : t == 0                        ? 0.0
+                                     : zero_grad                     ? 0.0
                                                                      : -t / prob[c] / static_cast<double>(samples);
                 if (worked) {
                     if (t != 0) terms.push_back(y.at(base + c) * log_of(prob_expr[c]));
                     out.grad_exprs.push_back(kind == "cross_entropy_logits"
                                                  ? divide(prob_expr[c] - y.at(base + c), Expr::sym("N", samples))
-                                                 : divide(-y.at(base + c), prediction.at(base + c) * Expr::sym("N", samples)));
+                                             : zero_grad ? Expr(0)
+                                                         : divide(-y.at(base + c), prediction.at(base + c) * Expr::sym("N", samples)));
                 }
             }
         }
-        if (!std::isfinite(total))
-            throw ProblemError(batch.target_path(), "the cross-entropy is infinite: a target class has probability 0 (log 0); give logits "
-                                          "and use cross_entropy_logits");
         out.value = worked ? divide(-Expr::sum(terms), Expr::sym("N", samples)) : Expr::real(total / static_cast<double>(samples));
         out.convention = fmt::format("categorical cross-entropy {}: −Σ over classes of y·log ŷ, mean over the {} sample{}",
                                      kind == "cross_entropy" ? "on probabilities" : "on logits (ŷ = softmax(z))", samples,
                                      samples == 1 ? "" : "s");
+        if (any_clipped)
+            out.convention += fmt::format("; a target probability outside [ε, 1 − ε] is clipped to it, ε = {}, as Keras's "
+                                          "categorical_crossentropy does (its gradient is then 0)",
+                                          format_real(clip));
     }
+    if (!batch.classes.empty()) out.convention += "; " + describe_classes(batch.classes, y);
+    if (letter != "y") out.convention += fmt::format("; the targets are written {0}1, {0}2, … (y is the output layer's own name)", letter);
     return out;
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "expr/expr.h"
+#include "ir/convention.h"
 #include "ir/layer.h"
 #include "numeric/spec.h"
 
@@ -20,7 +21,16 @@ struct LossResult {
 // `prediction` is the network output (batch axis first); the batch's target values of
 // the same shape, or `classes` (one per sample) for the cross-entropies. Throws
 // ProblemError for a target of the wrong size. Formulas are built when `worked` is true.
-LossResult compute_loss(const std::string& kind, const Operand& prediction, const Batch& batch, bool worked);
+// `convention` gives the framework's clipping of probabilities at the edges.
+LossResult compute_loss(const std::string& kind, const Operand& prediction, const Batch& batch, const Convention& convention,
+                        bool worked);
+
+// hinge (the multiclass SVM loss) and multi_margin (torch.nn.MultiMarginLoss): scores and one class per sample.
+bool is_margin_loss(const std::string& kind);
+
+// The letter of the target elements: "y", or "t" when the output's own element names
+// begin with y (the output and the target must not share a letter).
+std::string target_letter(const Operand& prediction);
 
 // The batch's target as a tensor shaped like `prediction` (class indices one-hot),
 // checked against it; `kind` is the loss, empty for a learning rule (values only).

@@ -26,6 +26,88 @@ struct Element {
     }
 
     double run() {
+        // The defaults are data (Convention::optimizer); the order of operations is each
+        // library's own code, so the two rule families are written out side by side.
+        return o.framework == Framework::Keras ? run_keras() : run_torch();
+    }
+
+    // w ← w − α·λ·w before the step: AdamW's decoupled weight decay, and Keras's for every optimizer.
+    void decay_weight(Expr& ww) {
+        const double before = w;
+        w *= 1 - o.lr * o.weight_decay;
+        show("w", leaf("w", before) - leaf("α", o.lr) * leaf("λ", o.weight_decay) * leaf("w", before));
+        ww = leaf("w", w);
+    }
+
+    // keras.optimizers' update_step of each rule (keras/src/optimizers/*.py); the learning
+    // rate sits inside SGD's and RMSprop's momentum buffers, ε inside the square roots, and
+    // Adam's ε is Kingma and Ba's ε̂ (added to √v before the bias correction).
+    double run_keras() {
+        const Expr lr = leaf("α", o.lr);
+        const Expr gw = leaf("g", g);
+        Expr ww = leaf("w", w);
+        if (o.weight_decay != 0) decay_weight(ww);
+        if (o.type == "sgd") {
+            if (o.momentum == 0) {
+                w -= o.lr * g;
+                show("w", ww - lr * gw);
+                return w;
+            }
+            const Expr mu = leaf("μ", o.momentum), v_old = leaf("v", *buf);
+            *buf = o.momentum * *buf - o.lr * g;
+            show("v", mu * v_old - lr * gw);
+            record.push(*buf);
+            if (o.nesterov) {
+                w += o.momentum * *buf - o.lr * g;
+                show("w", ww + mu * leaf("v", *buf) - lr * gw);
+            } else {
+                w += *buf;
+                show("w", ww + leaf("v", *buf));
+            }
+        } else if (o.type == "rmsprop") {
+            const Expr rho = leaf("ρ", o.alpha), s_old = leaf("s", *m);
+            *m = o.alpha * *m + (1 - o.alpha) * g * g;
+            show("s", rho * s_old + (Expr(1) - rho) * square(gw));
+            record.push(*m);
+            const double increment = o.lr * g / std::sqrt(*m + o.eps);
+            const Expr increment_expr = divide(lr * gw, apply("sqrt", leaf("s", *m) + leaf("ε", o.eps)));
+            if (o.momentum > 0) {
+                const Expr b_old = leaf("b", *buf);
+                *buf = o.momentum * *buf + increment;
+                show("b", leaf("μ", o.momentum) * b_old + increment_expr);
+                record.push(*buf);
+                w -= *buf;
+                show("w", ww - leaf("b", *buf));
+            } else {
+                w -= increment;
+                show("w", ww - increment_expr);
+            }
+        } else if (o.type == "adam" || o.type == "adamw") {
+            const Expr b1 = leaf("β1", o.beta1), b2 = leaf("β2", o.beta2);
+            const Expr m_old = leaf("m", *m), v_old = leaf("v", *v);
+            *m = o.beta1 * *m + (1 - o.beta1) * g;
+            *v = o.beta2 * *v + (1 - o.beta2) * g * g;
+            show("m", b1 * m_old + (Expr(1) - b1) * gw);
+            show("v", b2 * v_old + (Expr(1) - b2) * square(gw));
+            const double p1 = std::pow(o.beta1, static_cast<double>(t)), p2 = std::pow(o.beta2, static_cast<double>(t));
+            const double alpha_t = o.lr * std::sqrt(1 - p2) / (1 - p1);
+            show("α_t", divide(lr * apply("sqrt", Expr(1) - leaf("β2^t", p2)), Expr(1) - leaf("β1^t", p1)));
+            for (double x : {*m, *v, alpha_t}) record.push(x);
+            w -= alpha_t * *m / (std::sqrt(*v) + o.eps);
+            show("w", ww - divide(leaf("α_t", alpha_t) * leaf("m", *m), apply("sqrt", leaf("v", *v)) + leaf("ε̂", o.eps)));
+        } else {  // adagrad: the sum starts at initial_accumulator_value
+            const Expr sum_old = leaf("s", *m);
+            *m += g * g;
+            show("s", sum_old + square(gw));
+            record.push(*m);
+            w -= o.lr * g / std::sqrt(*m + o.eps);
+            show("w", ww - divide(lr * gw, apply("sqrt", leaf("s", *m) + leaf("ε", o.eps))));
+        }
+        return w;
+    }
+
+    // torch.optim's step of each rule.
+    double run_torch() {
         const Expr lr = leaf("α", o.lr);
         Expr gw = leaf("g", g), ww = leaf("w", w);
         if (o.weight_decay != 0 && o.type != "adamw") {  // L2 in the gradient: g + λ·w
@@ -68,12 +150,7 @@ struct Element {
                 show("w", ww - lr * divide(gw, denominator));
             }
         } else if (o.type == "adam" || o.type == "adamw") {
-            if (o.type == "adamw") {  // decoupled: w ← w − α·λ·w before the Adam step
-                const double before = w;
-                w *= 1 - o.lr * o.weight_decay;
-                show("w", leaf("w", before) - lr * leaf("λ", o.weight_decay) * leaf("w", before));
-                ww = leaf("w", w);
-            }
+            if (o.type == "adamw") decay_weight(ww);  // decoupled: w ← w − α·λ·w before the Adam step
             const Expr b1 = leaf("β1", o.beta1), b2 = leaf("β2", o.beta2);
             const Expr m_old = leaf("m", *m), v_old = leaf("v", *v);
             *m = o.beta1 * *m + (1 - o.beta1) * g;
@@ -100,12 +177,50 @@ struct Element {
     }
 };
 
+// The Keras rule in words, with the settings that differ from torch.optim's named.
+std::string describe_keras_optimizer(const OptimizerSpec& o) {
+    const std::string decay = o.weight_decay != 0 ? fmt::format(", weight decay λ = {} (decoupled: w ← w − α·λ·w first)",
+                                                                format_real(o.weight_decay))
+                                                  : "";
+    if (o.type == "sgd")
+        return fmt::format("SGD (lr α = {}{}{}), as keras.optimizers.SGD{}", format_real(o.lr),
+                           o.momentum != 0 ? fmt::format(", momentum μ = {}{}", format_real(o.momentum), o.nesterov ? ", Nesterov" : "") : "",
+                           decay,
+                           o.momentum == 0 ? ""
+                           : o.nesterov    ? ": v ← μ·v − α·g, w ← w + μ·v − α·g"
+                                           : ": v ← μ·v − α·g, w ← w + v");
+    if (o.type == "rmsprop")
+        return fmt::format("RMSprop (lr α = {}, ρ = {}, ε = {}{}{}), as keras.optimizers.RMSprop: s ← ρ·s + (1 − ρ)·g², "
+                           "w ← w − α·g/√(s + ε) (ε inside the root)",
+                           format_real(o.lr), format_real(o.alpha), format_real(o.eps),
+                           o.momentum != 0 ? fmt::format(", momentum μ = {} (b ← μ·b + α·g/√(s + ε), w ← w − b)", format_real(o.momentum)) : "",
+                           decay);
+    if (o.type == "adagrad")
+        return fmt::format("Adagrad (lr α = {}, ε = {}, the sum starting at {}{}), as keras.optimizers.Adagrad: s ← s + g², "
+                           "w ← w − α·g/√(s + ε)",
+                           format_real(o.lr), format_real(o.eps), format_real(o.initial_accumulator), decay);
+    return fmt::format("{} (lr α = {}, β1 = {}, β2 = {}, ε̂ = {}{}), as keras.optimizers.{}: α_t = α·√(1 − β2ᵗ)/(1 − β1ᵗ), "
+                       "w ← w − α_t·m/(√v + ε̂) (ε̂ is added before the bias correction, not after as in torch.optim)",
+                       o.type == "adam" ? "Adam" : "AdamW", format_real(o.lr), format_real(o.beta1), format_real(o.beta2),
+                       format_real(o.eps), decay, o.type == "adam" ? "Adam" : "AdamW");
+}
+
 bool close(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max({1.0, std::fabs(a), std::fabs(b)}); }
 
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> optimizer_state_names(const OptimizerSpec& o) {
     std::vector<std::pair<std::string, std::string>> names;
+    if (o.framework == Framework::Keras) {  // keras.optimizers: decoupled decay, no g + λ·w
+        if (o.type == "sgd" && o.momentum != 0) names.emplace_back("v", "v");
+        if (o.type == "rmsprop") {
+            names.emplace_back("s", "s");
+            if (o.momentum > 0) names.emplace_back("b", "b");
+        }
+        if (o.type == "adam" || o.type == "adamw") names.insert(names.end(), {{"m", "m"}, {"v", "v"}, {"α_t", "alpha_t"}});
+        if (o.type == "adagrad") names.emplace_back("s", "s");
+        return names;
+    }
     if (o.weight_decay != 0 && o.type != "adamw") names.emplace_back("g + λ·w", "g");
     if (o.type == "sgd" && o.momentum != 0) names.emplace_back("b", "b");
     if (o.type == "rmsprop") {
@@ -139,7 +254,7 @@ std::vector<ScalarUpdate> optimizer_step(const OptimizerSpec& spec, Engine& engi
         for (size_t i = 0; i < params.size(); ++i)
             for (const auto& p : params[i]) {
                 state.momentum[i].emplace_back(p.shape);
-                state.first[i].emplace_back(p.shape);
+                state.first[i].emplace_back(p.shape, spec.type == "adagrad" ? spec.initial_accumulator : 0.0);
                 state.second[i].emplace_back(p.shape);
             }
     }
@@ -171,6 +286,7 @@ std::vector<ScalarUpdate> optimizer_step(const OptimizerSpec& spec, Engine& engi
 }
 
 std::string describe_optimizer(const OptimizerSpec& o) {
+    if (o.framework == Framework::Keras) return describe_keras_optimizer(o);
     if (o.type == "sgd") {
         std::string text = fmt::format("SGD (lr α = {}", format_real(o.lr));
         if (o.momentum != 0) text += fmt::format(", momentum μ = {}{}", format_real(o.momentum), o.nesterov ? ", Nesterov" : "");
@@ -183,7 +299,8 @@ std::string describe_optimizer(const OptimizerSpec& o) {
                            format_real(o.alpha), format_real(o.eps), o.momentum != 0 ? fmt::format(", momentum μ = {}", format_real(o.momentum)) : "",
                            o.weight_decay != 0 ? fmt::format(", weight decay λ = {} (L2)", format_real(o.weight_decay)) : "");
     if (o.type == "adagrad")
-        return fmt::format("Adagrad (lr α = {}, ε = {}{}), as torch.optim.Adagrad", format_real(o.lr), format_real(o.eps),
+        return fmt::format("Adagrad (lr α = {}, ε = {}{}{}), as torch.optim.Adagrad", format_real(o.lr), format_real(o.eps),
+                           o.initial_accumulator != 0 ? fmt::format(", the sum starting at {}", format_real(o.initial_accumulator)) : "",
                            o.weight_decay != 0 ? fmt::format(", weight decay λ = {} (L2)", format_real(o.weight_decay)) : "");
     return fmt::format("{} (lr α = {}, β1 = {}, β2 = {}, ε = {}{}), with bias correction, as torch.optim.{}", o.type == "adam" ? "Adam" : "AdamW",
                        format_real(o.lr), format_real(o.beta1), format_real(o.beta2), format_real(o.eps),

@@ -1,5 +1,5 @@
-// torch.optim's update rules: SGD (momentum, Nesterov, weight decay), RMSprop, Adam,
-// AdamW (decoupled weight decay) and Adagrad, with the state they keep.
+// The update rules of torch.optim and keras.optimizers: SGD (momentum, Nesterov, weight
+// decay), RMSprop, Adam, AdamW (decoupled weight decay) and Adagrad, with the state they keep.
 #pragma once
 
 #include <array>
@@ -58,7 +58,7 @@ std::vector<ScalarUpdate> optimizer_step(const OptimizerSpec& spec, Engine& engi
 // How many elements the optimizer updates (trainable layers, trainable values).
 size_t trainable_elements(const Engine& engine);
 
-// "SGD (lr = 0.1)", "Adam (lr = 0.001, β1 = 0.9, β2 = 0.999, ε = 1e-08)": the rule with PyTorch's defaults.
+// "SGD (lr α = 0.1), as torch.optim.SGD": the rule, its settings and whose rule it is.
 std::string describe_optimizer(const OptimizerSpec& spec);
 
 }  // namespace dlsolve

@@ -6,13 +6,17 @@
 #include <string>
 #include <vector>
 
+#include "ir/convention.h"
 #include "numeric/tensor.h"
 
 namespace dlsolve {
 
-// torch.optim's update rules and defaults (lr has none: it must be given).
+// An optimizer's update rule and settings; the defaults below are torch.optim's, and
+// the problem reader takes a Keras problem's from Convention::optimizer (lr has none:
+// it must be given).
 struct OptimizerSpec {
     std::string type;            // sgd, rmsprop, adam, adamw, adagrad
+    Framework framework = Framework::PyTorch;  // whose rule: torch.optim's or keras.optimizers'
     double lr = 0;
     double momentum = 0;         // sgd, rmsprop
     double dampening = 0;        // sgd
@@ -22,6 +26,7 @@ struct OptimizerSpec {
     double beta2 = 0.999;        // adam, adamw
     double alpha = 0.99;         // rmsprop's smoothing constant ("beta" in the exam's formula)
     double eps = 1e-8;           // adagrad: 1e-10
+    double initial_accumulator = 0;  // adagrad's sum starts here (Keras 0.1)
 };
 
 // A textbook learning rule that is not gradient descent on a loss: it trains one dense

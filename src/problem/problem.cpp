@@ -223,8 +223,9 @@ std::unique_ptr<Layer> parse_layer(const Json& object, const std::string& path, 
         std::vector<std::string> types;
         for (const auto& k : layer_kinds()) types.emplace_back(k.type);
         const std::string hint = closest(type, types);
-        throw ProblemError(fields.path_of("type"), hint.empty() ? fmt::format("unknown layer type \"{}\"", type)
-                                                                : fmt::format("unknown layer type \"{}\" (did you mean \"{}\"?)", type, hint));
+        const std::string known = fmt::format("the known types: {}", fmt::join(types, ", "));
+        throw ProblemError(fields.path_of("type"), hint.empty() ? fmt::format("unknown layer type \"{}\"; {}", type, known)
+                                                                : fmt::format("unknown layer type \"{}\" (did you mean \"{}\"?); {}", type, hint, known));
     }
     auto name = fields.optional_string("name");
     if (name && name->empty()) fields.fail("name", "a non-empty string");
@@ -241,20 +242,29 @@ std::unique_ptr<Layer> parse_layer(const Json& object, const std::string& path, 
     return layer;
 }
 
-OptimizerSpec read_optimizer(const Json& value) {
+// The problem's framework picks whose rule and defaults apply; "framework" in the
+// optimizer object picks the other one explicitly.
+OptimizerSpec read_optimizer(const Json& value, const Convention& convention) {
     Fields f(value, "/optimizer");
     OptimizerSpec o;
     o.type = f.word("type", {"sgd", "rmsprop", "adam", "adamw", "adagrad"}, "");
-    if (!f.has("lr")) f.missing("lr", "the learning rate, a number > 0");
+    const std::string framework = f.word("framework", {"keras", "pytorch"}, std::string(convention.name));
+    o.framework = framework == "keras" ? Framework::Keras : Framework::PyTorch;
+    const OptimizerRules& rules = Convention::of(o.framework).optimizer;
+    // lr 0 is allowed: the step is worked and changes nothing (an exam's "loss after an epoch with lr = 0").
+    if (!f.has("lr")) f.missing("lr", "the learning rate, a number ≥ 0");
     o.lr = f.number("lr", 0, 0, 1e6);
-    if (o.lr <= 0) f.fail("lr", "a number > 0");
-    if (o.type == "adamw") o.weight_decay = 0.01;
-    if (o.type == "adagrad") o.eps = 1e-10;
+    o.eps = o.type == "adagrad" ? rules.adagrad_eps : rules.eps;
+    o.alpha = rules.rmsprop_rho;
+    if (o.type == "adamw") o.weight_decay = rules.adamw_weight_decay;
+    if (o.type == "adagrad") o.initial_accumulator = f.number("initial_accumulator", rules.adagrad_initial, 0, 1e6);
     o.weight_decay = f.number("weight_decay", o.weight_decay, 0, 1e6);
     if (o.type == "sgd" || o.type == "rmsprop") o.momentum = f.number("momentum", 0, 0, 1);
     if (o.type == "sgd") {
         o.dampening = f.number("dampening", 0, 0, 1);
         o.nesterov = f.boolean("nesterov", false);
+        if (o.dampening != 0 && o.framework == Framework::Keras)
+            throw ProblemError("/optimizer/dampening", "keras.optimizers.SGD has no dampening (give \"framework\": \"pytorch\" for torch's rule)");
         if (o.nesterov && (o.momentum <= 0 || o.dampening != 0))
             throw ProblemError("/optimizer/nesterov", "Nesterov momentum needs a momentum > 0 and no dampening (as torch.optim.SGD)");
     }
@@ -262,7 +272,7 @@ OptimizerSpec read_optimizer(const Json& value) {
         o.beta1 = f.number("beta1", 0.9, 0, 1, false);
         o.beta2 = f.number("beta2", 0.999, 0, 1, false);
     }
-    if (o.type == "rmsprop") o.alpha = f.number("beta", 0.99, 0, 1, false);
+    if (o.type == "rmsprop") o.alpha = f.number("beta", o.alpha, 0, 1, false);
     if (o.type != "sgd") o.eps = f.number("eps", o.eps, 0, 1);
     f.finish();
     return o;
@@ -280,7 +290,8 @@ RuleSpec read_rule(const Json& value) {
     return r;
 }
 
-// Values like the output, or class indices: {"class": 1} or {"classes": [1, 0, 2]} (one per sample).
+// Values like the output, or class indices: {"class": 1} or {"classes": [1, 0, 2]} (0-based,
+// one per sample), or the exam's 1-based labels {"label": 2} or {"labels": [2, 1, 3]}.
 void read_target(const Json& t, const std::string& path, Batch& batch) {
     batch.has_target = true;
     if (!t.is_object()) {
@@ -289,16 +300,20 @@ void read_target(const Json& t, const std::string& path, Batch& batch) {
     }
     Fields f(t, path);
     if (f.has("class")) batch.classes = {f.integer("class", 0, 0, INT64_MAX)};
-    else if (f.has("classes")) {
-        const Json* list = f.raw("classes");
-        if (!list->is_array() || list->empty()) f.fail("classes", "an array of class indices");
+    else if (f.has("label")) batch.classes = {f.integer("label", 1, 1, INT64_MAX) - 1};
+    else if (f.has("classes") || f.has("labels")) {
+        const bool labels = !f.has("classes");  // labels count from 1: label k is class k − 1
+        const char* key = labels ? "labels" : "classes";
+        const Json* list = f.raw(key);
+        if (!list->is_array() || list->empty()) f.fail(key, labels ? "an array of 1-based labels" : "an array of class indices");
         for (size_t i = 0; i < list->size(); ++i) {
-            if (!(*list)[i].is_number_integer() || (*list)[i].get<int64_t>() < 0)
-                throw ProblemError(fmt::format("{}/classes/{}", path, i), "expected a class index ≥ 0, found " + describe((*list)[i]));
-            batch.classes.push_back((*list)[i].get<int64_t>());
+            if (!(*list)[i].is_number_integer() || (*list)[i].get<int64_t>() < (labels ? 1 : 0))
+                throw ProblemError(fmt::format("{}/{}/{}", path, key, i), labels ? "expected a label ≥ 1 (1-based), found " + describe((*list)[i])
+                                                                                 : "expected a class index ≥ 0, found " + describe((*list)[i]));
+            batch.classes.push_back((*list)[i].get<int64_t>() - (labels ? 1 : 0));
         }
     } else {
-        f.missing("class", "a class index ≥ 0 (or \"classes\": one per sample)");
+        f.missing("class", "a class index ≥ 0 counted from 0 (or \"classes\": one per sample; or the 1-based \"label\" / \"labels\")");
     }
     f.finish();
 }
@@ -315,11 +330,12 @@ Tensor read_samples(const Json& value, const std::string& path, std::optional<in
 
 // target, loss, optimizer or rule, steps, epochs, batches, training. `sample` is the
 // input's shape (one sample), for the values of "batches".
-void read_training(Fields& top, NumericSpec& numeric, std::optional<int64_t> batch, const Dims& sample) {
-    numeric.loss = top.word("loss", {"mse", "mae", "sse", "half_sse", "bce", "bce_logits", "cross_entropy", "cross_entropy_logits"},
+void read_training(Fields& top, NumericSpec& numeric, std::optional<int64_t> batch, const Dims& sample, const Convention& convention) {
+    numeric.loss = top.word("loss", {"mse", "mae", "sse", "half_sse", "bce", "bce_logits", "cross_entropy", "cross_entropy_logits", "hinge",
+                                     "multi_margin"},
                             "none");
     if (numeric.loss == "none") numeric.loss.clear();
-    if (const Json* o = top.raw("optimizer")) numeric.optimizer = read_optimizer(*o);
+    if (const Json* o = top.raw("optimizer")) numeric.optimizer = read_optimizer(*o, convention);
     if (const Json* r = top.raw("rule")) numeric.rule = read_rule(*r);
     numeric.steps = top.integer("steps", 1, 1, 100000);
     if (top.has("epochs")) numeric.epochs = top.integer("epochs", 1, 1, 100000);
@@ -532,7 +548,7 @@ Problem parse_problem(const std::string& text) {
         expect = *e;
     }
     const Json* ask = top.raw("ask");
-    read_training(top, numeric, batch, layers[0]->output_shape({}, convention).values());
+    read_training(top, numeric, batch, layers[0]->output_shape({}, convention).values(), convention);
     top.finish();
 
     Graph graph(std::move(layers));

@@ -138,7 +138,8 @@ Section rf_layer(const Problem& problem, const Analysis& analysis, const std::ve
     }
     if (const auto walk = backward_walk(problem, analysis, target); walk && !fields[target].whole_input) {
         section.lines.push_back({"Backward, from the end (r ← r + (k − 1) for stride 1, r·s for a window equal to its stride, (r − 1)·s + k otherwise)", {}});
-        section.lines.push_back({"  " + heading(problem, analysis, target), {"r = 1", {}}});
+        // The walk's first step is the target's own window: the start is one of its output units.
+        section.lines.push_back({"  one output unit of " + problem.graph.layer(target).name, {"r = 1", {}}});
         for (const auto& step : *walk) {
             std::vector<Part> parts{{"r_h", step.h}};
             if (step.h.formula() != step.w.formula()) parts.push_back({"r_w", step.w});
@@ -355,10 +356,18 @@ Worksheet compare_worksheet(const Problem& a, const Analysis& analysis_a, const 
             if (!fields[*it].whole_input) return fields[*it];
         return std::nullopt;
     };
+    // A head on features that are still single pixels (a flatten of the input, then
+    // dense) sees the whole input: say so rather than a field of 1.
+    const auto whole_input_head = [](const Problem& p, const Analysis& an, const std::optional<ReceptiveField>& f) {
+        const auto defined = fields_if_defined(p, an);
+        const bool pixels = !f || (f->h.size.to_double() == 1 && f->w.size.to_double() == 1);
+        return defined && (*defined)[p.graph.output()].whole_input && pixels;
+    };
     struct Metric {
         std::string key;
         std::string label;
         std::optional<Expr> a, b;
+        std::string a_text = "—", b_text = "—";  // shown when a or b has no value
     };
     const auto field_a = last_field(a, analysis_a), field_b = last_field(b, analysis_b);
     const auto rf = [](const std::optional<ReceptiveField>& f) -> std::optional<Expr> {
@@ -370,14 +379,16 @@ Worksheet compare_worksheet(const Problem& a, const Analysis& analysis_a, const 
         {"params.trainable", "Trainable parameters", analysis_a.totals.trainable, analysis_b.totals.trainable},
         {"macs.total", "MACs", Expr(sa.answers["macs.total"].get<int64_t>()), Expr(sb.answers["macs.total"].get<int64_t>())},
         {"flops.total", "FLOPs", Expr(sa.answers["flops.total"].get<int64_t>()), Expr(sb.answers["flops.total"].get<int64_t>())},
-        {"receptive_field.features", "Receptive field of the last spatial layer", rf(field_a), rf(field_b)},
+        {"receptive_field.features", "Receptive field of the last spatial layer",
+         whole_input_head(a, analysis_a, field_a) ? std::nullopt : rf(field_a), whole_input_head(b, analysis_b, field_b) ? std::nullopt : rf(field_b),
+         whole_input_head(a, analysis_a, field_a) ? "the whole input" : "—", whole_input_head(b, analysis_b, field_b) ? "the whole input" : "—"},
         {"memory.forward_backward", fmt::format("Forward/backward activations (bytes, {})", dtype.name),
          Expr(sa.answers["memory.forward_backward"].get<int64_t>()), Expr(sb.answers["memory.forward_backward"].get<int64_t>())},
         {"layers", "Layers", Expr(static_cast<int64_t>(a.graph.size() - 1)), Expr(static_cast<int64_t>(b.graph.size() - 1))},
     };
     for (const auto& m : metrics) {
         if (!m.a || !m.b) {
-            table.rows.push_back({{m.label, {}}, {m.a ? m.a->value_text() : "—", {}}, {m.b ? m.b->value_text() : "—", {}}, {"", {}}, {"", {}}});
+            table.rows.push_back({{m.label, {}}, {m.a ? m.a->value_text() : m.a_text, {}}, {m.b ? m.b->value_text() : m.b_text, {}}, {"", {}}, {"", {}}});
             continue;
         }
         const Expr va = Expr::named("A", *m.a), vb = Expr::named("B", *m.b);

@@ -1,5 +1,7 @@
 #include "report/reports.h"
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "report/analysis_reports.h"
@@ -43,6 +45,46 @@ std::vector<Part> shape_parts(const LayerResult& result) {
     return parts;
 }
 
+// A dimension ⌊span/s⌋ + 1 (⌈span/s⌉ + 1 in PyTorch's ceil_mode) whose division is not
+// exact: the windows do not tile the input. CS231n calls W = 10, F = 3, S = 2 invalid,
+// (10 − 3)/2 + 1 = 4.5; the frameworks floor (or ceil) it; both are said.
+struct Untiled {
+    std::string label;   // H or W
+    Expr exact;          // (10 − 3)/2 + 1 = 9/2
+    Expr framework;      // ⌊(10 − 3)/2⌋ + 1 = 4
+    int64_t left_over;   // input cells after the last window (floor)
+    bool ceiled;
+};
+
+std::vector<Untiled> untiled_dims(const LayerResult& result) {
+    std::vector<Untiled> out;
+    for (size_t d = 0; d < result.output.dims.size(); ++d) {
+        const Expr& e = result.output.dims[d];
+        if (e.op() != Expr::Op::Add || e.children().size() != 2) continue;
+        const Expr& division = e.children()[0];
+        if (division.op() != Expr::Op::FloorDiv && division.op() != Expr::Op::CeilDiv) continue;
+        const Expr& span = division.children()[0];
+        const Expr& stride = division.children()[1];
+        if (!span.is_integer() || !stride.is_integer() || span.value() < 0 || span.value() % stride.value() == 0) continue;
+        out.push_back({result.output.labels[d], divide(span, stride) + e.children()[1], e, span.value() % stride.value(),
+                       division.op() == Expr::Op::CeilDiv});
+    }
+    return out;
+}
+
+void add_tiling_lines(Section& section, const Problem& problem, const Analysis& analysis) {
+    const std::string framework = problem.convention->pick<std::string>("Keras", "PyTorch");
+    for (size_t i : problem.graph.order())
+        for (const Untiled& u : untiled_dims(analysis.layers[i])) {
+            const std::string label = fmt::format("{} {}: the windows do not tile the input ({} input cell{} past the last window {})",
+                                                  problem.graph.layer(i).name, u.label, u.left_over, u.left_over == 1 ? "" : "s",
+                                                  u.ceiled ? "start a partial window" : "unused");
+            section.lines.push_back({label, {"", {{u.label, u.exact}, {fmt::format("not an integer; {} {} it: {}", framework,
+                                                                                   u.ceiled ? "ceils" : "floors", u.label),
+                                                                       u.framework}}}});
+        }
+}
+
 void add_shape_steps(Worksheet& sheet, const std::string& key, const LayerResult& result) {
     for (size_t d = 0; d < result.output.dims.size(); ++d)
         if (!result.output.dims[d].is_leaf()) sheet.steps.push_back({key, result.output.labels[d], result.output.dims[d]});
@@ -63,6 +105,9 @@ bool any_buffers(const Analysis& analysis) { return analysis.totals.buffers.valu
 void add_shape_answers(Json& answers, const Problem& problem, const Analysis& analysis) {
     for (size_t i = 0; i < problem.graph.size(); ++i)
         append_answer(answers, "shapes." + problem.graph.layer(i).name, shape_answer(problem, analysis.layers[i].output.values()));
+    for (size_t i = 0; i < problem.graph.size(); ++i)
+        for (const Untiled& u : untiled_dims(analysis.layers[i]))
+            append_answer(answers, fmt::format("exact.{}.{}", problem.graph.layer(i).name, u.label), u.exact.to_double());
 }
 
 void add_param_answers(Json& answers, const Problem& problem, const Analysis& analysis) {
@@ -105,7 +150,9 @@ Section shapes_section(const Problem& problem, const Analysis& analysis) {
                               {shape_text(problem, r.output.values()), {}},
                               std::move(arithmetic)});
     }
-    return {"Output shapes", {std::move(table)}, {}};
+    Section section{"Output shapes", {std::move(table)}, {}};
+    add_tiling_lines(section, problem, analysis);
+    return section;
 }
 
 Section params_section(const Problem& problem, const Analysis& analysis) {
@@ -185,17 +232,19 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
         for (auto& [key, value] : part.data.items()) sheet.data[key] = value;
     };
     bool numeric_done = false;  // the numeric questions are answered together, each worksheet once
+    std::set<std::string> done;  // each whole-network worksheet once ("params" and "buffers" share the parameter table)
+    const auto first_time = [&done](const std::string& kind) { return done.insert(kind).second; };
     for (const auto& q : questions) {
         if (q.topic == "receptive_field") {
-            append(rf_worksheet(problem, analysis, q.layer));
+            if (first_time("rf " + q.layer)) append(rf_worksheet(problem, analysis, q.layer));
             continue;
         }
         if (q.topic == "flops") {
-            append(flops_worksheet(problem, analysis));
+            if (first_time("flops")) append(flops_worksheet(problem, analysis));
             continue;
         }
         if (q.topic == "memory") {
-            append(summary_worksheet(problem, analysis, *data_type("float32")));
+            if (first_time("memory")) append(summary_worksheet(problem, analysis, *data_type("float32")));
             continue;
         }
         if (q.topic == "forward" || q.topic == "loss" || q.topic == "gradients" || q.topic == "grad" || q.topic == "updates" ||
@@ -207,7 +256,8 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
         }
         if (q.layer.empty()) {
             // The parameter table shows the buffers too.
-            append(q.topic == "shapes" ? shapes_worksheet(problem, analysis) : params_worksheet(problem, analysis));
+            if (first_time(q.topic == "shapes" ? "shapes" : "params"))
+                append(q.topic == "shapes" ? shapes_worksheet(problem, analysis) : params_worksheet(problem, analysis));
             continue;
         }
         const size_t i = layer_index(problem, q.layer);

@@ -592,6 +592,8 @@ def loss_of(kind, y, target, classes):
 def optimizer_of(spec, params):
     o = dict(spec)
     kind, lr = o.pop("type"), o.pop("lr")
+    if o.pop("framework", "pytorch") != "pytorch":
+        raise GenError("keras.optimizers' rules are checked by keras_optimizers.mjs")
     if kind == "sgd":
         return torch.optim.SGD(params, lr, **o)
     if kind == "rmsprop":
@@ -1509,7 +1511,8 @@ def generate(seed, index, focus_filter=None):
         problem["layers"] = g.layers
         problem["target"] = g.target(loss)
         problem["loss"] = loss
-        problem["optimizer"] = {**opt_spec, "lr": rng.choice(lrs)}
+        # torch.optim's rule also in a Keras file (whose default is keras.optimizers').
+        problem["optimizer"] = {**opt_spec, "lr": rng.choice(lrs), "framework": "pytorch"}
         problem["steps"] = STEPS
         if g.training:
             problem["training"] = True

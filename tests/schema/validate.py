@@ -250,6 +250,9 @@ def semantic_errors(doc):
         elif head == "update":
             if not (rest in roles or rest in value_names):
                 errors.append("expect key %r names no value (LAYER.ROLE or a symbol)" % key)
+        elif head == "exact":  # exact.LAYER.H / exact.LAYER.W
+            if rest.rsplit(".", 1)[0] not in known:
+                errors.append("expect key %r names no layer (known: default names too)" % key)
         elif rest not in known:
             errors.append("expect key %r names no layer (known: default names too)" % key)
     return errors
@@ -398,9 +401,11 @@ def bad_documents():
     numeric("a target without a loss", lambda d: (d.pop("loss"), d.pop("optimizer"), d.pop("steps"),
                                                   d["ask"].clear(), d["expect"].clear()))
     numeric("a negative class index", lambda d: d.update({"target": {"class": -1}}))
-    numeric("an unknown key in a class target", lambda d: d.update({"target": {"label": 1}}))
+    numeric("an unknown key in a class target", lambda d: d.update({"target": {"lable": 1}}))
+    numeric("a label 0 (labels count from 1)", lambda d: d.update({"target": {"label": 0}}))
     numeric("an optimizer without lr", lambda d: d["optimizer"].pop("lr"))
-    numeric("learning rate 0", lambda d: d["optimizer"].update({"lr": 0}))
+    numeric("a negative learning rate", lambda d: d["optimizer"].update({"lr": -0.1}))
+    numeric("an unknown optimizer framework", lambda d: d["optimizer"].update({"framework": "jax"}))
     numeric("an unknown optimizer", lambda d: d["optimizer"].update({"type": "adadelta"}))
     numeric("momentum on adam", lambda d: d["optimizer"].update({"momentum": 0.9}))
     numeric("rmsprop's torch name 'alpha' (the format says beta)",

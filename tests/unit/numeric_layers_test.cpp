@@ -89,10 +89,11 @@ Discrepancy check_layer(const Layer& layer, const std::vector<Dims>& input_shape
 
     // (b) Σ over outputs of g·∂y/∂source, from the local derivatives.
     std::vector<Tensor> chain_in, chain_p;
+    const Operand out_op{&y, [](size_t i) { return fmt::format("y{}", i + 1); }};
     for (const auto& t : inputs) chain_in.emplace_back(t.shape);
     for (const auto& t : params) chain_p.emplace_back(t.shape);
     for (size_t o = 0; o < y.size(); ++o)
-        for (const Link& l : layer.links(in_ops, param_ops, y, o, mode, convention)) {
+        for (const Link& l : layer.links(in_ops, param_ops, out_op, o, mode, convention)) {
             Tensor& target = l.source >= 0 ? chain_in[static_cast<size_t>(l.source)] : chain_p[static_cast<size_t>(-1 - l.source)];
             target[l.flat] += g[o] * l.derivative.to_double();
         }
@@ -157,7 +158,7 @@ public:
                  const dlsolve::Convention&) const override {
         return Expr(2) * in[0].at(flat);
     }
-    std::vector<Link> links(const std::vector<Operand>&, const std::vector<Operand>&, const Tensor&, size_t flat, const NumericMode&,
+    std::vector<Link> links(const std::vector<Operand>&, const std::vector<Operand>&, const Operand&, size_t flat, const NumericMode&,
                             const dlsolve::Convention&) const override {
         return {{0, flat, Expr(wrong_backward ? 2 : 1)}};
     }

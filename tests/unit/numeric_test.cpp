@@ -136,7 +136,7 @@ TEST_CASE("numeric bad input: shapes, targets, symbols, learning rate", "[numeri
     CHECK(error(R"({"title": "t", "input": {"values": [1.0]}, "layers": [{"type": "dense", "units": 1, "weights": [[1.0]], "bias": [0.0]}],
                    "target": [0.0, 1.0], "loss": "mse", "optimizer": {"type": "sgd", "lr": 0.1}})") ==
           "/target: expected 1 values like the output [1, 1], found 2 [2]");
-    CHECK(error(single_weight(R"({"type": "sgd"})")) == "/optimizer: missing required key \"lr\" (the learning rate, a number > 0)");
+    CHECK(error(single_weight(R"({"type": "sgd"})")) == "/optimizer: missing required key \"lr\" (the learning rate, a number ≥ 0)");
     CHECK(error(single_weight(R"({"type": "sgd", "lr": 0.1})"), {.param = "v11"}) ==
           "--param: unknown symbol \"v11\" (did you mean \"w11\"?)");
     CHECK(error(single_weight(R"({"type": "sgd", "lr": 0.1})"), {.param = "q"}) == "--param: unknown symbol \"q\"");

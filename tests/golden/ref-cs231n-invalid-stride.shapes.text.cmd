@@ -1,0 +1,1 @@
+shapes --format text problems/ref-cs231n-invalid-stride.json

@@ -1,0 +1,1 @@
+forward --format text problems/ref-cs231n-svm-loss.json

@@ -1,0 +1,1 @@
+train --format text problems/ref-keras-adam-docstring.json

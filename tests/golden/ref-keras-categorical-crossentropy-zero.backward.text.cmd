@@ -1,0 +1,1 @@
+backward --format text problems/ref-keras-categorical-crossentropy-zero.json

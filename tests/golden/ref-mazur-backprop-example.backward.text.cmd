@@ -1,0 +1,1 @@
+backward --format text problems/ref-mazur-backprop-example.json
