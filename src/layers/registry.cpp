@@ -28,6 +28,10 @@ const std::vector<LayerKind>& layer_kinds() {
         {"softmax", parse_activation},
         {"linear", parse_activation},
         {"hard_threshold", parse_activation},
+        {"embedding", parse_embedding},
+        {"simple_rnn", parse_simple_rnn},
+        {"lstm", parse_lstm},
+        {"gru", parse_gru},
         {"concat", parse_concat},
         {"add", parse_add},
     };

@@ -43,6 +43,10 @@ std::unique_ptr<Layer> parse_batchnorm(Fields&, const Convention&, std::string_v
 std::unique_ptr<Layer> parse_layernorm(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_dropout(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_activation(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_embedding(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_simple_rnn(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_lstm(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_gru(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_concat(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_add(Fields&, const Convention&, std::string_view);
 

@@ -53,9 +53,12 @@ Engine::Engine(const Problem& problem, const Analysis& analysis) : problem_(prob
                 params[i].emplace_back(shapes[r], *layer.value_default(v.role));
                 continue;
             }
-            if (v.value.shape != shapes[r])
-                throw ProblemError(layer.path + "/" + v.role, fmt::format("expected an array of shape {}, found {}", format_dims(shapes[r]),
-                                                                          format_dims(v.value.shape)));
+            if (v.value.shape != shapes[r]) {
+                const bool transposed = shapes[r].size() == 2 && v.value.shape == Dims{shapes[r][1], shapes[r][0]};
+                throw ProblemError(layer.path + "/" + v.role,
+                                   fmt::format("expected an array of shape {}, found {}{}", format_dims(shapes[r]), format_dims(v.value.shape),
+                                               transposed ? ", its transpose (give the values in the framework's own layout)" : ""));
+            }
             Tensor t = v.value;
             params[i].push_back(std::move(t));
         }

@@ -62,7 +62,9 @@ KERAS_CLASS = {
     "batchnorm": "batch_normalization", "layernorm": "layer_normalization", "dropout": "dropout",
     "concat": "concatenate", "add": "add", "relu": "re_lu", "leaky_relu": "leaky_re_lu", "softmax": "softmax",
     **{t: "activation" for t in ("sigmoid", "tanh", "linear", "hard_threshold", "activation")},
+    "embedding": "embedding", "simple_rnn": "simple_rnn", "lstm": "lstm", "gru": "gru",
 }
+RECURRENT = ("simple_rnn", "lstm", "gru")
 
 
 def keras_names(problem):
@@ -81,6 +83,8 @@ def keras_names(problem):
             names.append(spec["name"])
         elif spec["type"] == "input":
             names.append(fresh("input"))
+        elif spec["type"] in RECURRENT and spec.get("bidirectional"):   # the Bidirectional wrapper
+            names.append(fresh("bidirectional"))
         elif spec["type"] in KERAS_CLASS:
             names.append(fresh(KERAS_CLASS[spec["type"]]))
         else:
@@ -282,7 +286,20 @@ def kbuild_concat(spec, xs):
     return td.Cat(axis)
 
 
+def kbuild_recurrent(spec, xs):
+    """A Keras recurrent layer as the nn module with the same weight matrices, for its
+    MACs: the activations, reset_after (where the recurrent bias goes) and the given
+    values change no multiply-accumulate."""
+    kept = ("type", "name", "units", "return_sequences", "bidirectional", "use_bias")
+    return td.build_recurrent({k: v for k, v in spec.items() if k in kept}, xs)
+
+
+def kbuild_embedding(spec, xs):
+    return td.build_embedding({k: v for k, v in spec.items() if k not in ("weights", "symbols")}, xs)
+
+
 KERAS_BUILDERS = {
+    **{t: kbuild_recurrent for t in RECURRENT}, "embedding": kbuild_embedding,
     "conv2d": kbuild_conv2d, "conv2d_transpose": kbuild_conv2d_transpose,
     "maxpool2d": kbuild_pool, "avgpool2d": kbuild_pool,
     "global_avgpool2d": kbuild_global_pool, "global_maxpool2d": kbuild_global_pool,
@@ -367,6 +384,16 @@ def mac_hook(counter, name):
     return hook
 
 
+def rnn_mac_hook(counter, name):
+    """nn.RNN / nn.LSTM / nn.GRU (batch_first): every step multiplies the input by each
+    direction's weight_ih and the state by its weight_hh, one MAC per weight element."""
+    def hook(module, inputs, output):
+        steps = inputs[0].shape[1]
+        macs = steps * sum(p.numel() for n, p in module.named_parameters() if n.startswith("weight_"))
+        counter[name] = counter.get(name, 0) + macs
+    return hook
+
+
 def measured_macs(p, device="cpu"):
     """({'macs.LAYER': n, ..., 'macs.total': n}, {name: output shape}) from a forward pass with batch 1."""
     counter, shapes, answers = {}, {}, {}
@@ -376,6 +403,8 @@ def measured_macs(p, device="cpu"):
         for m in module.modules():
             if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
                 m.register_forward_hook(mac_hook(counter, name))
+            elif isinstance(m, nn.RNNBase):
+                m.register_forward_hook(rnn_mac_hook(counter, name))
         return module
 
     def record(name, spec, module, xs, y):
