@@ -112,3 +112,28 @@ TEST_CASE("a Keras-layout LSTM and its PyTorch twin (transposed, one bias split 
         for (size_t g = 0; g < 4; ++g) CHECK_THAT(k.param_grad("l", 0)[i * 4 + g], WithinRel(p.param_grad("l", 0)[g * 2 + i], 1e-12));
     for (size_t g = 0; g < 4; ++g) CHECK_THAT(k.param_grad("l", 2)[g], WithinRel(p.param_grad("l", 2)[g], 1e-12));
 }
+
+TEST_CASE("a Keras GRU (z, r, h; bias [2, 3·units]) and its PyTorch twin (r, z, n; bias_ih, bias_hh) give the same numbers", "[recurrent][numeric]") {
+    // The twin's rows are Keras's columns in PyTorch's gate order: r (Keras 1), z (Keras 0), n (Keras 2).
+    const char* keras = R"({"title": "k", "framework": "keras", "input": {"values": [[0.5, -1.0], [1.5, 0.25], [-0.5, 0.75]]},
+        "layers": [{"name": "g", "type": "gru", "units": 1, "return_sequences": true,
+                    "kernel": [[0.1, 0.2, 0.3], [-0.4, 0.5, -0.6]], "recurrent_kernel": [[0.7, -0.8, 0.9]],
+                    "bias": [[0.05, -0.15, 0.25], [0.35, 0.45, -0.55]]}],
+        "target": [[0.3], [-0.2], [0.1]], "loss": "mse"})";
+    const char* torch = R"({"title": "p", "framework": "pytorch", "input": {"values": [[0.5, -1.0], [1.5, 0.25], [-0.5, 0.75]]},
+        "layers": [{"name": "g", "type": "gru", "units": 1, "return_sequences": true,
+                    "weight_ih": [[0.2, 0.5], [0.1, -0.4], [0.3, -0.6]], "weight_hh": [[-0.8], [0.7], [0.9]],
+                    "bias_ih": [-0.15, 0.05, 0.25], "bias_hh": [0.45, 0.35, -0.55]}],
+        "target": [[0.3], [-0.2], [0.1]], "loss": "mse"})";
+    auto k = run_numeric(keras);
+    auto p = run_numeric(torch);
+    for (size_t t = 0; t < 3; ++t) CHECK_THAT(k.output("g")[t], WithinRel(p.output("g")[t], 1e-12));
+    const size_t torch_row[3] = {1, 0, 2};  // Keras gate column → PyTorch row
+    for (size_t gate = 0; gate < 3; ++gate) {
+        for (size_t i = 0; i < 2; ++i)
+            CHECK_THAT(k.param_grad("g", 0)[i * 3 + gate], WithinRel(p.param_grad("g", 0)[torch_row[gate] * 2 + i], 1e-12));
+        CHECK_THAT(k.param_grad("g", 1)[gate], WithinRel(p.param_grad("g", 1)[torch_row[gate]], 1e-12));
+        CHECK_THAT(k.param_grad("g", 2)[gate], WithinRel(p.param_grad("g", 2)[torch_row[gate]], 1e-12));      // input bias
+        CHECK_THAT(k.param_grad("g", 2)[3 + gate], WithinRel(p.param_grad("g", 3)[torch_row[gate]], 1e-12));  // recurrent bias
+    }
+}
