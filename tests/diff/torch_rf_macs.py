@@ -289,7 +289,8 @@ def kbuild_concat(spec, xs):
 def kbuild_recurrent(spec, xs):
     """A Keras recurrent layer as the nn module with the same weight matrices, for its
     MACs: the activations, reset_after (where the recurrent bias goes) and the given
-    values change no multiply-accumulate."""
+    values change no multiply-accumulate (build() likewise drops a PyTorch file's
+    activations, which nn.RNN may not have)."""
     kept = ("type", "name", "units", "return_sequences", "bidirectional", "use_bias")
     return td.build_recurrent({k: v for k, v in spec.items() if k in kept}, xs)
 
@@ -357,7 +358,10 @@ def normalised(problem):
 def build(spec, xs, name):
     """The module of one layer on the CPU: torch_diff's builders, or the Keras ones above."""
     spec = dict(spec)
-    if not spec.pop("_keras", False):
+    keras = spec.pop("_keras", False)
+    if spec["type"] in RECURRENT and not keras:   # MACs only: an activation nn.RNN lacks changes none
+        spec = {k: v for k, v in spec.items() if k not in ("activation", "recurrent_activation")}
+    if not keras:
         return td.build_module(spec, xs, name)
     try:
         module = KERAS_BUILDERS[spec["type"]](spec, xs).eval()
