@@ -294,6 +294,18 @@ function buildEmbedding(spec, inputs, name) {
     .apply(one(inputs, spec));
 }
 
+function buildConv1d(spec, inputs, name) {
+  const o = opts(spec, { filters: undefined, kernel: undefined, stride: 1, padding: 'valid', dilation: 1,
+    use_bias: true, activation: null, in_channels: OPTIONAL });
+  const x = one(inputs, spec);
+  if (x.shape.length !== 3) throw new Reject(`conv1d needs a sequence [T, C], got [${x.shape.slice(1)}]`);
+  checkChannels(x, spec.in_channels, 'in_channels');
+  if (o.stride > 1 && o.dilation > 1) throw new Reject('tf.keras 2 refuses strides > 1 with dilation_rate > 1');
+  return tf.layers.conv1d({ ...base(spec, name), filters: o.filters, kernelSize: o.kernel, strides: o.stride,
+    padding: kerasPadding(o.padding), dilationRate: o.dilation, useBias: o.use_bias,
+    activation: activationId(o.activation) }).apply(x);
+}
+
 const recurrentPrefix = (cls) => spec => (spec.bidirectional ? 'bidirectional' : cls);
 
 /**
@@ -330,6 +342,7 @@ const LAYERS = {
   lstm: [buildRecurrent, recurrentPrefix('lstm')],
   gru: [buildRecurrent, recurrentPrefix('gru')],
   embedding: [buildEmbedding, 'embedding'],
+  conv1d: [buildConv1d, 'conv1d'],
 };
 
 // ---------------------------------------------------------------- network

@@ -362,7 +362,20 @@ def build_embedding(spec, xs):
     return Embedding(o["input_dim"], o["output_dim"])
 
 
+def build_conv1d(spec, xs):
+    o = opts(spec, filters=REQUIRED, kernel=REQUIRED, stride=1, padding=0, dilation=1, groups=1,
+             use_bias=True, activation=OPTIONAL, in_channels=OPTIONAL)
+    x = one(xs, spec)
+    if x.dim() != 3:
+        raise Reject(f"conv1d needs a sequence [C, T], got {list(x.shape[1:])}")
+    in_channels = o["in_channels"] if o["in_channels"] is not None else x.shape[1]
+    conv = nn.Conv1d(in_channels, o["filters"], o["kernel"], stride=o["stride"], padding=o["padding"],
+                     dilation=o["dilation"], groups=o["groups"], bias=o["use_bias"])
+    return with_activation(conv, o["activation"])
+
+
 BUILDERS = {
+    "conv1d": build_conv1d,
     "simple_rnn": build_recurrent,
     "lstm": build_recurrent,
     "gru": build_recurrent,

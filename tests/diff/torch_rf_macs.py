@@ -378,7 +378,9 @@ def mac_hook(counter, name):
     def hook(module, inputs, output):
         x = inputs[0]
         k = module.weight.shape[2] * module.weight.shape[3] if module.weight.dim() == 4 else 1
-        if isinstance(module, nn.Conv2d):
+        if isinstance(module, nn.Conv1d):   # [N, F, T']: each output sums k × C_in/g products
+            macs = output.numel() * (module.in_channels // module.groups) * module.kernel_size[0]
+        elif isinstance(module, nn.Conv2d):
             macs = output.numel() * (module.in_channels // module.groups) * k
         elif isinstance(module, nn.ConvTranspose2d):
             macs = x.numel() * (module.out_channels // module.groups) * k
@@ -405,7 +407,7 @@ def measured_macs(p, device="cpu"):
     def make_module(spec, xs, name):
         module = build(spec, xs, name).to(device)
         for m in module.modules():
-            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
                 m.register_forward_hook(mac_hook(counter, name))
             elif isinstance(m, nn.RNNBase):
                 m.register_forward_hook(rnn_mac_hook(counter, name))

@@ -124,7 +124,7 @@ def semantic_errors(doc):
         "layernorm": "layer_normalization", "dropout": "dropout", "activation": "activation",
         "relu": "re_lu", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear",
         "softmax": "softmax", "leaky_relu": "leaky_re_lu", "hard_threshold": "hard_threshold",
-        "concat": "concatenate", "add": "add", "embedding": "embedding",
+        "concat": "concatenate", "add": "add", "embedding": "embedding", "conv1d": "conv1d",
         "simple_rnn": "simple_rnn", "lstm": "lstm", "gru": "gru",
     }
     counters = {}
