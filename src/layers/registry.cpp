@@ -5,8 +5,8 @@ namespace dlsolve {
 const std::vector<LayerKind>& layer_kinds() {
     static const std::vector<LayerKind> kinds{
         {"input", parse_input},
-        {"conv1d", parse_conv1d},
         {"conv2d", parse_conv2d},
+        {"conv1d", parse_conv1d},  // after conv2d: "conv" suggests the common one
         {"conv2d_transpose", parse_conv2d_transpose},
         {"maxpool2d", parse_pool2d},
         {"avgpool2d", parse_pool2d},
