@@ -31,7 +31,9 @@ torch.set_default_dtype(torch.float64)
 NUMERIC_PREFIXES = ("forward.", "grad.", "update.")
 KERAS_CLASS = {"dense": "dense", "relu": "re_lu", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear",
                "softmax": "softmax", "leaky_relu": "leaky_re_lu", "hard_threshold": "hard_threshold",
-               "activation": "activation", "dropout": "dropout", "maxpool2d": "max_pooling2d"}
+               "activation": "activation", "dropout": "dropout", "maxpool2d": "max_pooling2d",
+               "simple_rnn": "simple_rnn"}
+RNN_ROLES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
 class Unsupported(Exception):
@@ -106,6 +108,13 @@ class Net:
                 params["weights"] = torch.tensor(layer["weights"]).requires_grad_(True)
                 if layer.get("use_bias", True):
                     params["bias"] = torch.tensor(layer["bias"]).requires_grad_(True)
+            if t == "simple_rnn":  # nn.RNN(batch_first=True), one direction, with both biases
+                if self.framework != "pytorch" or layer.get("bidirectional") or not layer.get("use_bias", True):
+                    raise Unsupported("simple_rnn other than a one-direction PyTorch nn.RNN with biases")
+                if layer.get("activation", "tanh") not in ("tanh", "relu"):
+                    raise Unsupported("nn.RNN with activation %r" % layer.get("activation"))
+                for role in RNN_ROLES:
+                    params[role] = torch.tensor(layer[role]).requires_grad_(True)
             syms = layer.get("symbols", {})
             for role, p in params.items():
                 for f, s in enumerate(names_for(syms.get(role), list(p.shape))):
@@ -130,6 +139,11 @@ class Net:
                 h = activation(layer.get("activation"), h, layer, self.framework)
             elif t == "activation":
                 h = activation(layer["activation"], h, layer, self.framework)
+            elif t == "simple_rnn":
+                h0 = torch.zeros(1, h.shape[0], layer["units"])
+                rnn = torch._VF.rnn_tanh if layer.get("activation", "tanh") == "tanh" else torch._VF.rnn_relu
+                out = rnn(h, h0, [params[r] for r in RNN_ROLES], True, 1, 0.0, False, False, True)[0]
+                h = out if layer.get("return_sequences", False) else out[:, -1]
             elif t == "maxpool2d":  # PyTorch files only: [N, C, H, W], window "pool", stride defaulting to it
                 if self.framework != "pytorch" or "padding" in layer:
                     raise Unsupported("maxpool2d other than a PyTorch window without padding")

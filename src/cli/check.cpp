@@ -17,7 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Integers compare exactly; a real on either side compares with a relative tolerance.
+// Integers and words compare exactly; a real on either side compares with a relative tolerance.
 bool same_answer(const Json& expected, const Json& computed, double tolerance) {
     if (expected.is_array() || computed.is_array()) {
         if (!expected.is_array() || !computed.is_array() || expected.size() != computed.size()) return false;
@@ -25,6 +25,7 @@ bool same_answer(const Json& expected, const Json& computed, double tolerance) {
             if (!same_answer(expected[i], computed[i], tolerance)) return false;
         return true;
     }
+    if (expected.is_string() || computed.is_string()) return expected == computed;  // a verdict word
     if (!expected.is_number() || !computed.is_number()) return false;
     if (expected.is_number_integer() && computed.is_number_integer()) return expected.get<int64_t>() == computed.get<int64_t>();
     const double a = expected.get<double>(), b = computed.get<double>();

@@ -38,6 +38,11 @@ const Convention& Convention::keras() {
                       .adamw_weight_decay = 0.004},
         .total_label = "Total params",
         .table_title = "Model",
+        .recurrent = {.lstm_gates = "i, f, c, o", .gru_gates = "z, r, h", .gru_block = {0, 1, 2},
+                      .input_major = true, .bias_pair = false, .gru_reset_after_choice = true,
+                      .input_weights = "kernel", .recurrent_weights = "recurrent_kernel", .bias = "bias",
+                      .recurrent_bias = "", .reverse_prefix = "backward_", .reverse_suffix = "",
+                      .bidirectional_last_is_final = true},
     };
     return c;
 }
@@ -77,6 +82,11 @@ const Convention& Convention::pytorch() {
                       .adamw_weight_decay = 0.01},
         .total_label = "Total params",
         .table_title = "Network",
+        .recurrent = {.lstm_gates = "i, f, g, o", .gru_gates = "r, z, n", .gru_block = {1, 0, 2},
+                      .input_major = false, .bias_pair = true, .gru_reset_after_choice = false,
+                      .input_weights = "weight_ih", .recurrent_weights = "weight_hh", .bias = "bias_ih",
+                      .recurrent_bias = "bias_hh", .reverse_prefix = "", .reverse_suffix = "_reverse",
+                      .bidirectional_last_is_final = false},
     };
     return c;
 }

@@ -40,6 +40,22 @@ struct OptimizerRules {
     // optimizer's weight decay (w ← w − α·λ·w before the step).
 };
 
+// How a recurrent layer (SimpleRNN / LSTM / GRU) stores its weights: the gate blocks'
+// order, which axis of a weight matrix is the input, and the bias vectors. dlsolve
+// computes in Keras's gate order (LSTM i, f, c, o; GRU z, r, h); `gru_block` says which
+// of those gates each stored block of a GRU holds.
+struct RecurrentLayout {
+    std::string_view lstm_gates;   // "i, f, c, o" / "i, f, g, o"
+    std::string_view gru_gates;    // "z, r, h" / "r, z, n"
+    int gru_block[3];              // stored block k holds gate gru_block[k] of (z, r, h)
+    bool input_major;              // Keras kernel [features, g·units]; PyTorch weight_ih [g·units, features]
+    bool bias_pair;                // PyTorch: bias_ih and bias_hh, both always
+    bool gru_reset_after_choice;   // Keras GRU(reset_after=…); PyTorch always applies r after W_hn·h
+    std::string_view input_weights, recurrent_weights, bias, recurrent_bias;  // value names
+    std::string_view reverse_prefix, reverse_suffix;  // names of the backward direction's values
+    bool bidirectional_last_is_final;  // return_sequences false: Keras ends both directions; PyTorch output[:, -1]
+};
+
 struct Convention {
     Framework framework;
     std::string_view name;           // "keras" / "pytorch"
@@ -69,6 +85,7 @@ struct Convention {
     OptimizerRules optimizer;
     std::string_view total_label;    // "Total params" in both
     std::string_view table_title;    // "Model" / "Network"
+    RecurrentLayout recurrent;
 
     static const Convention& keras();
     static const Convention& pytorch();

@@ -6,6 +6,7 @@ const std::vector<LayerKind>& layer_kinds() {
     static const std::vector<LayerKind> kinds{
         {"input", parse_input},
         {"conv2d", parse_conv2d},
+        {"conv1d", parse_conv1d},  // after conv2d: "conv" suggests the common one
         {"conv2d_transpose", parse_conv2d_transpose},
         {"maxpool2d", parse_pool2d},
         {"avgpool2d", parse_pool2d},
@@ -28,6 +29,10 @@ const std::vector<LayerKind>& layer_kinds() {
         {"softmax", parse_activation},
         {"linear", parse_activation},
         {"hard_threshold", parse_activation},
+        {"embedding", parse_embedding},
+        {"simple_rnn", parse_simple_rnn},
+        {"lstm", parse_lstm},
+        {"gru", parse_gru},
         {"concat", parse_concat},
         {"add", parse_add},
     };

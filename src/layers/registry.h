@@ -29,6 +29,7 @@ std::unique_ptr<Layer> make_input(Dims shape);
 
 // Parsers, one per file in src/layers/.
 std::unique_ptr<Layer> parse_input(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_conv1d(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_conv2d(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_conv2d_transpose(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_pool2d(Fields&, const Convention&, std::string_view);
@@ -43,6 +44,10 @@ std::unique_ptr<Layer> parse_batchnorm(Fields&, const Convention&, std::string_v
 std::unique_ptr<Layer> parse_layernorm(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_dropout(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_activation(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_embedding(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_simple_rnn(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_lstm(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_gru(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_concat(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_add(Fields&, const Convention&, std::string_view);
 

@@ -32,9 +32,12 @@ void check_given_values(const Problem& problem, const Analysis& analysis) {
         for (size_t r = 0; r < layer.values.size() && r < shapes.size(); ++r) {
             const auto& v = layer.values[r];
             if (!v.given) continue;
-            if (v.value.shape != shapes[r])
-                throw ProblemError(layer.path + "/" + v.role, fmt::format("expected an array of shape {}, found {}",
-                                                                          format_dims(shapes[r]), format_dims(v.value.shape)));
+            if (v.value.shape != shapes[r]) {
+                const bool transposed = shapes[r].size() == 2 && v.value.shape == Dims{shapes[r][1], shapes[r][0]};
+                throw ProblemError(layer.path + "/" + v.role,
+                                   fmt::format("expected an array of shape {}, found {}{}", format_dims(shapes[r]), format_dims(v.value.shape),
+                                               transposed ? ", its transpose (give the values in the framework's own layout)" : ""));
+            }
             claim(v.symbols, layer.path + "/symbols/" + v.role);
         }
         claim(layer.output_symbols, layer.path + "/symbols/output");

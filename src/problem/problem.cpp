@@ -421,7 +421,8 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph, const Numeri
     std::vector<Question> questions;
     if (!ask) return questions;
     static const std::vector<std::string> answered{"shapes", "params",  "buffers",   "receptive_field", "flops", "memory",
-                                                   "forward", "loss", "gradients", "updates",       "grad",  "update"};
+                                                   "forward", "loss", "gradients", "updates",       "grad",  "update",
+                                                   "gradient_flow"};
     if (!ask->is_array()) throw ProblemError("/ask", "expected an array of questions, found " + describe(*ask));
     for (size_t i = 0; i < ask->size(); ++i) {
         const std::string path = fmt::format("/ask/{}", i);
@@ -453,6 +454,8 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph, const Numeri
             questions.push_back(std::move(q));  // a symbol, checked when the engine runs
             continue;
         }
+        if (q.layer.empty() && q.topic == "gradient_flow")
+            throw ProblemError(path, "\"gradient_flow\" is asked of one recurrent layer: write {\"gradient_flow\": \"LAYER\"}");
         if (q.layer.empty() && (q.topic == "grad" || q.topic == "update"))
             throw ProblemError(path, fmt::format("\"{}\" names one symbol: write {{\"{}\": \"w11\"}}", q.topic, q.topic));
         if (!q.layer.empty() && (q.topic == "flops" || q.topic == "memory" || q.topic == "loss" || q.topic == "gradients" || q.topic == "updates"))
@@ -543,7 +546,7 @@ Problem parse_problem(const std::string& text) {
     if (const Json* e = top.raw("expect")) {
         if (!e->is_object()) top.fail("expect", "an object of answer keys");
         for (const auto& [key, value] : e->items())
-            if (!is_answer_value(value))
+            if (!is_answer_value(value) && !(value.is_string() && key.ends_with(".verdict")))
                 throw ProblemError("/expect/" + key, "expected a number or an array of numbers, found " + describe(value));
         expect = *e;
     }

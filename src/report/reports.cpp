@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "report/analysis_reports.h"
+#include "report/gradient_flow_report.h"
 #include "report/numeric_reports.h"
 
 namespace dlsolve {
@@ -243,6 +244,12 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
             if (first_time("flops")) append(flops_worksheet(problem, analysis));
             continue;
         }
+        if (q.topic == "gradient_flow") {
+            Worksheet part;
+            add_gradient_flow(part, problem, analysis, layer_index(problem, q.layer));
+            append(std::move(part));
+            continue;
+        }
         if (q.topic == "memory") {
             if (first_time("memory")) append(summary_worksheet(problem, analysis, *data_type("float32")));
             continue;
@@ -291,6 +298,12 @@ Json all_answers(const Problem& problem, const Analysis& analysis) {
     add_param_answers(answers, problem, analysis);
     add_analysis_answers(answers, problem, analysis);
     add_numeric_answers(answers, problem, analysis);
+    for (const auto& q : problem.ask)
+        if (q.topic == "gradient_flow") {
+            Worksheet part;
+            add_gradient_flow(part, problem, analysis, layer_index(problem, q.layer));
+            for (const auto& [key, value] : part.answers.items()) answers[key] = value;
+        }
     const Worksheet summary = summary_worksheet(problem, analysis, *data_type("float32"));
     for (const auto& [key, value] : summary.answers.items())
         if (key.rfind("memory.", 0) == 0) answers[key] = value;

@@ -258,6 +258,57 @@ function buildAdd(spec, inputs, name) {
 }
 
 /**
+ * SimpleRNN / LSTM / GRU, in a Bidirectional wrapper (merge_mode 'concat') when
+ * asked.  tfjs's GRU has only reset_after=False: a GRU with Keras's default
+ * reset_after=True is skipped (its second bias makes the count differ).  Given
+ * weights change no shape or count and are ignored.
+ */
+const RECURRENT = { simple_rnn: 'simpleRNN', lstm: 'lstm', gru: 'gru' };
+function buildRecurrent(spec, inputs, name) {
+  const kind = spec.type;
+  const allowed = { units: undefined, return_sequences: false, bidirectional: false, use_bias: true,
+    activation: 'tanh', symbols: OPTIONAL };
+  if (kind !== 'simple_rnn') allowed.recurrent_activation = 'sigmoid';
+  if (kind === 'gru') allowed.reset_after = true;
+  for (const key of ['kernel', 'recurrent_kernel', 'bias']) {
+    allowed[key] = OPTIONAL;
+    allowed[`backward_${key}`] = OPTIONAL;
+  }
+  const o = opts(spec, allowed);
+  if (kind === 'gru' && o.reset_after) throw new Skip("tfjs's GRU has only reset_after=False");
+  const x = one(inputs, spec);
+  if (x.shape.length !== 3) throw new Reject(`${kind} needs a sequence [T, features], got [${x.shape.slice(1)}]`);
+  // Zero initializers: tfjs's default orthogonal one is slow on large matrices and no
+  // initializer changes a shape or a count.
+  const args = { units: o.units, returnSequences: o.return_sequences, useBias: o.use_bias,
+    activation: activationId(o.activation), kernelInitializer: 'zeros', recurrentInitializer: 'zeros' };
+  if (kind !== 'simple_rnn') args.recurrentActivation = activationId(o.recurrent_activation);
+  const make = tf.layers[RECURRENT[kind]];
+  if (!o.bidirectional) return make({ ...base(spec, name), ...args }).apply(x);
+  return tf.layers.bidirectional({ ...base(spec, name), layer: make(args), mergeMode: 'concat' }).apply(x);
+}
+
+function buildEmbedding(spec, inputs, name) {
+  const o = opts(spec, { input_dim: undefined, output_dim: undefined, weights: OPTIONAL, symbols: OPTIONAL });
+  return tf.layers.embedding({ ...base(spec, name), inputDim: o.input_dim, outputDim: o.output_dim })
+    .apply(one(inputs, spec));
+}
+
+function buildConv1d(spec, inputs, name) {
+  const o = opts(spec, { filters: undefined, kernel: undefined, stride: 1, padding: 'valid', dilation: 1,
+    use_bias: true, activation: null, in_channels: OPTIONAL });
+  const x = one(inputs, spec);
+  if (x.shape.length !== 3) throw new Reject(`conv1d needs a sequence [T, C], got [${x.shape.slice(1)}]`);
+  checkChannels(x, spec.in_channels, 'in_channels');
+  if (o.stride > 1 && o.dilation > 1) throw new Reject('tf.keras 2 refuses strides > 1 with dilation_rate > 1');
+  return tf.layers.conv1d({ ...base(spec, name), filters: o.filters, kernelSize: o.kernel, strides: o.stride,
+    padding: kerasPadding(o.padding), dilationRate: o.dilation, useBias: o.use_bias,
+    activation: activationId(o.activation) }).apply(x);
+}
+
+const recurrentPrefix = (cls) => spec => (spec.bidirectional ? 'bidirectional' : cls);
+
+/**
  * Per problem type: the builder and the snake-case Keras class name used for
  * default names (Keras: to_snake_case(ClassName) + per-prefix counter).
  */
@@ -287,6 +338,11 @@ const LAYERS = {
   softmax: [buildSoftmax, 'softmax'],
   concat: [buildConcat, 'concatenate'],
   add: [buildAdd, 'add'],
+  simple_rnn: [buildRecurrent, recurrentPrefix('simple_rnn')],
+  lstm: [buildRecurrent, recurrentPrefix('lstm')],
+  gru: [buildRecurrent, recurrentPrefix('gru')],
+  embedding: [buildEmbedding, 'embedding'],
+  conv1d: [buildConv1d, 'conv1d'],
 };
 
 // ---------------------------------------------------------------- network
@@ -335,7 +391,8 @@ function buildNetwork(problem, warn) {
       continue;
     }
     if (!(spec.type in LAYERS)) throw new Skip(`layer type '${spec.type}' is not modelled`);
-    const [builder, prefix] = LAYERS[spec.type];
+    const [builder, prefixOf] = LAYERS[spec.type];
+    const prefix = typeof prefixOf === 'function' ? prefixOf(spec) : prefixOf;
     const name = spec.name !== undefined ? spec.name : nameOf(prefix);
     if (tensors.has(name)) throw new Reject(`duplicate layer name '${name}'`);
     const inputs = !spec.inputs ? [prev] : spec.inputs.map(n => {

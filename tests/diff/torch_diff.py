@@ -301,7 +301,85 @@ def build_add(spec, xs):
     return Add()
 
 
+class Recurrent(nn.Module):
+    """nn.RNN / nn.LSTM / nn.GRU with batch_first=True: the whole sequence with
+    return_sequences, else output[:, -1] (for a bidirectional layer the reverse
+    direction's state at the last position, after one step, as PyTorch gives it)."""
+
+    def __init__(self, module, return_sequences):
+        super().__init__()
+        self.rnn = module
+        self.return_sequences = return_sequences
+
+    def forward(self, x):
+        out = self.rnn(x)[0]
+        return out if self.return_sequences else out[:, -1]
+
+
+RECURRENT_VALUE_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def build_recurrent(spec, xs):
+    kind = spec["type"]
+    allowed = dict(units=REQUIRED, return_sequences=False, bidirectional=False, use_bias=True, activation="tanh",
+                   symbols=OPTIONAL)
+    if kind != "simple_rnn":
+        allowed["recurrent_activation"] = "sigmoid"
+    for key in RECURRENT_VALUE_KEYS:   # values change no shape or count
+        allowed[key] = OPTIONAL
+        allowed[key + "_reverse"] = OPTIONAL
+    if kind == "gru" and "reset_after" in spec:
+        raise Reject("nn.GRU has no reset_after")
+    o = opts(spec, **allowed)
+    x = one(xs, spec)
+    if x.dim() != 3:
+        raise Reject(f"{kind} needs a sequence [T, features], got {list(x.shape[1:])}")
+    common = dict(input_size=x.shape[-1], hidden_size=o["units"], bias=o["use_bias"], batch_first=True,
+                  bidirectional=o["bidirectional"])
+    if kind == "simple_rnn":
+        if o["activation"] not in ("tanh", "relu"):
+            raise Skip(f"nn.RNN has no nonlinearity '{o['activation']}'")
+        module = nn.RNN(nonlinearity=o["activation"], **common)
+    else:
+        if o["activation"] != "tanh" or o["recurrent_activation"] != "sigmoid":
+            raise Skip(f"nn.{kind.upper()} has fixed activations (tanh, sigmoid)")
+        module = (nn.LSTM if kind == "lstm" else nn.GRU)(**common)
+    return Recurrent(module, o["return_sequences"])
+
+
+class Embedding(nn.Module):
+    def __init__(self, input_dim, output_dim):
+        super().__init__()
+        self.embedding = nn.Embedding(input_dim, output_dim)
+
+    def forward(self, x):
+        return self.embedding(x.long())
+
+
+def build_embedding(spec, xs):
+    o = opts(spec, input_dim=REQUIRED, output_dim=REQUIRED, weights=OPTIONAL, symbols=OPTIONAL)
+    one(xs, spec)
+    return Embedding(o["input_dim"], o["output_dim"])
+
+
+def build_conv1d(spec, xs):
+    o = opts(spec, filters=REQUIRED, kernel=REQUIRED, stride=1, padding=0, dilation=1, groups=1,
+             use_bias=True, activation=OPTIONAL, in_channels=OPTIONAL)
+    x = one(xs, spec)
+    if x.dim() != 3:
+        raise Reject(f"conv1d needs a sequence [C, T], got {list(x.shape[1:])}")
+    in_channels = o["in_channels"] if o["in_channels"] is not None else x.shape[1]
+    conv = nn.Conv1d(in_channels, o["filters"], o["kernel"], stride=o["stride"], padding=o["padding"],
+                     dilation=o["dilation"], groups=o["groups"], bias=o["use_bias"])
+    return with_activation(conv, o["activation"])
+
+
 BUILDERS = {
+    "conv1d": build_conv1d,
+    "simple_rnn": build_recurrent,
+    "lstm": build_recurrent,
+    "gru": build_recurrent,
+    "embedding": build_embedding,
     "conv2d": build_conv2d,
     "conv2d_transpose": build_conv2d_transpose,
     "maxpool2d": build_maxpool2d,

@@ -88,6 +88,13 @@ ROLES = {
     "batchnorm": ("gamma", "beta", "moving_mean", "moving_variance"),
     "layernorm": ("gamma", "beta"),
 }
+# Recurrent layers name their values as the framework stores them (Keras kernel,
+# recurrent_kernel, bias, backward_… ; PyTorch weight_ih, weight_hh, bias_ih, bias_hh, …_reverse).
+KERAS_RECURRENT = ("kernel", "recurrent_kernel", "bias")
+TORCH_RECURRENT = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+RECURRENT_ROLES = (KERAS_RECURRENT + tuple("backward_" + r for r in KERAS_RECURRENT)
+                   + TORCH_RECURRENT + tuple(r + "_reverse" for r in TORCH_RECURRENT))
+ROLES.update({"simple_rnn": RECURRENT_ROLES, "lstm": RECURRENT_ROLES, "gru": RECURRENT_ROLES, "embedding": ("weights",)})
 NON_TRAINABLE_ROLES = {"moving_mean", "moving_variance"}
 
 
@@ -499,7 +506,129 @@ def ref_add(spec, keras, P):
     return fn
 
 
+GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
+
+
+def keras_to_torch_gates(kind, t, u):
+    """Rows of a [g·units, …] tensor from Keras's gate order to PyTorch's: the LSTM's
+    i, f, c, o is PyTorch's i, f, g, o; the GRU's z, r, h becomes r, z, n."""
+    if kind != "gru":
+        return t
+    return torch.cat([t[u:2 * u], t[:u], t[2 * u:]])
+
+
+def ref_recurrent(spec, keras, P):
+    """nn.RNN / nn.LSTM / nn.GRU through torch._VF (the kernels the modules call), with the
+    file's values as leaves; Keras values are transposed and their gates reordered on
+    the way, so their gradients come back in Keras's layout.  Where PyTorch has no kernel
+    (Keras's GRU(reset_after=False), activations other than tanh / sigmoid) the cell is
+    written out step by step below."""
+    kind = spec["type"]
+    allowed = dict(units=REQ, return_sequences=False, bidirectional=False, use_bias=True, activation="tanh")
+    if kind != "simple_rnn":
+        allowed["recurrent_activation"] = "sigmoid"
+    if kind == "gru" and keras:
+        allowed["reset_after"] = True
+    o = opts(spec, **allowed)
+    u, g = o["units"], GATES[kind]
+    act, rec_act = o["activation"], o.get("recurrent_activation", "sigmoid")
+    reset_after = o.get("reset_after", True)
+    directions = 2 if o["bidirectional"] else 1
+    # The file's values as leaves (optimizer steps update them in place); the weights in
+    # PyTorch's layout and gate order are derived from them at every forward pass.
+    leaves = []
+    for d in range(directions):
+        if keras:
+            name = (lambda r: "backward_" + r) if d else (lambda r: r)
+            roles = ["kernel", "recurrent_kernel"] + (["bias"] if o["use_bias"] else [])
+        else:
+            name = (lambda r: r + "_reverse") if d else (lambda r: r)
+            roles = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if o["use_bias"] else [])
+        leaves.append([P.value(name(r)) for r in roles])
+
+    def torch_weights(d):
+        """Direction d's (w_ih [g·u, f], w_hh [g·u, u], b_ih, b_hh) in PyTorch's layout and order."""
+        zero = torch.zeros(g * u, dtype=torch.float64)
+        if not keras:
+            w_ih, w_hh, *biases = leaves[d]
+            return (w_ih, w_hh, *(biases or (zero, zero)))
+        K, R, *bias = leaves[d]
+        w_ih, w_hh = keras_to_torch_gates(kind, K.t(), u), keras_to_torch_gates(kind, R.t(), u)
+        b_ih, b_hh = zero, zero
+        if bias and bias[0].dim() == 2:   # GRU(reset_after=True): [input bias, recurrent bias]
+            b_ih, b_hh = keras_to_torch_gates(kind, bias[0][0], u), keras_to_torch_gates(kind, bias[0][1], u)
+        elif bias:
+            b_ih = keras_to_torch_gates(kind, bias[0], u)
+        return w_ih, w_hh, b_ih, b_hh
+    standard = act == "tanh" and (kind == "simple_rnn" or (rec_act == "sigmoid" and reset_after))
+
+    def cell_loop(x, w, reverse, ctx):
+        """One direction written out: x [N, T, f] → [N, T, u] (aligned with time)."""
+        w_ih, w_hh, b_ih, b_hh = w
+        n, steps = x.shape[0], x.shape[1]
+        h = torch.zeros(n, u, dtype=torch.float64)
+        c = torch.zeros(n, u, dtype=torch.float64)
+        outs = [None] * steps
+        order = range(steps - 1, -1, -1) if reverse else range(steps)
+        f = lambda z, word, what: activate(z, word, keras, ctx, what=f"{spec['_name']} ({what})")
+        for t in order:
+            gi = x[:, t] @ w_ih.t() + b_ih
+            if kind == "simple_rnn":
+                h = f(gi + h @ w_hh.t() + b_hh, act, "state")
+            elif kind == "lstm":
+                z = gi + h @ w_hh.t() + b_hh
+                i, fg, cand, og = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
+                c = f(fg, rec_act, "forget gate") * c + f(i, rec_act, "input gate") * f(cand, act, "candidate")
+                h = f(og, rec_act, "output gate") * f(c, act, "cell")
+            else:   # PyTorch order r, z, n
+                if reset_after:
+                    gh = h @ w_hh.t() + b_hh
+                    r = f(gi[:, :u] + gh[:, :u], rec_act, "reset gate")
+                    zg = f(gi[:, u:2 * u] + gh[:, u:2 * u], rec_act, "update gate")
+                    cand = f(gi[:, 2 * u:] + r * gh[:, 2 * u:], act, "candidate")
+                else:   # Keras reset_after=False: W_hn (r ⊙ h), no recurrent bias
+                    r = f(gi[:, :u] + h @ w_hh[:u].t(), rec_act, "reset gate")
+                    zg = f(gi[:, u:2 * u] + h @ w_hh[u:2 * u].t(), rec_act, "update gate")
+                    cand = f(gi[:, 2 * u:] + (r * h) @ w_hh[2 * u:].t(), act, "candidate")
+                h = zg * h + (1 - zg) * cand
+            outs[t] = h
+        return torch.stack(outs, dim=1)
+
+    def fn(xs, ctx):
+        x = xs[0]
+        if x.dim() != 3:
+            raise GenError(f"{kind} on a {x.dim() - 1}-d sample")
+        weights = [torch_weights(d) for d in range(directions)]
+        if standard:
+            flat = [t for w in weights for t in w]
+            h0 = torch.zeros(directions, x.shape[0], u, dtype=torch.float64)
+            if kind == "lstm":
+                out = torch._VF.lstm(x, (h0, h0), flat, True, 1, 0.0, False, directions == 2, True)[0]
+            elif kind == "gru":
+                out = torch._VF.gru(x, h0, flat, True, 1, 0.0, False, directions == 2, True)[0]
+            else:
+                out = torch._VF.rnn_tanh(x, h0, flat, True, 1, 0.0, False, directions == 2, True)[0]
+        else:
+            out = torch.cat([cell_loop(x, weights[d], d == 1, ctx) for d in range(directions)], dim=-1)
+        if o["return_sequences"]:
+            return out
+        if keras and directions == 2:   # Keras: each direction's final state; the backward one ends at time 0
+            return torch.cat([out[:, -1, :u], out[:, 0, u:]], dim=-1)
+        return out[:, -1]   # PyTorch: output[:, -1]
+    return fn
+
+
+def ref_embedding(spec, keras, P):
+    opts(spec, input_dim=REQ, output_dim=REQ)
+    W = P.value("weights")
+
+    def fn(xs, ctx):
+        return W[xs[0].long()]
+    return fn
+
+
 REFERENCE = {
+    "simple_rnn": ref_recurrent, "lstm": ref_recurrent, "gru": ref_recurrent, "embedding": ref_embedding,
     "dense": ref_dense, "conv2d": ref_conv2d, "conv2d_transpose": ref_conv2d_transpose,
     "maxpool2d": ref_maxpool2d, "avgpool2d": ref_avgpool2d,
     "global_avgpool2d": ref_global_avgpool2d, "global_maxpool2d": ref_global_maxpool2d,
@@ -690,7 +819,8 @@ def reference(problem):
         ans[f"step{k}.loss"] = loss.item()
         loss.backward()
         if k == 1:
-            ans[f"grad.{net.input_name}"] = nested(x.grad, batched)
+            # Token ids (an embedding's input) get no gradient: dlsolve answers zeros.
+            ans[f"grad.{net.input_name}"] = nested(x.grad if x.grad is not None else torch.zeros_like(x), batched)
             for L in net.layers:
                 for role, t, tr in L.P.tensors:
                     if tr:
@@ -1456,6 +1586,102 @@ FOCUS = [   # (label, generator, frameworks)
 DEFAULT_COUNT = 10 * len(FOCUS)
 
 
+# ---------------------------------------------------------------- recurrent networks (--recurrent)
+
+def recurrent_values(g, kind, spec, features):
+    """The layer's values in the framework's layout: Keras kernel [f, g·u], recurrent_kernel
+    [u, g·u], bias [g·u] (GRU reset_after=True: [2, g·u]); PyTorch weight_ih [g·u, f], …"""
+    r = g.rng
+    u, gates = spec["units"], GATES[kind]
+    scale = lambda n: (0.2 / math.sqrt(n), 1.2 / math.sqrt(n))
+    for d in range(2 if spec.get("bidirectional") else 1):
+        if g.keras:
+            pre = "backward_" if d else ""
+            spec[pre + "kernel"] = rtensor(r, [features, gates * u], *scale(features))
+            spec[pre + "recurrent_kernel"] = rtensor(r, [u, gates * u], *scale(u))
+            if spec.get("use_bias", True):
+                double = kind == "gru" and spec.get("reset_after", True)
+                spec[pre + "bias"] = rtensor(r, [2, gates * u] if double else [gates * u], 0.05, 0.5)
+        else:
+            suf = "_reverse" if d else ""
+            spec["weight_ih" + suf] = rtensor(r, [gates * u, features], *scale(features))
+            spec["weight_hh" + suf] = rtensor(r, [gates * u, u], *scale(u))
+            if spec.get("use_bias", True):
+                spec["bias_ih" + suf] = rtensor(r, [gates * u], 0.05, 0.5)
+                spec["bias_hh" + suf] = rtensor(r, [gates * u], 0.05, 0.5)
+
+
+def recurrent_layer(g, kind, return_sequences=None):
+    r = g.rng
+    features = g.shape()[-1]
+    spec = {"type": kind, "units": r.randint(1, 3)}
+    if return_sequences if return_sequences is not None else r.random() < 0.5:
+        spec["return_sequences"] = True
+    if r.random() < 0.35:
+        spec["bidirectional"] = True
+    if r.random() < 0.15:
+        spec["use_bias"] = False
+    if kind == "gru" and g.keras and r.random() < 0.5:
+        spec["reset_after"] = r.random() < 0.4
+    if r.random() < 0.2:   # PyTorch's nn.RNN has tanh or relu; nn.LSTM / nn.GRU only tanh and sigmoid
+        if kind == "simple_rnn":
+            spec["activation"] = r.choice(["relu", "sigmoid", "linear"] if g.keras else ["relu"])
+        elif g.keras:
+            spec["activation"] = r.choice(["relu", "sigmoid", "linear"])
+            if r.random() < 0.5:
+                spec["recurrent_activation"] = r.choice(["tanh", "linear"])
+    recurrent_values(g, kind, spec, features)
+    return g.add(spec)
+
+
+def sequence_input(g):
+    r = g.rng
+    g.input([r.randint(1, 4), r.randint(1, 3)])
+
+
+def g_recurrent(kind):
+    def gen(g):
+        sequence_input(g)
+        recurrent_layer(g, kind)
+        if g.rng.random() < 0.3:
+            g.dense(act=g.rng.choice(FUSED))
+    return gen
+
+
+def g_stacked(g):
+    r = g.rng
+    sequence_input(g)
+    kinds = ["simple_rnn", "lstm", "gru"]
+    recurrent_layer(g, r.choice(kinds), return_sequences=True)
+    recurrent_layer(g, r.choice(kinds))
+
+
+def g_embedding(g):
+    r = g.rng
+    steps, vocab = r.randint(1, 4), r.randint(2, 6)
+    n = g.batch or 1
+    ids = [[r.randrange(vocab) for _ in range(steps)] for _ in range(n)]
+    g.input_name = "x" if g.keras else "input"
+    g.input_spec = {"name": g.input_name, "values": ids if g.batch else ids[0]} if g.keras else {"values": ids if g.batch else ids[0]}
+    g.shapes[g.input_name] = [steps]
+    g.cur = g.input_name
+    dim = r.randint(1, 3)
+    g.add({"type": "embedding", "input_dim": vocab, "output_dim": dim, "weights": rtensor(r, [vocab, dim], 0.1, 1.0)})
+    if r.random() < 0.6:
+        recurrent_layer(g, r.choice(["simple_rnn", "lstm", "gru"]))
+    elif r.random() < 0.5:
+        g.add({"type": "flatten"})
+
+
+RECURRENT_FOCUS = [
+    ("simple_rnn", g_recurrent("simple_rnn"), "both"),
+    ("lstm", g_recurrent("lstm"), "both"),
+    ("gru", g_recurrent("gru"), "both"),
+    ("stacked", g_stacked, "both"),
+    ("embedding", g_embedding, "both"),
+]
+
+
 def decorate(g, problem):
     """Exam symbols on one dense layer (grad.w11, …) and a frozen layer, now and then."""
     r = g.rng
@@ -2014,7 +2240,7 @@ def perturb(answers, key, factor):
     return "[" + ", ".join("1" for _ in index) + "]"
 
 
-USAGE = """usage: torch_numeric.py DLSOLVE [--batches] [--count N] [--seed S] [--focus KIND] [--keep DIR] [--verbose] [FILE...]
+USAGE = """usage: torch_numeric.py DLSOLVE [--recurrent] [--batches] [--count N] [--seed S] [--focus KIND] [--keep DIR] [--verbose] [FILE...]
        torch_numeric.py --self-test [--batches] [DLSOLVE] [--count N] [--seed S]"""
 
 
@@ -2038,6 +2264,11 @@ def main(argv):
                 selftest = True
             elif a == "--batches":
                 listed = True
+            elif a == "--recurrent":   # the recurrent networks of issue 8 instead
+                global FOCUS
+                FOCUS = RECURRENT_FOCUS
+                if count == DEFAULT_COUNT:
+                    count = 48 * len(FOCUS)
             elif a.startswith("--"):
                 raise ValueError(a)
             else:

@@ -62,7 +62,9 @@ KERAS_CLASS = {
     "batchnorm": "batch_normalization", "layernorm": "layer_normalization", "dropout": "dropout",
     "concat": "concatenate", "add": "add", "relu": "re_lu", "leaky_relu": "leaky_re_lu", "softmax": "softmax",
     **{t: "activation" for t in ("sigmoid", "tanh", "linear", "hard_threshold", "activation")},
+    "embedding": "embedding", "simple_rnn": "simple_rnn", "lstm": "lstm", "gru": "gru",
 }
+RECURRENT = ("simple_rnn", "lstm", "gru")
 
 
 def keras_names(problem):
@@ -81,6 +83,8 @@ def keras_names(problem):
             names.append(spec["name"])
         elif spec["type"] == "input":
             names.append(fresh("input"))
+        elif spec["type"] in RECURRENT and spec.get("bidirectional"):   # the Bidirectional wrapper
+            names.append(fresh("bidirectional"))
         elif spec["type"] in KERAS_CLASS:
             names.append(fresh(KERAS_CLASS[spec["type"]]))
         else:
@@ -282,7 +286,21 @@ def kbuild_concat(spec, xs):
     return td.Cat(axis)
 
 
+def kbuild_recurrent(spec, xs):
+    """A Keras recurrent layer as the nn module with the same weight matrices, for its
+    MACs: the activations, reset_after (where the recurrent bias goes) and the given
+    values change no multiply-accumulate (build() likewise drops a PyTorch file's
+    activations, which nn.RNN may not have)."""
+    kept = ("type", "name", "units", "return_sequences", "bidirectional", "use_bias")
+    return td.build_recurrent({k: v for k, v in spec.items() if k in kept}, xs)
+
+
+def kbuild_embedding(spec, xs):
+    return td.build_embedding({k: v for k, v in spec.items() if k not in ("weights", "symbols")}, xs)
+
+
 KERAS_BUILDERS = {
+    **{t: kbuild_recurrent for t in RECURRENT}, "embedding": kbuild_embedding,
     "conv2d": kbuild_conv2d, "conv2d_transpose": kbuild_conv2d_transpose,
     "maxpool2d": kbuild_pool, "avgpool2d": kbuild_pool,
     "global_avgpool2d": kbuild_global_pool, "global_maxpool2d": kbuild_global_pool,
@@ -340,7 +358,10 @@ def normalised(problem):
 def build(spec, xs, name):
     """The module of one layer on the CPU: torch_diff's builders, or the Keras ones above."""
     spec = dict(spec)
-    if not spec.pop("_keras", False):
+    keras = spec.pop("_keras", False)
+    if spec["type"] in RECURRENT and not keras:   # MACs only: an activation nn.RNN lacks changes none
+        spec = {k: v for k, v in spec.items() if k not in ("activation", "recurrent_activation")}
+    if not keras:
         return td.build_module(spec, xs, name)
     try:
         module = KERAS_BUILDERS[spec["type"]](spec, xs).eval()
@@ -357,12 +378,24 @@ def mac_hook(counter, name):
     def hook(module, inputs, output):
         x = inputs[0]
         k = module.weight.shape[2] * module.weight.shape[3] if module.weight.dim() == 4 else 1
-        if isinstance(module, nn.Conv2d):
+        if isinstance(module, nn.Conv1d):   # [N, F, T']: each output sums k × C_in/g products
+            macs = output.numel() * (module.in_channels // module.groups) * module.kernel_size[0]
+        elif isinstance(module, nn.Conv2d):
             macs = output.numel() * (module.in_channels // module.groups) * k
         elif isinstance(module, nn.ConvTranspose2d):
             macs = x.numel() * (module.out_channels // module.groups) * k
         else:   # Linear: one weighted sum of in_features per output feature, at every position
             macs = x.numel() // module.in_features * module.in_features * module.out_features
+        counter[name] = counter.get(name, 0) + macs
+    return hook
+
+
+def rnn_mac_hook(counter, name):
+    """nn.RNN / nn.LSTM / nn.GRU (batch_first): every step multiplies the input by each
+    direction's weight_ih and the state by its weight_hh, one MAC per weight element."""
+    def hook(module, inputs, output):
+        steps = inputs[0].shape[1]
+        macs = steps * sum(p.numel() for n, p in module.named_parameters() if n.startswith("weight_"))
         counter[name] = counter.get(name, 0) + macs
     return hook
 
@@ -374,8 +407,10 @@ def measured_macs(p, device="cpu"):
     def make_module(spec, xs, name):
         module = build(spec, xs, name).to(device)
         for m in module.modules():
-            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
                 m.register_forward_hook(mac_hook(counter, name))
+            elif isinstance(m, nn.RNNBase):
+                m.register_forward_hook(rnn_mac_hook(counter, name))
         return module
 
     def record(name, spec, module, xs, y):

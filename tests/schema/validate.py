@@ -42,7 +42,12 @@ TOTAL_KEYS = {"params.total", "params.trainable", "params.non_trainable", "buffe
               "memory.input", "memory.forward_backward", "memory.params", "memory.total"}
 
 # value roles of the layer types that hold values (dlsolve: Layer::value_roles)
-VALUE_ROLES = {"dense": ("weights", "bias")}
+VALUE_ROLES = {"dense": ("weights", "bias"), "embedding": ("weights",)}
+# recurrent layers name their values as the framework stores them (docs/problem-format.md)
+RECURRENT_ROLES = ("kernel", "recurrent_kernel", "bias", "backward_kernel", "backward_recurrent_kernel", "backward_bias",
+                   "weight_ih", "weight_hh", "bias_ih", "bias_hh",
+                   "weight_ih_reverse", "weight_hh_reverse", "bias_ih_reverse", "bias_hh_reverse")
+VALUE_ROLES.update({kind: RECURRENT_ROLES for kind in ("simple_rnn", "lstm", "gru")})
 STEP_LOSS = re.compile(r"^step([1-9][0-9]*)\.loss$")
 STEP_OUTPUT = re.compile(r"^step([1-9][0-9]*)\.output$")
 EPOCH_ERRORS = re.compile(r"^epoch([1-9][0-9]*)\.errors$")
@@ -119,7 +124,8 @@ def semantic_errors(doc):
         "layernorm": "layer_normalization", "dropout": "dropout", "activation": "activation",
         "relu": "re_lu", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear",
         "softmax": "softmax", "leaky_relu": "leaky_re_lu", "hard_threshold": "hard_threshold",
-        "concat": "concatenate", "add": "add",
+        "concat": "concatenate", "add": "add", "embedding": "embedding", "conv1d": "conv1d",
+        "simple_rnn": "simple_rnn", "lstm": "lstm", "gru": "gru",
     }
     counters = {}
     prev = inp.get("name") if isinstance(inp, dict) else None
@@ -137,6 +143,8 @@ def semantic_errors(doc):
                 name = str(i)
             else:
                 base = keras_class.get(layer.get("type"), str(layer.get("type")))
+                if layer.get("bidirectional") is True:   # Keras's Bidirectional wrapper
+                    base = "bidirectional"
                 n = counters.get(base, 0)
                 counters[base] = n + 1
                 name = base if n == 0 else "%s_%d" % (base, n)
@@ -252,6 +260,9 @@ def semantic_errors(doc):
                 errors.append("expect key %r names no value (LAYER.ROLE or a symbol)" % key)
         elif head == "exact":  # exact.LAYER.H / exact.LAYER.W
             if rest.rsplit(".", 1)[0] not in known:
+                errors.append("expect key %r names no layer (known: default names too)" % key)
+        elif head == "gradient_flow":
+            if rest.rpartition(".")[0] not in known:
                 errors.append("expect key %r names no layer (known: default names too)" % key)
         elif rest not in known:
             errors.append("expect key %r names no layer (known: default names too)" % key)

@@ -132,7 +132,7 @@ TEST_CASE("numeric bad input: shapes, targets, symbols, learning rate", "[numeri
     };
     CHECK(error(R"({"title": "t", "input": {"values": [1.0, 2.0]}, "layers": [{"type": "dense", "units": 1, "weights": [[1.0, 2.0]], "bias": [0.0]}],
                    "target": [0.0], "loss": "mse", "optimizer": {"type": "sgd", "lr": 0.1}})") ==
-          "/layers/0/weights: expected an array of shape [2, 1], found [1, 2]");
+          "/layers/0/weights: expected an array of shape [2, 1], found [1, 2], its transpose (give the values in the framework's own layout)");
     CHECK(error(R"({"title": "t", "input": {"values": [1.0]}, "layers": [{"type": "dense", "units": 1, "weights": [[1.0]], "bias": [0.0]}],
                    "target": [0.0, 1.0], "loss": "mse", "optimizer": {"type": "sgd", "lr": 0.1}})") ==
           "/target: expected 1 values like the output [1, 1], found 2 [2]");

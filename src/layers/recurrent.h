@@ -1,0 +1,68 @@
+// SimpleRNN / LSTM / GRU (nn.RNN / nn.LSTM / nn.GRU): the keys, shapes, parameter
+// counts and value layouts the three kinds share. Each kind's file says which cell it
+// is; the frameworks' storage (gate order, which axis is the input, one or two biases)
+// is read from Convention::recurrent and mapped onto the cell's fixed form.
+#pragma once
+
+#include "ir/layer.h"
+#include "layers/recurrent_cell.h"
+#include "problem/fields.h"
+
+namespace dlsolve {
+
+class Recurrent : public Layer {
+public:
+    CellSpec spec;
+    bool return_sequences = false;
+    bool bidirectional = false;
+    bool use_bias = true;
+    const Convention* convention = nullptr;  // the value names depend on it
+
+    // Reads the keys every recurrent kind has.
+    Recurrent(CellKind kind, Fields& fields, const Convention& convention);
+
+    std::string class_name(const Convention& c, const std::vector<Dims>& in) const override;
+    std::string fused_activation() const override { return spec.kind == CellKind::Simple ? spec.activation : std::string(); }
+    ShapeExpr output_shape(const std::vector<Dims>& in, const Convention& c) const override;
+    ParamCount params(const std::vector<Dims>& in, const Convention& c) const override;
+    Cost cost(const std::vector<Dims>& in, const Dims& out, const Convention& c) const override;
+    std::vector<std::string> value_roles() const override;
+    std::vector<Dims> value_shapes(const std::vector<Dims>& in, const Convention& c) const override;
+
+    Tensor forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>& p, const NumericMode& mode,
+                   const Convention& c) const override;
+    void backward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>& p, const Tensor& y,
+                  const Tensor& grad_y, const NumericMode& mode, const Convention& c, std::vector<Tensor>& grad_in,
+                  std::vector<Tensor>& grad_p) const override;
+    Expr explain(const std::vector<Operand>& in, const std::vector<Operand>& p, const Tensor& y, size_t flat,
+                 const NumericMode& mode, const Convention& c) const override;
+    std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Operand& y, size_t flat,
+                            const NumericMode& mode, const Convention& c) const override;
+
+    // The framework's own names of the gates, in storage order ("i, f, c, o").
+    std::string gate_names(const Convention& c) const;
+    // W_h as the exams write it, h_t = f(W_h·h_{t−1} + W_x·x_t + b): units × units, from
+    // the given recurrent weights of a simple_rnn's forward direction (Keras's
+    // recurrent_kernel is its transpose). Throws LayerError for other kinds or without values.
+    CellMatrix recurrent_matrix(const Convention& c) const;
+
+private:
+    struct Where {  // an element of a stored value: which value, which element
+        size_t role;
+        size_t flat;
+    };
+    int64_t directions() const { return bidirectional ? 2 : 1; }
+    size_t roles_per_direction(const Convention& c) const;
+    bool keras_double_bias(const Convention& c) const;
+    // Where canonical element (row, col) of W_x, W_h, b_x, b_h of direction d is stored.
+    Where input_weight(const Convention& c, int d, int64_t row, int64_t col, int64_t features) const;
+    Where recurrent_weight(const Convention& c, int d, int64_t row, int64_t col) const;
+    Where input_bias(const Convention& c, int d, int64_t row) const;
+    Where recurrent_bias(const Convention& c, int d, int64_t row) const;
+    int64_t stored_row(const Convention& c, int64_t row) const;
+    CellWeights weights(const std::vector<const Tensor*>& p, const Convention& c, int d, int64_t features) const;
+    void add_gradients(const CellWeights& g, const Convention& c, int d, int64_t features, std::vector<Tensor>& grad_p) const;
+    std::string state_name(const char* state, int d, int64_t step, int64_t j) const;
+};
+
+}  // namespace dlsolve
