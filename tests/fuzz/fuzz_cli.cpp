@@ -1,0 +1,129 @@
+// libFuzzer target: bytes through parsing, every command and every renderer.
+//
+// An input is a problem file, optionally followed by a NUL byte and a command line:
+//   - without a NUL, the bytes are the problem, and every command (params, shapes, rf,
+//     flops, summary, forward, backward, train, solve) runs on it, each in one of the
+//     formats (text, json, markdown) chosen by the input's length, then check and
+//     compare. When params refuses the file, the others would refuse it the same way
+//     (they all parse and analyse it first), so they are skipped.
+//   - with a NUL, the bytes after it are one command and its options separated by
+//     spaces ("backward --param=w11 --format=json"); the problem, the bytes before the
+//     NUL, is given as "-" (standard input) and, for compare, also as a file.
+//     Words that do not start with '-' are dropped after the command, as are "--" and
+//     words with a '/', so the fuzzer can never name a file or a folder on this machine.
+//
+// Besides the sanitizers, the target checks the command line's contract: an exit status
+// of 0, 1 or 2 (an exception escaping run_cli is "internal error", exit 70, in the real
+// binary: here it aborts); with the whole command set, a refused problem gives exactly
+// one newline-terminated line on stderr and nothing on stdout, an answered one nothing
+// on stderr; --format json prints one valid JSON document.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+
+namespace {
+
+struct Run {
+    int status;
+    std::string out;
+    std::string err;
+};
+
+[[noreturn]] void fail(const std::vector<std::string>& args, const Run& r, const char* why) {
+    std::string line;
+    for (const auto& a : args) line += " " + a;
+    std::fprintf(stderr, "\ndlsolve%s: %s\n  exit status %d\n  stdout (%zu bytes): %.2000s\n  stderr (%zu bytes): %.2000s\n",
+                 line.c_str(), why, r.status, r.out.size(), r.out.c_str(), r.err.size(), r.err.c_str());
+    std::abort();
+}
+
+Run run(const std::vector<std::string>& args, std::string_view problem) {
+    std::istringstream in{std::string(problem)};
+    std::ostringstream out, err;
+    const int status = dlsolve::run_cli(args, in, out, err);
+    Run r{status, out.str(), err.str()};
+    if (status != 0 && status != 1 && status != 2) fail(args, r, "exit status other than 0, 1 or 2");
+    return r;
+}
+
+bool one_line(const std::string& s) { return !s.empty() && s.back() == '\n' && s.find('\n') == s.size() - 1; }
+
+// The problem again as a file, for compare's second operand: an in-memory file, so that
+// nothing is written to disk.
+std::string as_file(std::string_view problem) {
+    static const int fd = memfd_create("dlsolve-fuzz", 0);
+    if (fd < 0) return "-";
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, problem.data(), problem.size(), 0) != static_cast<ssize_t>(problem.size())) std::abort();
+    return "/proc/self/fd/" + std::to_string(fd);
+}
+
+void every_command(std::string_view problem) {
+    static const char* const commands[] = {"params", "shapes", "rf", "flops", "summary", "forward", "backward", "train", "solve"};
+    static const char* const formats[] = {"text", "json", "markdown"};
+    for (size_t i = 0; i < std::size(commands); ++i) {
+        // One format per command, turning with the input's length: every command meets
+        // every renderer, at a third of the cost of all three on each input.
+        const std::string format = formats[(i + problem.size()) % std::size(formats)];
+        const std::vector<std::string> args{commands[i], "--format", format, "-"};
+        const Run r = run(args, problem);
+        if (r.status == 2) {
+            if (!r.out.empty()) fail(args, r, "refused, yet something on stdout");
+            if (!one_line(r.err)) fail(args, r, "refused without exactly one line on stderr");
+            if (i == 0) return;  // the others parse and analyse it first too, and would refuse it
+            continue;
+        }
+        if (r.status != 0) fail(args, r, "exit status 1 outside check");
+        if (!r.err.empty()) fail(args, r, "answered, yet something on stderr");
+        if (format == "json" && !nlohmann::json::accept(r.out)) fail(args, r, "--format json printed invalid JSON");
+    }
+    run({"check", "-"}, problem);
+    run({"compare", "-", as_file(problem)}, problem);
+}
+
+void one_command(std::string_view problem, std::string_view line) {
+    std::vector<std::string> args;
+    size_t at = 0;
+    while (at < line.size() && args.size() < 12) {
+        const size_t end = std::min(line.find(' ', at), line.size());
+        std::string word(line.substr(at, end - at));
+        at = end + 1;
+        // Only options after the command: no positional word, no "--" that would make the
+        // next one positional, no path.
+        if (word.empty() || word == "--" || word.find('/') != std::string::npos || (!args.empty() && word[0] != '-')) continue;
+        args.push_back(std::move(word));
+    }
+    if (args.empty()) return;
+    args.push_back("-");
+    if (args[0] == "compare") args.push_back(as_file(problem));
+    const Run r = run(args, problem);
+    if (r.status == 0) {
+        bool json = false;
+        for (const auto& a : args) json |= a == "--format=json" || a == "-fjson";
+        if (json && !nlohmann::json::accept(r.out)) fail(args, r, "--format json printed invalid JSON");
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    const std::string_view input(reinterpret_cast<const char*>(data), size);
+    const size_t nul = input.find('\0');
+    if (nul == std::string_view::npos)
+        every_command(input);
+    else
+        one_command(input.substr(0, nul), input.substr(nul + 1));
+    return 0;
+}
