@@ -4,9 +4,13 @@
 Usage: tests/fuzz/seeds.py OUT_DIR [MAX_LEN]
 
 - every problems/*.json, compacted (no whitespace, without the free text of "note" and
-  "source") so that most fit in MAX_LEN bytes (default 4096); longer ones are left out;
+  "source") so that most fit in MAX_LEN bytes (default 4096), longer ones left out,
+  once per command: the target chooses the command and the format by the input's
+  length (fuzz_cli.cpp), so each copy is padded with trailing spaces to the length
+  that chooses one command, in a format that turns with the command;
 - every tests/bad_input/*.json as it is (up to MAX_LEN bytes), since its exact bytes may
-  be the point (a duplicate key, a bad literal, a BOM);
+  be the point (a duplicate key, a bad literal, a BOM), padded to choose the command of
+  its NAME.command file when it has one;
 - a few problems followed by a NUL and a command line (see fuzz_cli.cpp), for the
   options that the every-command mode does not give: --layer, --param, --steps,
   --epochs, --dtype, --all, --precision.
@@ -21,9 +25,20 @@ max_len = int(sys.argv[2]) if len(sys.argv) > 2 else 4096
 out.mkdir(parents=True, exist_ok=True)
 
 
+COMMANDS = ["params", "shapes", "rf", "flops", "summary", "forward", "backward", "train", "solve", "check", "compare"]
+FORMATS = ["text", "json", "markdown"]
+
+
 def write(name, data):
     if len(data) <= max_len:
         (out / name).write_bytes(data)
+
+
+def padded(data, command, format):
+    """data and spaces, to the length with which fuzz_cli.cpp runs this command and format."""
+    want = COMMANDS.index(command) + len(COMMANDS) * FORMATS.index(format)
+    cycle = len(COMMANDS) * len(FORMATS)
+    return data + b" " * ((want - len(data)) % cycle)
 
 
 compact = {}
@@ -33,10 +48,16 @@ for path in sorted((root / "problems").glob("*.json")):
     problem.pop("source", None)
     data = json.dumps(problem, ensure_ascii=False, separators=(",", ":")).encode()
     compact[path.stem] = data
-    write("problem-" + path.stem, data)
+    for i, command in enumerate(COMMANDS):
+        format = FORMATS[(i + len(compact)) % len(FORMATS)]
+        write(f"problem-{path.stem}-{command}-{format}", padded(data, command, format))
 
 for path in sorted((root / "tests" / "bad_input").glob("*.json")):
-    write("bad-" + path.stem, path.read_bytes()[:max_len])
+    data = path.read_bytes()
+    command = path.with_suffix(".command")
+    if command.exists() and len(data) < max_len - 40:
+        data = padded(data, command.read_text().strip(), "text")
+    write("bad-" + path.stem, data[:max_len])
 
 commands = {
     "001-6-backpropagation": ["backward --param=w11", "train --steps=2 --format=json --param=w21", "forward --all --precision=3"],
