@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -30,33 +31,51 @@ bool same_answer(const Json& expected, const Json& computed, double tolerance) {
     return std::fabs(a - b) <= tolerance * std::max(std::fabs(a), std::fabs(b));
 }
 
+// Every *.json file under the paths, sorted within each directory. What cannot be
+// looked at (an unreadable directory, a broken link) is listed in `unreadable` with why.
 std::vector<std::string> collect(const std::vector<std::string>& paths, std::vector<std::string>& unreadable) {
     std::vector<std::string> files;
+    const std::function<void(const fs::path&)> walk = [&](const fs::path& dir) {
+        std::error_code ec;
+        std::vector<fs::path> entries;
+        for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) entries.push_back(it->path());
+        if (ec) {
+            unreadable.push_back(fmt::format("{}: cannot read the directory: {}", dir.string(), ec.message()));
+            return;
+        }
+        std::sort(entries.begin(), entries.end());
+        for (const auto& entry : entries) {
+            const auto status = fs::status(entry, ec);
+            if (fs::is_directory(status)) walk(entry);
+            else if (entry.extension() != ".json") continue;
+            else if (fs::is_symlink(fs::symlink_status(entry, ec)) && !fs::exists(status))
+                unreadable.push_back(fmt::format("{}: a broken symbolic link", entry.string()));
+            else if (fs::is_regular_file(status)) files.push_back(entry.string());
+        }
+    };
     for (const auto& p : paths) {
         std::error_code ec;
-        if (fs::is_directory(p, ec)) {
-            std::vector<std::string> found;
-            for (const auto& entry : fs::recursive_directory_iterator(p, ec))
-                if (entry.is_regular_file() && entry.path().extension() == ".json") found.push_back(entry.path().string());
-            if (ec) unreadable.push_back(p);
-            std::sort(found.begin(), found.end());
-            files.insert(files.end(), found.begin(), found.end());
-        } else {
+        if (!fs::is_directory(p, ec)) {
             files.push_back(p);
+            continue;
         }
+        const size_t before = files.size(), problems_before = unreadable.size();
+        walk(p);
+        if (files.size() == before && unreadable.size() == problems_before)
+            unreadable.push_back(fmt::format("{}: no problem files (*.json) in this directory", p));
     }
     return files;
 }
 
 }  // namespace
 
-int run_check(const std::vector<std::string>& paths, std::istream& in, std::ostream& out, std::ostream& err) {
+int run_check(const std::vector<std::string>& paths, int64_t max_elements, std::istream& in, std::ostream& out, std::ostream& err) {
     std::vector<std::string> unreadable;
     const auto files = collect(paths, unreadable);
     int passed = 0, failed = 0, skipped = 0;
-    bool invalid = false;
-    for (const auto& dir : unreadable) {
-        err << dir << ": cannot read the directory\n";
+    bool invalid = false, internal = false;
+    for (const auto& why : unreadable) {
+        err << why << "\n";
         invalid = true;
         ++failed;
     }
@@ -64,19 +83,31 @@ int run_check(const std::vector<std::string>& paths, std::istream& in, std::ostr
         Json computed;
         Json expect;
         double tolerance = 1e-6;
+        const auto report = [&](const std::string& what) {
+            std::string message = what;
+            std::replace(message.begin(), message.end(), '\n', ' ');
+            err << file << ": " << message << "\n";
+            out << "error " << file << "\n";
+            ++failed;
+        };
         try {
-            const Problem problem = parse_problem(read_problem_text(file, in));
+            Problem problem = parse_problem(read_problem_text(file, in));
+            problem.numeric.max_elements = max_elements;
             const Analysis analysis = analyse(problem);
             computed = all_answers(problem, analysis);
             expect = problem.expect;
             tolerance = problem.tolerance;
-        } catch (const std::runtime_error& e) {  // ProblemError, or ArithmeticError (log of 0, …)
-            std::string message = e.what();
-            std::replace(message.begin(), message.end(), '\n', ' ');
-            err << file << ": " << message << "\n";
-            out << "error " << file << "\n";
+        } catch (const ProblemError& e) {
+            report(e.what());
             invalid = true;
-            ++failed;
+            continue;
+        } catch (const ArithmeticError& e) {
+            report(std::string("the arithmetic cannot be carried out: ") + e.what());
+            invalid = true;
+            continue;
+        } catch (const std::exception& e) {  // a bug: say so for this file and go on with the others
+            report(fmt::format("internal error: {} (please report it with the problem file)", e.what()));
+            internal = true;
             continue;
         }
         if (expect.is_null() || expect.empty()) {
@@ -103,6 +134,7 @@ int run_check(const std::vector<std::string>& paths, std::istream& in, std::ostr
     out << passed << " passed, " << failed << " failed";
     if (skipped > 0) out << ", " << skipped << " skipped";
     out << "\n";
+    if (internal) return 70;
     if (invalid) return 2;
     return failed > 0 ? 1 : 0;
 }

@@ -34,6 +34,7 @@ struct Options {
     std::string dtype = "float32";  // summary, compare --dtype
     NumericOptions numeric;       // backward/train --param, train --steps, --all
     int precision = 10;           // significant digits of printed reals
+    int64_t max_elements = kDefaultMaxElements;  // the numeric engine's budget (--max-elements)
 };
 
 using Builder = Worksheet (*)(const Problem&, const Analysis&, const Options&);
@@ -61,6 +62,7 @@ int answer(const std::vector<std::string>& files, const Options& options, bool w
         for (const auto& file : files) {
             current = shown_name(file);
             problems.push_back(parse_problem(read_problem_text(file, in)));
+            problems.back().numeric.max_elements = options.max_elements;
             analyses.push_back(analyse(problems.back(), with_costs));
         }
         std::vector<const Problem*> p;
@@ -140,6 +142,12 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         sub->add_option("--format,-f", options.format, "text (default), json or markdown")
             ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
     };
+    const auto add_budget = [&](CLI::App* sub) {
+        sub->add_option("--max-elements", options.max_elements,
+                        fmt::format("the numeric engine's budget of tensor elements (default {}, 128 MiB as float64)",
+                                    kDefaultMaxElements))
+            ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+    };
     for (const auto& c : commands) {
         CLI::App* sub = app.add_subcommand(c.name, c.help);
         sub->add_option("file", files, "problem file (JSON), or - for standard input")->required()->expected(1);
@@ -151,6 +159,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
             sub->add_flag("--all", options.numeric.all, "work every element of large tensors, not only the first 32");
             sub->add_option("--precision", options.precision, "significant digits of printed reals (default 10)")
                 ->check(CLI::Range(1, 17));
+            add_budget(sub);
         }
         if (name == "backward" || name == "train")
             sub->add_option("--param,-p", options.numeric.param, "one parameter, by its exam symbol (w11), worked in full");
@@ -179,8 +188,9 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     std::vector<std::string> paths;
     CLI::App* check = app.add_subcommand("check", "compare every problem's answers with its \"expect\" answer key");
     check->add_option("paths", paths, "problem files or directories (searched for *.json)")->required();
+    add_budget(check);
     check->footer("Example:\n  dlsolve check problems/\n\nPrints one line per problem and ends with \"N passed, N failed\".\n"
-                  "Exit status: 0 all pass, 1 an answer differs, 2 a file cannot be read or is invalid.");
+                  "Exit status: 0 all pass, 1 an answer differs, 2 a file cannot be read or is invalid, 70 an internal error.");
 
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     try {
@@ -189,7 +199,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         const int status = app.exit(e, out, err);
         return status == 0 ? 0 : 2;
     }
-    if (check->parsed()) return run_check(paths, in, out, err);
+    if (check->parsed()) return run_check(paths, options.max_elements, in, out, err);
     for (const auto& [sub, command] : builders)
         if (sub->parsed()) {
             set_real_precision(options.precision);

@@ -2,6 +2,7 @@
 // (0 answered, 1 `check` found a differing answer, 2 bad input or usage).
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@ void leave_memory_to_exit();
 int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
 
 // `dlsolve check PATH…`: compares every problem's answers with its "expect".
-int run_check(const std::vector<std::string>& paths, std::istream& in, std::ostream& out, std::ostream& err);
+// Exit status: 0 all pass, 1 an answer differs, 2 a file is bad, 70 an internal error.
+int run_check(const std::vector<std::string>& paths, int64_t max_elements, std::istream& in, std::ostream& out, std::ostream& err);
 
 }  // namespace dlsolve

@@ -1,4 +1,6 @@
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -49,11 +51,21 @@ int main(int argc, char** argv) {
     prepare_heap();
     std::vector<std::string> args(argv + 1, argv + argc);
     dlsolve::leave_memory_to_exit();
+    int status;
     try {
-        return dlsolve::run_cli(args, std::cin, std::cout, std::cerr);
+        status = dlsolve::run_cli(args, std::cin, std::cout, std::cerr);
     } catch (const std::exception& e) {
         // A bug, not bad input: say so on one line rather than abort.
         std::cerr << "dlsolve: internal error: " << e.what() << " (please report it with the problem file)\n";
         return 70;
     }
+    // An answer that never reached its reader (a full disk, a closed stdout) is not a success.
+    errno = 0;
+    std::cout.flush();
+    if (!std::cout) {
+        const int error = errno;
+        std::cerr << "dlsolve: cannot write the output: " << (error ? std::strerror(error) : "the stream failed") << "\n";
+        return 2;
+    }
+    return status;
 }

@@ -19,6 +19,38 @@ std::vector<const Tensor*> pointers(const std::vector<Tensor>& tensors) {
     return out;
 }
 
+// Before anything is allocated: the forward pass holds every layer's output for the
+// largest batch and every parameter; their elements must fit the budget.
+void check_budget(const Problem& problem, const Analysis& analysis) {
+    const Graph& graph = problem.graph;
+    int64_t batch = 1;
+    for (const Batch& b : problem.numeric.batches) batch = std::max(batch, b.input.batch());
+    const uint64_t budget = static_cast<uint64_t>(problem.numeric.max_elements);
+    uint64_t total = 0;
+    // `what` says whose elements they are, e.g. "its output [8, 8, 3] for a batch of 2".
+    const auto add = [&](const Layer& layer, const auto& what, std::optional<size_t> elements) {
+        const bool alone = !elements || *elements > budget;
+        if (!alone && !__builtin_add_overflow(total, *elements, &total) && total <= budget) return;
+        const std::string count = elements ? std::to_string(*elements) : "more than 2^63";
+        throw ProblemError(describe_layer(layer),
+                           fmt::format("{} {} elements{}, above the numeric engine's budget of {} tensor elements "
+                                       "({} MiB as float64; raise it with --max-elements)",
+                                       what(), count, alone ? "" : ", which brings the forward pass to more than the budget",
+                                       budget, budget * 8 / (1 << 20)));
+    };
+    for (size_t i = 0; i < graph.size(); ++i) {
+        const Layer& layer = graph.layer(i);
+        const Dims& sample = analysis.layers[i].output.values();
+        Dims shape = sample;
+        shape.insert(shape.begin(), batch);
+        add(layer, [&] { return fmt::format("its output {} for a batch of {} has", format_dims(sample), batch); }, checked_size(shape));
+        const auto roles = layer.value_roles();
+        const auto shapes = layer.value_shapes(analysis.layers[i].input_shapes, *problem.convention);
+        for (size_t r = 0; r < roles.size() && r < shapes.size(); ++r)
+            add(layer, [&] { return fmt::format("its {} {} have", roles[r], format_dims(shapes[r])); }, checked_size(shapes[r]));
+    }
+}
+
 }  // namespace
 
 Json tensor_json(const Tensor& t, bool keep_batch) {
@@ -37,6 +69,7 @@ Engine::Engine(const Problem& problem, const Analysis& analysis) : problem_(prob
     mode_.training = problem.numeric.training;
     const Graph& graph = problem.graph;
     if (!problem.numeric.has_values) throw ProblemError("/input", "missing required key \"values\" (the input's numbers)");
+    check_budget(problem, analysis);
     params.resize(graph.size());
     for (size_t i = 0; i < graph.size(); ++i) {
         const Layer& layer = graph.layer(i);
@@ -53,9 +86,6 @@ Engine::Engine(const Problem& problem, const Analysis& analysis) : problem_(prob
                 params[i].emplace_back(shapes[r], *layer.value_default(v.role));
                 continue;
             }
-            if (v.value.shape != shapes[r])
-                throw ProblemError(layer.path + "/" + v.role, fmt::format("expected an array of shape {}, found {}", format_dims(shapes[r]),
-                                                                          format_dims(v.value.shape)));
             Tensor t = v.value;
             params[i].push_back(std::move(t));
         }

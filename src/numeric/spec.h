@@ -43,6 +43,11 @@ struct Batch {
     std::string target_path() const { return path.empty() ? "/target" : path + "/target"; }
 };
 
+// The numeric engine refuses a problem whose forward pass would hold more tensor
+// elements than this (128 MiB as float64) before allocating any; `--max-elements`
+// raises it.
+inline constexpr int64_t kDefaultMaxElements = int64_t{1} << 24;
+
 struct NumericSpec {
     bool has_values = false;
     std::vector<Batch> batches;               // input.values and target as one batch, or the "batches" list
@@ -54,6 +59,7 @@ struct NumericSpec {
     int64_t steps = 1;                        // optimizer steps on the one batch
     std::optional<int64_t> epochs;            // passes over the batches (rules: over the samples)
     bool training = false;                    // dropout masks and BatchNorm batch statistics
+    int64_t max_elements = kDefaultMaxElements;  // the budget of the forward pass's tensors
 
     const Batch& first() const { return batches.front(); }
 };

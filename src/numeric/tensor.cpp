@@ -2,12 +2,22 @@
 
 #include <fmt/format.h>
 
+#include "problem/error.h"
+
 namespace dlsolve {
 
+std::optional<size_t> checked_size(const Dims& shape) {
+    uint64_t n = 1;
+    for (auto d : shape)
+        if (d < 0 || __builtin_mul_overflow(n, static_cast<uint64_t>(d), &n) || n > static_cast<uint64_t>(INT64_MAX))
+            return std::nullopt;
+    return static_cast<size_t>(n);
+}
+
 Tensor::Tensor(Dims s, double fill) : shape(std::move(s)) {
-    size_t n = 1;
-    for (auto d : shape) n *= static_cast<size_t>(d);
-    data.assign(n, fill);
+    const auto n = checked_size(shape);
+    if (!n) throw LayerError(fmt::format("a tensor of shape {} has more elements than 64-bit sizes can count", format_dims(shape)));
+    data.assign(*n, fill);
 }
 
 std::vector<int64_t> unravel(size_t flat, const Dims& shape) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,11 +10,16 @@
 
 namespace dlsolve {
 
+// The number of elements of a tensor of this shape, or nothing when it exceeds 64 bits.
+// Every tensor is sized through it.
+std::optional<size_t> checked_size(const Dims& shape);
+
 struct Tensor {
     Dims shape;                // batch axis first
     std::vector<double> data;  // row-major
 
     Tensor() = default;
+    // Throws LayerError when the element count overflows.
     Tensor(Dims s, double fill = 0.0);
 
     size_t size() const { return data.size(); }

@@ -64,6 +64,9 @@ struct Analysis {
 // on a valid graph.
 Analysis analyse(const Problem& problem, bool with_costs = true);
 
+// Value tensors the file gives have the shapes their layers need, and no exam symbol
+// names two elements. Throws ProblemError naming the place (both places for a symbol).
+void check_given_values(const Problem& problem, const Analysis& analysis);
 // Output shapes of every layer. Throws ProblemError naming the layer that cannot be built.
 Analysis infer_shapes(const Problem& problem);
 // Parameter counts of every layer and the totals; needs infer_shapes first.

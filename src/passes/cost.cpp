@@ -8,6 +8,7 @@ namespace dlsolve {
 
 Analysis analyse(const Problem& problem, bool with_costs) {
     Analysis analysis = infer_shapes(problem);
+    check_given_values(problem, analysis);
     count_params(problem, analysis);
     if (with_costs) count_costs(problem, analysis);
     return analysis;

@@ -138,6 +138,41 @@ TEST_CASE("check: pass, a differing key, an invalid file", "[cli][check]") {
     CHECK(r.out.find("1 passed, 2 failed, 1 skipped") != std::string::npos);
 }
 
+TEST_CASE("check: every path is reported, and a folder without problems is an error", "[cli][check]") {
+    TempDir dir;
+    dir.write("a-good.json", kDense + R"(, "expect": {"params.d": 8}})");
+    fs::create_symlink(dir.path() + "/gone.json", dir.path() + "/b-broken.json");
+    fs::create_directories(dir.path() + "/sub");
+    dir.write("sub/c-good.json", kDense + R"(, "expect": {"params.d": 8}})");
+    Run r = cli({"check", dir.path()});
+    CHECK(r.status == 2);
+    CHECK(r.err == dir.path() + "/b-broken.json: a broken symbolic link\n");
+    CHECK(r.out.find("pass  " + dir.path() + "/sub/c-good.json") != std::string::npos);
+    CHECK(r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1) == "2 passed, 1 failed\n");
+
+    TempDir empty;
+    empty.write("notes.md", "no problems here");
+    r = cli({"check", empty.path()});
+    CHECK(r.status == 2);
+    CHECK(r.err == empty.path() + ": no problem files (*.json) in this directory\n");
+    CHECK(r.out == "0 passed, 1 failed\n");
+}
+
+TEST_CASE("check: a numeric problem over the budget is an error for that file, and the others are checked", "[cli][check]") {
+    TempDir dir;
+    dir.write("a-big.json", R"({"title": "t", "input": {"shape": [2, 2, 1], "values": [[[1], [2]], [[3], [4]]]},
+                               "layers": [{"type": "upsampling2d", "size": 4}], "ask": ["forward"], "expect": {"forward.up_sampling2d": 1}})");
+    dir.write("b-good.json", kDense + R"(, "expect": {"params.d": 8}})");
+    Run r = cli({"check", "--max-elements", "40", dir.path()});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("a-big.json: layer \"up_sampling2d\" (/layers/0): its output [8, 8, 1] for a batch of 1 has 64 elements, "
+                     "above the numeric engine's budget of 40 tensor elements") != std::string::npos);
+    CHECK(r.out.find("pass  " + dir.path() + "/b-good.json") != std::string::npos);
+    // The same file within a raised budget gets as far as its answer key.
+    r = cli({"check", "--max-elements", "100", dir.path() + "/a-big.json"});
+    CHECK(r.err.find("budget") == std::string::npos);
+}
+
 TEST_CASE("check: a key dlsolve does not answer is a failure, reals use the tolerance", "[cli][check]") {
     TempDir dir;
     const auto typo = dir.write("typo.json", kDense + R"(, "expect": {"param.d": 8}})");

@@ -16,8 +16,7 @@ const LayerResult& Solved::layer(const std::string& name) const {
 
 Solved solve_text(const std::string& problem_json) {
     Problem problem = parse_problem(problem_json);
-    Analysis analysis = infer_shapes(problem);
-    count_params(problem, analysis);
+    Analysis analysis = analyse(problem, false);
     return {std::move(problem), std::move(analysis)};
 }
 
