@@ -54,7 +54,7 @@ entries += ['"[["', '"]]"', '"[[["', '"]]]"', '"{\\"type\\":\\"dense\\",\\"units
             '"\\xef\\xbb\\xbf"', '"\\xe2\\x80\\x8b"']
 cli = ["params", "shapes", "rf", "flops", "summary", "forward", "backward", "train", "solve", "check", "compare",
        "--format=json", "--format=markdown", "--format=text", "--layer=", "--param=", "--steps=", "--epochs=",
-       "--dtype=", "--all", "--precision=", "--help", "float16", "bfloat16", "float64", "int8"]
+       "--dtype=", "--all", "--max-elements=", "--precision=", "--help", "float16", "bfloat16", "float64", "int8"]
 entries += ['"\\x00' + c + '"' if c in ("params", "forward", "backward", "train", "rf", "summary", "compare", "check") else f'"{c}"' for c in cli]
 entries += ['" --format=json"', '" --param=w11"', '" --layer="']
 print("# libFuzzer dictionary for dlsolve problem files: made by tests/fuzz/make_dict.py.")
