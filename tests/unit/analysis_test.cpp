@@ -66,7 +66,7 @@ TEST_CASE("h ≠ w, dilation, stride ≠ pool size, explicit padding", "[rf]") {
     CHECK(text(f.of("pool").h.start) == "0");  // padding 1 re-centres the 3-window on pixel 0
 }
 
-TEST_CASE("a DAG: merged paths take the union of their fields; misalignment is reported", "[rf]") {
+TEST_CASE("a DAG: merged paths take the union of their fields, and a misalignment is reported", "[rf]") {
     auto aligned = rf("keras", "[32, 32, 3]", R"([
         {"name": "a", "type": "conv2d", "filters": 4, "kernel": 3, "padding": "same"},
         {"name": "b", "type": "conv2d", "filters": 4, "kernel": 5, "padding": "same", "inputs": ["x"]},

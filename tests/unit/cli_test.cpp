@@ -61,7 +61,7 @@ TEST_CASE("params prints a Keras-style table with formulas and totals", "[cli]")
     CHECK(cli({"params", file}).out == r.out);  // deterministic
 }
 
-TEST_CASE("json output has answers and steps; markdown is a table", "[cli]") {
+TEST_CASE("json output has answers and steps, and markdown is a table", "[cli]") {
     TempDir dir;
     const auto file = dir.write("tiny.json", kDense + "}");
     const Run json = cli({"params", "--format", "json", file});

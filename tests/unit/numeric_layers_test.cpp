@@ -377,7 +377,7 @@ TEST_CASE("maxpool2d routes the gradient to each window's maximum (exam 001 1.7)
     check_values(t.grad("x"), {0, 3, 0, 0});
 }
 
-TEST_CASE("maxpool2d padding never wins; Keras 'same' pads after", "[numeric][maxpool2d]") {
+TEST_CASE("maxpool2d padding never wins, and Keras 'same' pads after", "[numeric][maxpool2d]") {
     // PyTorch padding 1 on negative values: padded cells are −∞, not 0.
     auto p = run_numeric(problem("pytorch", "[[[-1, -2], [-3, -4]]]",
                                  R"([{"name": "p", "type": "maxpool2d", "pool": 2, "stride": 1, "padding": 1}])"));

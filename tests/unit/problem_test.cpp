@@ -87,7 +87,7 @@ TEST_CASE("the graph: unknown inputs, cycles and dangling layers are errors", "[
           "/layers/1/name: duplicate layer name \"a\" (also /layers/0)");
 }
 
-TEST_CASE("layers run in topological order; a forward reference is allowed", "[problem][graph]") {
+TEST_CASE("layers run in topological order, and a forward reference is allowed", "[problem][graph]") {
     auto s = solve("keras", "[8]", R"([
         {"name": "late", "type": "dense", "units": 4, "inputs": ["early"]},
         {"name": "early", "type": "dense", "units": 6, "inputs": ["x"]},

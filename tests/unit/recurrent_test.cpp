@@ -113,7 +113,7 @@ TEST_CASE("a Keras-layout LSTM and its PyTorch twin (transposed, one bias split 
     for (size_t g = 0; g < 4; ++g) CHECK_THAT(k.param_grad("l", 2)[g], WithinRel(p.param_grad("l", 2)[g], 1e-12));
 }
 
-TEST_CASE("a Keras GRU (z, r, h; bias [2, 3·units]) and its PyTorch twin (r, z, n; bias_ih, bias_hh) give the same numbers", "[recurrent][numeric]") {
+TEST_CASE("a Keras GRU (z, r, h with a bias [2, 3·units]) and its PyTorch twin (r, z, n with bias_ih and bias_hh) give the same numbers", "[recurrent][numeric]") {
     // The twin's rows are Keras's columns in PyTorch's gate order: r (Keras 1), z (Keras 0), n (Keras 2).
     const char* keras = R"({"title": "k", "framework": "keras", "input": {"values": [[0.5, -1.0], [1.5, 0.25], [-0.5, 0.75]]},
         "layers": [{"name": "g", "type": "gru", "units": 1, "return_sequences": true,
