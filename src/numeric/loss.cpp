@@ -121,15 +121,20 @@ void margin_loss(const std::string& kind, const Operand& prediction, const Tenso
                                          r.sum ? "summed over (reduction='sum')" : "mean over", samples, samples == 1 ? "" : "s");
 }
 
-// "the target classes 1 and 2 (counted from 0; y2 and y3 of their samples)": which
-// output each class index picks, since names count from 1 and indices from 0.
+// "the target classes 1, 2 ("class" counts from 0: class 1 is y2 of its sample; as the
+// 1-based "labels": 2, 3)": which output each class index picks, since names and labels
+// count from 1 and class indices from 0.
 std::string describe_classes(const std::vector<int64_t>& classes, const Operand& y) {
     constexpr size_t kListed = 8;
-    std::vector<std::string> listed;
-    for (size_t n = 0; n < std::min(classes.size(), kListed); ++n) listed.push_back(std::to_string(classes[n]));
-    if (classes.size() > kListed) listed.push_back("…");
-    return fmt::format("the target class{} {} (counted from 0: class {} is {} of its sample)", classes.size() == 1 ? "" : "es",
-                       fmt::join(listed, ", "), classes[0], y.name(static_cast<size_t>(classes[0])));
+    std::vector<std::string> listed, labels;
+    for (size_t n = 0; n < std::min(classes.size(), kListed); ++n) {
+        listed.push_back(std::to_string(classes[n]));
+        labels.push_back(std::to_string(classes[n] + 1));
+    }
+    if (classes.size() > kListed) listed.push_back("…"), labels.push_back("…");
+    return fmt::format("the target class{} {} (\"class\" counts from 0: class {} is {} of its sample; as the 1-based \"label{}\": {})",
+                       classes.size() == 1 ? "" : "es", fmt::join(listed, ", "), classes[0], y.name(static_cast<size_t>(classes[0])),
+                       classes.size() == 1 ? "" : "s", fmt::join(labels, ", "));
 }
 
 }  // namespace
