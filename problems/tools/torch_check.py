@@ -163,35 +163,49 @@ class Net:
         return outs
 
     def loss(self, y):
+        """The loss with the file's "reduction" (mean unless "sum") and "sample_weights"
+        (each sample's terms times its weight, then .mean() or .sum())."""
+        kind = self.doc["loss"]
+        per = self.unreduced(y)
+        weights = self.doc.get("sample_weights")
+        if weights is not None:
+            per = per * torch.tensor(weights, dtype=per.dtype).reshape(-1, *[1] * (per.dim() - 1))
+        if kind in ("sse", "half_sse") or self.doc.get("reduction") == "sum":
+            return per.sum()
+        return per.mean()
+
+    def unreduced(self, y):
+        """torch.nn.functional's loss with reduction='none': per element, or per sample for
+        the categorical and margin losses."""
         kind, target = self.doc["loss"], self.target
         if isinstance(target, dict):
             classes = torch.tensor(target["classes"] if "classes" in target else [target["class"]])
             if kind == "cross_entropy_logits":
-                return F.cross_entropy(y, classes)
+                return F.cross_entropy(y, classes, reduction="none")
             if kind == "cross_entropy":
-                return F.nll_loss(torch.log(y), classes)
+                return F.nll_loss(torch.log(y), classes, reduction="none")
             if kind == "multi_margin":
-                return F.multi_margin_loss(y, classes)
+                return F.multi_margin_loss(y, classes, reduction="none")
             if kind == "hinge":  # CS231n's SVM loss: MultiMarginLoss without its division by the classes
-                return F.multi_margin_loss(y, classes) * y.shape[-1]
+                return F.multi_margin_loss(y, classes, reduction="none") * y.shape[-1]
             raise Unsupported("class targets with %s" % kind)
-        t = torch.tensor(target).reshape(y.shape)
+        t = torch.tensor(target, dtype=y.dtype).reshape(y.shape)  # integer targets are numbers too
         if kind == "mse":
-            return F.mse_loss(y, t)
+            return F.mse_loss(y, t, reduction="none")
         if kind == "mae":
-            return F.l1_loss(y, t)
+            return F.l1_loss(y, t, reduction="none")
         if kind == "sse":
-            return ((y - t) ** 2).sum()
+            return (y - t) ** 2
         if kind == "half_sse":
-            return 0.5 * ((y - t) ** 2).sum()
+            return 0.5 * (y - t) ** 2
         if kind == "bce":
-            return F.binary_cross_entropy(y, t)
+            return F.binary_cross_entropy(y, t, reduction="none")
         if kind == "bce_logits":
-            return F.binary_cross_entropy_with_logits(y, t)
+            return F.binary_cross_entropy_with_logits(y, t, reduction="none")
         if kind == "cross_entropy":
-            return -(t * torch.log(y)).sum(dim=-1).mean()
+            return -(t * torch.log(y)).sum(dim=-1)
         if kind == "cross_entropy_logits":
-            return -(t * torch.log_softmax(y, dim=-1)).sum(dim=-1).mean()
+            return -(t * torch.log_softmax(y, dim=-1)).sum(dim=-1)
         raise Unsupported("loss %r" % kind)
 
     def optimizer(self):

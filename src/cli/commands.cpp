@@ -30,7 +30,14 @@ struct Options {
     NumericOptions numeric;       // backward/train --param, train --steps, --all
     int precision = 10;           // significant digits of printed reals
     int64_t max_elements = kDefaultMaxElements;  // the numeric engine's budget (--max-elements)
+    bool quiet = false;           // flops, solve --quiet: no convention paragraph
 };
+
+// --quiet: the worksheet without its "Convention" lines (the cost convention paragraph).
+void drop_conventions(Worksheet& sheet) {
+    for (auto& section : sheet.sections)
+        std::erase_if(section.lines, [](const Line& line) { return line.label == "Convention"; });
+}
 
 using Builder = Worksheet (*)(const Problem&, const Analysis&, const Options&);
 
@@ -94,6 +101,7 @@ int answer(const std::vector<std::string>& files, Options options, bool with_cos
         std::vector<const Analysis*> a;
         for (size_t i = 0; i < problems.size(); ++i) p.push_back(&problems[i]), a.push_back(&analyses[i]);
         sheet = build(p, a, options);
+        if (options.quiet) drop_conventions(sheet);
         text = render(sheet, options.format);
     } catch (const ProblemError& e) {
         progress.clear();
@@ -189,6 +197,8 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
                 ->check(CLI::Range(1, 17));
             add_budget(sub);
         }
+        if (name == "flops" || name == "solve")
+            sub->add_flag("--quiet,-q", options.quiet, "leave out the convention paragraph (what MACs and FLOPs count)");
         if (name == "backward" || name == "train")
             sub->add_option("--param,-p", options.numeric.param, "one parameter, by its exam symbol (w11), worked in full");
         if (name == "train") {

@@ -170,7 +170,7 @@ Pass Engine::forward(bool worked) const {
         // A loss over more elements than an exam writes out is given by value only.
         constexpr size_t kWorkedLossElements = 256;
         pass.loss = with_place("/loss", [&] {
-            return compute_loss(problem_.numeric.loss, output_operand(pass, out), batch(), *problem_.convention,
+            return compute_loss(problem_.numeric.loss, output_operand(pass, out), batch(), problem_.numeric.loss_options, *problem_.convention,
                                 worked && pass.outputs[out].size() <= kWorkedLossElements);
         });
         require_finite(Tensor(Dims{1}, pass.loss->value.to_double()), "/loss", [](size_t) { return std::string("the loss"); });

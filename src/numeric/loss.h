@@ -22,7 +22,8 @@ struct LossResult {
 // the same shape, or `classes` (one per sample) for the cross-entropies. Throws
 // ProblemError for a target of the wrong size. Formulas are built when `worked` is true.
 // `convention` gives the framework's clipping of probabilities at the edges.
-LossResult compute_loss(const std::string& kind, const Operand& prediction, const Batch& batch, const Convention& convention,
+LossResult compute_loss(const std::string& kind, const Operand& prediction, const Batch& batch, const LossOptions& options,
+                        const Convention& convention,
                         bool worked);
 
 // hinge (the multiclass SVM loss) and multi_margin (torch.nn.MultiMarginLoss): scores and one class per sample.

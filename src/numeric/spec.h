@@ -48,6 +48,13 @@ struct Batch {
     std::string target_path() const { return path.empty() ? "/target" : path + "/target"; }
 };
 
+// How a loss reduces its terms, as PyTorch's `reduction` (both frameworks: see
+// docs/problem-format.md), and per-sample weights multiplying each sample's terms.
+struct LossOptions {
+    std::string reduction;               // "mean", "sum"; empty: the loss's own definition (mean; sse a sum)
+    std::vector<double> sample_weights;  // one per sample; empty: none
+};
+
 // The numeric engine refuses a problem whose forward pass would hold more tensor
 // elements than this (128 MiB as float64) before allocating any; `--max-elements`
 // raises it.
@@ -59,6 +66,7 @@ struct NumericSpec {
     bool batch_list = false;                  // the samples come as "batches"
     std::vector<std::string> input_symbols;   // one sample's elements; empty: x[i]
     std::string loss;                         // empty: none
+    LossOptions loss_options;                 // "reduction" and "sample_weights"
     std::optional<OptimizerSpec> optimizer;
     std::optional<RuleSpec> rule;
     int64_t steps = 1;                        // optimizer steps on the one batch

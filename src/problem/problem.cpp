@@ -1,6 +1,7 @@
 #include "problem/problem.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -335,6 +336,24 @@ void read_training(Fields& top, NumericSpec& numeric, std::optional<int64_t> bat
                                      "multi_margin"},
                             "none");
     if (numeric.loss == "none") numeric.loss.clear();
+    if (top.has("reduction")) {
+        numeric.loss_options.reduction = top.word("reduction", {"mean", "sum"}, "mean");
+        if (numeric.loss == "sse" || numeric.loss == "half_sse")
+            throw ProblemError("/reduction", fmt::format("expected no reduction with {} (it is a sum by definition; mse with "
+                                                         "\"reduction\": \"sum\" is the plain sum), found \"{}\"",
+                                                         numeric.loss, numeric.loss_options.reduction));
+        if (numeric.loss.empty()) top.missing("loss", "the loss the reduction is for");
+    }
+    if (const Json* weights = top.raw("sample_weights")) {
+        if (!weights->is_array() || weights->empty()) top.fail("sample_weights", "a list of numbers, one weight per sample");
+        for (size_t i = 0; i < weights->size(); ++i) {
+            const Json& w = (*weights)[i];
+            if (!w.is_number() || !std::isfinite(w.get<double>()) || w.get<double>() < 0)
+                throw ProblemError(fmt::format("/sample_weights/{}", i), "expected a weight ≥ 0, found " + describe(w));
+            numeric.loss_options.sample_weights.push_back(w.get<double>());
+        }
+        if (numeric.loss.empty()) top.missing("loss", "the loss the sample weights are for");
+    }
     if (const Json* o = top.raw("optimizer")) numeric.optimizer = read_optimizer(*o, convention);
     if (const Json* r = top.raw("rule")) numeric.rule = read_rule(*r);
     numeric.steps = top.integer("steps", 1, 1, 100000);

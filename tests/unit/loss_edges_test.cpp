@@ -146,5 +146,5 @@ TEST_CASE("class targets: 0-based class, 1-based label, and the loss line says w
     std::string text;
     for (const auto& section : sheet.sections)
         for (const auto& line : section.lines) text += line.label + ": " + line.cell.text + "\n";
-    CHECK(text.find("the target classes 1, 2 (counted from 0: class 1 is y2 of its sample)") != std::string::npos);
+    CHECK(text.find("the target classes 1, 2 (\"class\" counts from 0: class 1 is y2 of its sample; as the 1-based \"labels\": 2, 3)") != std::string::npos);
 }

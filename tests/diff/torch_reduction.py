@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+"""Differential test: dlsolve's "reduction" and "sample_weights" on every loss against PyTorch (float64).
+
+Usage: torch_reduction.py [--self-test] DLSOLVE [--count N]
+
+For each loss, N (default 100) generated problems (batch 1-4, 2-6 outputs), each with
+"reduction" absent, "mean" or "sum" and, in two of three, "sample_weights" (one per
+sample, 0 to 3 in quarter steps). `dlsolve backward --format json` gives the loss and
+∂L/∂output ("grad.p"); PyTorch computes both with autograd from the loss with
+reduction='none' (per element, or per sample for the cross-entropies and margin losses),
+multiplied by each sample's weight, then .mean() or .sum(): the rule dlsolve documents
+(docs/problem-format.md; Keras's sample_weight with sum_over_batch_size is the same mean).
+hinge is CS231n's loss: F.multi_margin_loss(reduction='none') × the number of classes.
+They must agree to a relative 1e-9 (absolute 1e-12 near 0).
+
+--self-test: the reference divides a weighted mean by Σw (the rule of
+nn.CrossEntropyLoss's per-class weight) and takes "sum" as the mean; every loss must
+report mismatches.
+"""
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+import torch
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+
+LOSSES = ("mse", "mae", "bce", "bce_logits", "cross_entropy", "cross_entropy_logits", "hinge", "multi_margin")
+CATEGORICAL = ("cross_entropy", "cross_entropy_logits", "hinge", "multi_margin")
+
+
+def generate(loss, rng):
+    n, c = rng.randint(1, 4), rng.randint(2, 6)
+    classes = [rng.randrange(c) for _ in range(n)]
+    if loss == "cross_entropy":
+        values = []
+        for _ in range(n):
+            row = [rng.randint(1, 20) for _ in range(c)]
+            values.append([v / sum(row) for v in row])
+    elif loss == "bce":
+        values = [[rng.randint(1, 19) / 20 for _ in range(c)] for _ in range(n)]
+    else:
+        values = [[rng.randint(-12, 12) / 4 for _ in range(c)] for _ in range(n)]
+    if loss in CATEGORICAL:
+        target = {"classes": classes}
+    elif loss in ("bce", "bce_logits"):
+        target = [[float(rng.randint(0, 1)) for _ in range(c)] for _ in range(n)]
+    else:
+        target = [[rng.randint(-12, 12) / 4 for _ in range(c)] for _ in range(n)]
+    doc = {"title": "torch_reduction", "framework": "pytorch", "batch": n,
+           "input": {"name": "p", "values": values},
+           "layers": [{"name": "out", "type": "linear"}], "target": target, "loss": loss}
+    reduction = rng.choice([None, "mean", "sum"])
+    if reduction:
+        doc["reduction"] = reduction
+    weights = [rng.randint(0, 12) / 4 for _ in range(n)] if rng.random() < 2 / 3 else None
+    if weights:
+        doc["sample_weights"] = weights
+    return doc, values, classes if loss in CATEGORICAL else target, reduction or "mean", weights
+
+
+def reference(loss, values, target, reduction, weights, wrong):
+    p = torch.tensor(values, requires_grad=True)
+    if loss == "mse":
+        per = F.mse_loss(p, torch.tensor(target), reduction="none")
+    elif loss == "mae":
+        per = F.l1_loss(p, torch.tensor(target), reduction="none")
+    elif loss == "bce":
+        per = F.binary_cross_entropy(p, torch.tensor(target), reduction="none")
+    elif loss == "bce_logits":
+        per = F.binary_cross_entropy_with_logits(p, torch.tensor(target), reduction="none")
+    elif loss == "cross_entropy":
+        per = F.nll_loss(torch.log(p), torch.tensor(target), reduction="none")
+    elif loss == "cross_entropy_logits":
+        per = F.cross_entropy(p, torch.tensor(target), reduction="none")
+    else:
+        per = F.multi_margin_loss(p, torch.tensor(target), reduction="none")
+        if loss == "hinge":
+            per = per * p.shape[-1]
+    w = torch.tensor(weights) if weights else torch.ones(p.shape[0])
+    if per.dim() == 2:
+        w = w[:, None].expand_as(per)
+    weighted = per * w
+    if wrong:  # Σw as the divisor, and "sum" taken as the mean
+        out = weighted.sum() / w.sum() if weights and float(w.sum()) != 0 else weighted.mean()
+    else:
+        out = weighted.sum() if reduction == "sum" else weighted.mean()
+    out.backward()
+    return out.item(), p.grad.tolist()
+
+
+def close(a, b):
+    return abs(a - b) <= max(1e-9 * max(abs(a), abs(b)), 1e-12)
+
+
+def compare(got_loss, got_grad, ref_loss, ref_grad):
+    bad = []
+    if not close(got_loss, ref_loss):
+        bad.append(f"loss: dlsolve {got_loss}, PyTorch {ref_loss}")
+    for n, (row, ref_row) in enumerate(zip(got_grad, ref_grad)):
+        for j, (g, r) in enumerate(zip(row, ref_row)):
+            if not close(g, r):
+                bad.append(f"∂L/∂p[{n}][{j}]: dlsolve {g}, PyTorch {r}")
+    return bad
+
+
+def main(argv):
+    self_test = "--self-test" in argv
+    args = [a for a in argv[1:] if a != "--self-test"]
+    count = 100
+    if "--count" in args:
+        i = args.index("--count")
+        count = int(args[i + 1])
+        del args[i:i + 2]
+    binary = args[0]
+    rng = random.Random(1515)
+    failures = 0
+    total = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for loss in LOSSES:
+            agree = caught = 0
+            for index in range(count):
+                doc, values, target, reduction, weights = generate(loss, rng)
+                path = os.path.join(tmp, f"{loss}-{index}.json")
+                with open(path, "w", encoding="utf-8") as f:
+                    json.dump(doc, f)
+                r = subprocess.run([binary, "backward", "--format", "json", path], capture_output=True, text=True)
+                if r.returncode != 0:
+                    failures += 1
+                    print(f"FAIL {loss} #{index}: exit {r.returncode}: {r.stderr.strip()}\n  {json.dumps(doc)}")
+                    continue
+                answers = json.loads(r.stdout)["answers"]
+                ref_loss, ref_grad = reference(loss, values, target, reduction, weights, self_test)
+                bad = compare(answers["loss"], answers["grad.p"], ref_loss, ref_grad)
+                if self_test:
+                    caught += bool(bad)
+                elif bad:
+                    failures += 1
+                    print(f"FAIL {loss} #{index}:\n  " + "\n  ".join(bad[:6]) + f"\n  {json.dumps(doc)}")
+                else:
+                    agree += 1
+            total += agree
+            if self_test:
+                if caught == 0:
+                    failures += 1
+                print(f"{loss}: the wrong reference was caught on {caught}/{count}")
+            else:
+                print(f"{loss}: {agree}/{count} agree with PyTorch")
+    print(f"all {total} agree" if failures == 0 and not self_test else
+          "self-test passed" if failures == 0 else f"{failures} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
