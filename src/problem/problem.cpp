@@ -1,148 +1,21 @@
 #include "problem/problem.h"
 
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <istream>
-#include <iterator>
 #include <map>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "layers/registry.h"
 #include "numeric/learning_rule.h"
+#include "problem/json_text.h"
+#include "problem/training_spec.h"
 #include "problem/values.h"
 #include "problem/error.h"
 
 namespace dlsolve {
 namespace {
-
-// nlohmann keeps the last of two equal keys; a problem file must not have them. Absurd
-// nesting is refused too: no problem needs it, and printing such a value recurses.
-constexpr size_t kMaxDepth = 32;
-
-// The DOM builder with the checks added. A SAX handler rather than Json::parse's callback:
-// nlohmann 3.11's callback parser rescans the parent container at every end of object,
-// which is quadratic in the number of layers.
-class CheckedDomBuilder : public nlohmann::detail::json_sax_dom_parser<Json> {
-    using Base = nlohmann::detail::json_sax_dom_parser<Json>;
-
-public:
-    explicit CheckedDomBuilder(Json& result) : Base(result) {}
-
-    bool null() { return element_done(), Base::null(); }
-    bool boolean(bool v) { return element_done(), Base::boolean(v); }
-    bool number_integer(Json::number_integer_t v) { return element_done(), Base::number_integer(v); }
-    bool number_unsigned(Json::number_unsigned_t v) { return element_done(), Base::number_unsigned(v); }
-    bool number_float(Json::number_float_t v, const std::string& s) { return element_done(), Base::number_float(v, s); }
-    bool string(std::string& v) { return element_done(), Base::string(v); }
-    bool start_object(std::size_t n) { return open(false), Base::start_object(n); }
-    bool start_array(std::size_t n) { return open(true), Base::start_array(n); }
-    bool end_object() { return close(), Base::end_object(); }
-    bool end_array() { return close(), Base::end_array(); }
-    // The parser reports a number beyond float64 here, while the path still points at it.
-    template <class Exception>
-    bool parse_error(std::size_t position, const std::string& last_token, const Exception& ex) {
-        error_path_ = path();
-        return Base::parse_error(position, last_token, ex);
-    }
-    const std::string& error_path() const { return error_path_; }
-
-    bool key(std::string& k) {
-        auto& frame = frames_.back();
-        // Objects have a handful of keys: a linear search beats a set.
-        if (std::find(frame.keys.begin(), frame.keys.end(), k) != frame.keys.end()) {
-            frame.key = k;
-            throw ProblemError(path(), "duplicate key");
-        }
-        frame.keys.push_back(k);
-        frame.key = k;
-        return Base::key(k);
-    }
-
-private:
-    struct Frame {
-        bool array;
-        size_t index = 0;
-        std::string key;
-        std::vector<std::string> keys;
-    };
-    void open(bool array) {
-        if (frames_.size() >= kMaxDepth)
-            throw ProblemError(path(), fmt::format("expected at most {} levels of nested arrays and objects, found more", kMaxDepth));
-        frames_.push_back({array, 0, {}, {}});
-    }
-    void close() {
-        frames_.pop_back();
-        element_done();
-    }
-    void element_done() {
-        if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
-    }
-    // Pointer to the value being read: the key or index in each enclosing container.
-    std::string path() const {
-        std::string out;
-        for (const auto& frame : frames_) out += "/" + (frame.array ? std::to_string(frame.index) : frame.key);
-        return out;
-    }
-    std::vector<Frame> frames_;
-    std::string error_path_;
-};
-
-// A file in UTF-16 or UTF-32 (a BOM, or the NUL bytes of ASCII in those encodings)
-// is named as such instead of failing as "invalid literal".
-void refuse_other_encodings(const std::string& text) {
-    const auto starts = [&](std::string_view prefix) { return text.compare(0, prefix.size(), prefix) == 0; };
-    const auto nul_at = [&](size_t i) { return i < text.size() && text[i] == '\0'; };
-    std::string encoding;
-    if (starts(std::string_view("\xFF\xFE\0\0", 4)) || (text.size() >= 4 && !nul_at(0) && nul_at(1) && nul_at(2) && nul_at(3)))
-        encoding = "UTF-32LE";
-    else if (starts(std::string_view("\0\0\xFE\xFF", 4)) || (text.size() >= 4 && nul_at(0) && nul_at(1) && nul_at(2) && !nul_at(3)))
-        encoding = "UTF-32BE";
-    else if (starts("\xFF\xFE") || (text.size() >= 2 && !nul_at(0) && nul_at(1)))
-        encoding = "UTF-16LE";
-    else if (starts("\xFE\xFF") || (text.size() >= 2 && nul_at(0) && !nul_at(1)))
-        encoding = "UTF-16BE";
-    if (!encoding.empty())
-        throw ProblemError("line 1, column 1", fmt::format("the file is {} text; dlsolve reads UTF-8 (convert it: iconv -f {} -t UTF-8)",
-                                                           encoding, encoding));
-}
-
-Json parse_json(const std::string& text) {
-    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
-        throw ProblemError("line 1, column 1", "invalid JSON: the file is empty");
-    refuse_other_encodings(text);
-    Json result;
-    CheckedDomBuilder builder(result);
-    try {
-        Json::sax_parse(text, &builder);
-        return result;
-    } catch (const Json::parse_error& e) {
-        // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error
-        // while parsing array - unexpected ']'; expected …; last read: '…'"
-        std::string message = e.what();
-        std::string where;
-        if (auto at = message.find(" at line "); at != std::string::npos) {
-            const auto colon = message.find(':', at);
-            where = message.substr(at + 4, colon - at - 4);
-        }
-        if (auto dash = message.find(" - "); dash != std::string::npos) message = message.substr(dash + 3);
-        if (auto last = message.find("; last read"); last != std::string::npos) message.erase(last);
-        throw ProblemError(where, "invalid JSON: " + message);
-    } catch (const Json::out_of_range& e) {
-        // "[json.exception.out_of_range.406] number overflow parsing '1e999'"
-        std::string message = e.what();
-        std::string number;
-        if (auto open = message.find('\''); open != std::string::npos) number = message.substr(open + 1, message.find('\'', open + 1) - open - 1);
-        throw ProblemError(builder.error_path().empty() ? "/" : builder.error_path(),
-                           fmt::format("the number {} is beyond float64's range (about 1.8e308)", number));
-    }
-}
 
 // Keras's generic_utils.to_snake_case: Conv2D → conv2d, MaxPooling2D → max_pooling2d.
 std::string to_snake_case(const std::string& class_name) {
@@ -243,179 +116,6 @@ std::unique_ptr<Layer> parse_layer(const Json& object, const std::string& path, 
     return layer;
 }
 
-// The problem's framework picks whose rule and defaults apply; "framework" in the
-// optimizer object picks the other one explicitly.
-OptimizerSpec read_optimizer(const Json& value, const Convention& convention) {
-    Fields f(value, "/optimizer");
-    OptimizerSpec o;
-    o.type = f.word("type", {"sgd", "rmsprop", "adam", "adamw", "adagrad"}, "");
-    const std::string framework = f.word("framework", {"keras", "pytorch"}, std::string(convention.name));
-    o.framework = framework == "keras" ? Framework::Keras : Framework::PyTorch;
-    const OptimizerRules& rules = Convention::of(o.framework).optimizer;
-    // lr 0 is allowed: the step is worked and changes nothing (an exam's "loss after an epoch with lr = 0").
-    if (!f.has("lr")) f.missing("lr", "the learning rate, a number ≥ 0");
-    o.lr = f.number("lr", 0, 0, 1e6);
-    o.eps = o.type == "adagrad" ? rules.adagrad_eps : rules.eps;
-    o.alpha = rules.rmsprop_rho;
-    if (o.type == "adamw") o.weight_decay = rules.adamw_weight_decay;
-    if (o.type == "adagrad") o.initial_accumulator = f.number("initial_accumulator", rules.adagrad_initial, 0, 1e6);
-    o.weight_decay = f.number("weight_decay", o.weight_decay, 0, 1e6);
-    if (o.type == "sgd" || o.type == "rmsprop") o.momentum = f.number("momentum", 0, 0, 1);
-    if (o.type == "sgd") {
-        o.dampening = f.number("dampening", 0, 0, 1);
-        o.nesterov = f.boolean("nesterov", false);
-        if (o.dampening != 0 && o.framework == Framework::Keras)
-            throw ProblemError("/optimizer/dampening", "keras.optimizers.SGD has no dampening (give \"framework\": \"pytorch\" for torch's rule)");
-        if (o.nesterov && (o.momentum <= 0 || o.dampening != 0))
-            throw ProblemError("/optimizer/nesterov", "Nesterov momentum needs a momentum > 0 and no dampening (as torch.optim.SGD)");
-    }
-    if (o.type == "adam" || o.type == "adamw") {
-        o.beta1 = f.number("beta1", 0.9, 0, 1, false);
-        o.beta2 = f.number("beta2", 0.999, 0, 1, false);
-    }
-    if (o.type == "rmsprop") o.alpha = f.number("beta", o.alpha, 0, 1, false);
-    if (o.type != "sgd") o.eps = f.number("eps", o.eps, 0, 1);
-    f.finish();
-    return o;
-}
-
-RuleSpec read_rule(const Json& value) {
-    Fields f(value, "/rule");
-    RuleSpec r;
-    r.type = f.word("type", {"hebbian", "perceptron"}, "");
-    if (!f.has("lr")) f.missing("lr", "the learning rate η, a number > 0");
-    r.lr = f.number("lr", 0, 0, 1e6);
-    if (r.lr <= 0) f.fail("lr", "a number > 0");
-    if (r.type == "perceptron") r.until_converged = f.boolean("until_converged", false);
-    f.finish();
-    return r;
-}
-
-// Values like the output, or class indices: {"class": 1} or {"classes": [1, 0, 2]} (0-based,
-// one per sample), or the exam's 1-based labels {"label": 2} or {"labels": [2, 1, 3]}.
-void read_target(const Json& t, const std::string& path, Batch& batch) {
-    batch.has_target = true;
-    if (!t.is_object()) {
-        batch.target = read_tensor(t, path);
-        return;
-    }
-    Fields f(t, path);
-    if (f.has("class")) batch.classes = {f.integer("class", 0, 0, INT64_MAX)};
-    else if (f.has("label")) batch.classes = {f.integer("label", 1, 1, INT64_MAX) - 1};
-    else if (f.has("classes") || f.has("labels")) {
-        const bool labels = !f.has("classes");  // labels count from 1: label k is class k − 1
-        const char* key = labels ? "labels" : "classes";
-        const Json* list = f.raw(key);
-        if (!list->is_array() || list->empty()) f.fail(key, labels ? "an array of 1-based labels" : "an array of class indices");
-        for (size_t i = 0; i < list->size(); ++i) {
-            if (!(*list)[i].is_number_integer() || (*list)[i].get<int64_t>() < (labels ? 1 : 0))
-                throw ProblemError(fmt::format("{}/{}/{}", path, key, i), labels ? "expected a label ≥ 1 (1-based), found " + describe((*list)[i])
-                                                                                 : "expected a class index ≥ 0, found " + describe((*list)[i]));
-            batch.classes.push_back((*list)[i].get<int64_t>() - (labels ? 1 : 0));
-        }
-    } else {
-        f.missing("class", "a class index ≥ 0 counted from 0 (or \"classes\": one per sample; or the 1-based \"label\" / \"labels\")");
-    }
-    f.finish();
-}
-
-// A batch's input numbers: "batch" samples along a leading axis when the problem gives
-// "batch", else one sample (the axis is added); each sample shaped like the input.
-Tensor read_samples(const Json& value, const std::string& path, std::optional<int64_t> batch) {
-    Tensor values = read_tensor(value, path);
-    if (batch && (values.shape.empty() || values.shape[0] != *batch))
-        throw ProblemError(path, fmt::format("expected {} samples (\"batch\"), found shape {}", *batch, format_dims(values.shape)));
-    if (!batch) values.shape.insert(values.shape.begin(), 1);
-    return values;
-}
-
-// target, loss, optimizer or rule, steps, epochs, batches, training. `sample` is the
-// input's shape (one sample), for the values of "batches".
-void read_training(Fields& top, NumericSpec& numeric, std::optional<int64_t> batch, const Dims& sample, const Convention& convention) {
-    numeric.loss = top.word("loss", {"mse", "mae", "sse", "half_sse", "bce", "bce_logits", "cross_entropy", "cross_entropy_logits", "hinge",
-                                     "multi_margin"},
-                            "none");
-    if (numeric.loss == "none") numeric.loss.clear();
-    if (top.has("reduction")) {
-        numeric.loss_options.reduction = top.word("reduction", {"mean", "sum"}, "mean");
-        if (numeric.loss == "sse" || numeric.loss == "half_sse")
-            throw ProblemError("/reduction", fmt::format("expected no reduction with {} (it is a sum by definition; mse with "
-                                                         "\"reduction\": \"sum\" is the plain sum), found \"{}\"",
-                                                         numeric.loss, numeric.loss_options.reduction));
-        if (numeric.loss.empty()) top.missing("loss", "the loss the reduction is for");
-    }
-    if (const Json* weights = top.raw("sample_weights")) {
-        if (!weights->is_array() || weights->empty()) top.fail("sample_weights", "a list of numbers, one weight per sample");
-        for (size_t i = 0; i < weights->size(); ++i) {
-            const Json& w = (*weights)[i];
-            if (!w.is_number() || !std::isfinite(w.get<double>()) || w.get<double>() < 0)
-                throw ProblemError(fmt::format("/sample_weights/{}", i), "expected a weight ≥ 0, found " + describe(w));
-            numeric.loss_options.sample_weights.push_back(w.get<double>());
-        }
-        if (numeric.loss.empty()) top.missing("loss", "the loss the sample weights are for");
-    }
-    if (const Json* o = top.raw("optimizer")) numeric.optimizer = read_optimizer(*o, convention);
-    if (const Json* r = top.raw("rule")) numeric.rule = read_rule(*r);
-    numeric.steps = top.integer("steps", 1, 1, 100000);
-    if (top.has("epochs")) numeric.epochs = top.integer("epochs", 1, 1, 100000);
-    numeric.training = top.boolean("training", false);
-
-    const Json* target = top.raw("target");
-    if (const Json* list = top.raw("batches")) {
-        if (numeric.has_values)
-            throw ProblemError("/batches", "expected the samples either in \"batches\" or in \"input.values\" and \"target\", found both");
-        if (target) throw ProblemError("/target", "expected each batch's target inside \"batches\", found a \"target\" beside them");
-        if (!list->is_array() || list->empty()) top.fail("batches", "a non-empty array of {\"values\": …, \"target\": …} objects");
-        for (size_t i = 0; i < list->size(); ++i) {
-            Fields f((*list)[i], fmt::format("/batches/{}", i));
-            Batch b;
-            b.path = f.path();
-            const Json* values = f.raw("values");
-            if (!values) f.missing("values", "the batch's input numbers");
-            b.input = read_samples(*values, f.path_of("values"), batch);
-            const Dims given(b.input.shape.begin() + 1, b.input.shape.end());
-            if (given != sample)
-                throw ProblemError(f.path_of("values"), fmt::format("expected samples of the input's shape {}, found {}", format_dims(sample),
-                                                                    format_dims(given)));
-            if (const Json* t = f.raw("target")) read_target(*t, f.path_of("target"), b);
-            if (!b.has_target && (!numeric.loss.empty() || numeric.rule))
-                f.missing("target", numeric.rule ? "the desired outputs the rule learns" : "the target values of the loss");
-            f.finish();
-            numeric.batches.push_back(std::move(b));
-        }
-        numeric.has_values = numeric.batch_list = true;
-    } else if (target) {
-        if (numeric.batches.empty()) numeric.batches.emplace_back();  // a target without input values: the engine says so
-        read_target(*target, "/target", numeric.batches[0]);
-    }
-    const bool has_target = std::any_of(numeric.batches.begin(), numeric.batches.end(), [](const Batch& b) { return b.has_target; });
-
-    if (numeric.rule) {
-        const std::string rule = numeric.rule->type;
-        if (numeric.optimizer)
-            throw ProblemError("/rule", "expected either an \"optimizer\" (gradient descent on a loss) or a learning \"rule\", found both");
-        if (!numeric.loss.empty())
-            throw ProblemError("/loss", fmt::format("expected no loss with the {} rule (it learns from the target directly, not from a "
-                                                    "gradient), found \"{}\"", rule, numeric.loss));
-        if (top.has("steps"))
-            throw ProblemError("/steps", fmt::format("expected \"epochs\" with the {} rule (one step per sample), found \"steps\"", rule));
-        if (!has_target) top.missing("target", "the desired outputs the rule learns");
-        for (const Batch& b : numeric.batches)
-            if (!b.classes.empty())
-                throw ProblemError(b.target_path(), "expected target values like the output (the rule's desired outputs), found class indices");
-    } else {
-        if (!numeric.loss.empty() && !has_target) top.missing("target", "the target values of the loss");
-        if (numeric.loss.empty() && has_target) top.missing("loss", "the loss the target is for: mse, cross_entropy, …");
-        if (numeric.optimizer && numeric.loss.empty()) top.missing("loss", "the loss the optimizer minimises");
-        if (top.has("steps") && !numeric.optimizer) top.missing("optimizer", "the optimizer the steps are taken with");
-        if (numeric.epochs && !numeric.optimizer)
-            top.missing("optimizer", "the optimizer the epochs train with, or a learning \"rule\"");
-    }
-    if (top.has("steps") && numeric.batch_list)
-        throw ProblemError("/steps", "expected \"epochs\" with \"batches\" (one step per batch, in order), found \"steps\"");
-    if (top.has("steps") && numeric.epochs) throw ProblemError("/epochs", "expected either \"steps\" or \"epochs\", found both");
-}
-
 std::vector<std::string> read_notes(Fields& fields) {
     const Json* note = fields.raw("note");
     if (!note) return {};
@@ -492,18 +192,6 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph, const Numeri
 }
 
 }  // namespace
-
-std::string read_problem_text(const std::string& path, std::istream& standard_input) {
-    if (path == "-") return std::string(std::istreambuf_iterator<char>(standard_input), std::istreambuf_iterator<char>());
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) throw ProblemError("", "cannot read a directory as a problem file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ProblemError("", fmt::format("cannot open the file: {}", std::strerror(errno)));
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw ProblemError("", "cannot read the file");
-    return text.str();
-}
 
 Problem parse_problem(const std::string& text) {
     const Json root = parse_json(text);
