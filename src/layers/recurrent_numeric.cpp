@@ -32,6 +32,19 @@ struct Sequence {
         return static_cast<size_t>(all_steps ? (n * steps + t) * width + d * units + j : n * width + d * units + j);
     }
     size_t input(int64_t n, int64_t t, int64_t i) const { return static_cast<size_t>((n * steps + t) * features + i); }
+    // Output element `flat` as its sample n, processing step s, direction d and unit j.
+    struct Position {
+        int64_t n, s;
+        int d;
+        int64_t j;
+    };
+    Position locate(size_t flat) const {
+        const int64_t f = static_cast<int64_t>(flat), width = directions * units;
+        const int d = static_cast<int>(f / units % directions);
+        if (!all_steps) return {f / width, last_step(d), d, f % units};
+        const int64_t position = f / width;
+        return {position / steps, step_at(d, position % steps), d, f % units};
+    }
 };
 
 Sequence sequence_of(const Recurrent& layer, const Tensor& x, const Convention& c) {
@@ -105,16 +118,7 @@ std::string Recurrent::state_name(const char* state, int d, int64_t step, int64_
 Expr Recurrent::explain(const std::vector<Operand>& in, const std::vector<Operand>& p, const Tensor&, size_t flat,
                         const NumericMode&, const Convention& c) const {
     const Sequence q = sequence_of(*this, *in[0].tensor, c);
-    const int64_t width = q.directions * q.units;
-    const int64_t j = static_cast<int64_t>(flat) % q.units;
-    const int d = static_cast<int>(static_cast<int64_t>(flat) / q.units % q.directions);
-    int64_t n = 0, s = 0;
-    if (q.all_steps) {
-        const int64_t position = static_cast<int64_t>(flat) / width;
-        n = position / q.steps, s = q.step_at(d, position % q.steps);
-    } else {
-        n = static_cast<int64_t>(flat) / width, s = q.last_step(d);
-    }
+    const auto [n, s, d, j] = q.locate(flat);
     std::vector<const Tensor*> values;
     for (const auto& o : p) values.push_back(o.tensor);
     const CellWeights w = weights(values, c, d, q.features);
@@ -184,16 +188,8 @@ Expr Recurrent::explain(const std::vector<Operand>& in, const std::vector<Operan
 std::vector<Link> Recurrent::links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Operand&, size_t flat,
                                    const NumericMode&, const Convention& c) const {
     const Sequence q = sequence_of(*this, *in[0].tensor, c);
-    const int64_t width = q.directions * q.units, u = q.units;
-    const int64_t j = static_cast<int64_t>(flat) % u;
-    const int d = static_cast<int>(static_cast<int64_t>(flat) / u % q.directions);
-    int64_t n = 0, s = 0;
-    if (q.all_steps) {
-        const int64_t position = static_cast<int64_t>(flat) / width;
-        n = position / q.steps, s = q.step_at(d, position % q.steps);
-    } else {
-        n = static_cast<int64_t>(flat) / width, s = q.last_step(d);
-    }
+    const int64_t u = q.units;
+    const auto [n, s, d, j] = q.locate(flat);
     std::vector<const Tensor*> values;
     for (const auto& o : p) values.push_back(o.tensor);
     const CellWeights w = weights(values, c, d, q.features);
