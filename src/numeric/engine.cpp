@@ -27,11 +27,15 @@ auto at_layer(const Layer& layer, Rule&& rule) -> decltype(rule()) {
 
 // A value that overflowed float64 (or 0 × ∞) would be printed as a number: refuse it
 // where it first appears, by its exam name.
+void require_finite(double value, const std::string& where, const std::string& name) {
+    if (!std::isfinite(value))
+        throw ProblemError(where, fmt::format("{} is {}: the values are beyond float64's range (about 1.8e308)", name,
+                                              std::isnan(value) ? "not a number (NaN)" : "infinite"));
+}
+
 void require_finite(const Tensor& t, const std::string& where, const std::function<std::string(size_t)>& name) {
     for (size_t f = 0; f < t.size(); ++f)
-        if (!std::isfinite(t[f]))
-            throw ProblemError(where, fmt::format("{} is {}: the values are beyond float64's range (about 1.8e308)", name(f),
-                                                  std::isnan(t[f]) ? "not a number (NaN)" : "infinite"));
+        if (!std::isfinite(t[f])) require_finite(t[f], where, name(f));
 }
 
 // Before anything is allocated: the forward pass holds every layer's output for the
@@ -173,7 +177,7 @@ Pass Engine::forward(bool worked) const {
             return compute_loss(problem_.numeric.loss, output_operand(pass, out), batch(), problem_.numeric.loss_options, *problem_.convention,
                                 worked && pass.outputs[out].size() <= kWorkedLossElements);
         });
-        require_finite(Tensor(Dims{1}, pass.loss->value.to_double()), "/loss", [](size_t) { return std::string("the loss"); });
+        require_finite(pass.loss->value.to_double(), "/loss", "the loss");
         require_finite(pass.loss->grad, "/loss", [&](size_t f) { return "∂L/∂" + output_name(out, f); });
     }
     return pass;
