@@ -180,8 +180,8 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     };
     const auto add_budget = [&](CLI::App* sub) {
         sub->add_option("--max-elements", options.max_elements,
-                        fmt::format("the numeric engine's budget of tensor elements (default {}, 128 MiB as float64)",
-                                    kDefaultMaxElements))
+                        fmt::format("the numeric engine's budget of tensor elements (default {}, {} MiB as float64)",
+                                    kDefaultMaxElements, kDefaultMaxElements * 8 / (1 << 20)))
             ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
     };
     for (const auto& c : commands) {
