@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "equations/system.h"
+
 #include "cli/commands.h"
 #include "passes/analysis.h"
 #include "problem/error.h"
@@ -17,15 +19,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Integers and words compare exactly; a real on either side compares with a relative tolerance.
+bool holds_text(const Json& v) {
+    return v.is_string() || (v.is_array() && std::any_of(v.begin(), v.end(), [](const Json& item) { return holds_text(item); }));
+}
+
+// Integers and words compare exactly; a real on either side compares with a relative
+// tolerance; sizes and counts in symbols ("D_a1 × D", "27*C^2") compare after simplification.
 bool same_answer(const Json& expected, const Json& computed, double tolerance) {
+    if (expected == computed) return true;
+    if (holds_text(expected) || holds_text(computed)) return equations::same_symbolic(expected, computed);
     if (expected.is_array() || computed.is_array()) {
         if (!expected.is_array() || !computed.is_array() || expected.size() != computed.size()) return false;
         for (size_t i = 0; i < expected.size(); ++i)
             if (!same_answer(expected[i], computed[i], tolerance)) return false;
         return true;
     }
-    if (expected.is_string() || computed.is_string()) return expected == computed;  // a verdict word
     if (!expected.is_number() || !computed.is_number()) return false;
     if (expected.is_number_integer() && computed.is_number_integer()) return expected.get<int64_t>() == computed.get<int64_t>();
     const double a = expected.get<double>(), b = computed.get<double>();

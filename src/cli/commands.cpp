@@ -73,7 +73,9 @@ private:
 };
 
 // Reads, solves and renders; on bad input prints one line on stderr and nothing on stdout.
-int answer(const std::vector<std::string>& files, Options options, bool with_costs, std::istream& in, std::ostream& out,
+// `command` is the subcommand when it needs numbers (a network of equations with sizes
+// in symbols is refused), empty when symbols are answers too.
+int answer(const std::vector<std::string>& files, Options options, bool with_costs, const std::string& command, std::istream& in, std::ostream& out,
            std::ostream& err, Worksheet (*build)(const std::vector<const Problem*>&, const std::vector<const Analysis*>&,
                                                  const Options&)) {
     struct Work {
@@ -95,6 +97,7 @@ int answer(const std::vector<std::string>& files, Options options, bool with_cos
             current = shown_name(file);
             problems.push_back(parse_problem(read_problem_text(file, in)));
             problems.back().numeric.max_elements = options.max_elements;
+            if (!command.empty()) problems.back().require_numbers(command);
             analyses.push_back(analyse(problems.back(), with_costs));
         }
         std::vector<const Problem*> p;
@@ -151,12 +154,13 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         Build build;
         const char* example;
         bool costs = false;  // needs MACs and FLOPs
+        bool symbolic = false;  // answers a network whose sizes are symbols
     };
     const Command commands[] = {
         {"params", "Keras-style summary: output shape and parameter count of every layer, each count as a formula",
-         [](auto& p, auto& a, auto&) { return params_worksheet(*p[0], *a[0]); }, ""},
+         [](auto& p, auto& a, auto&) { return params_worksheet(*p[0], *a[0]); }, "", false, true},
         {"shapes", "output shape of every layer with the size arithmetic",
-         [](auto& p, auto& a, auto&) { return shapes_worksheet(*p[0], *a[0]); }, ""},
+         [](auto& p, auto& a, auto&) { return shapes_worksheet(*p[0], *a[0]); }, "", false, true},
         {"rf", "receptive field, jump (effective stride), start and effective padding of every layer",
          [](auto& p, auto& a, auto& o) { return rf_worksheet(*p[0], *a[0], o.layer); }, " --layer batchNorm"},
         {"flops", "MACs and FLOPs of every layer with their formulas, and the totals",
@@ -170,10 +174,15 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         {"train", "optimizer steps on one batch or a list of batches, or a learning rule (Hebbian, perceptron): every parameter, gradient and optimizer state per step",
          [](auto& p, auto& a, auto& o) { return train_worksheet(*p[0], *a[0], o.numeric); }, " --steps 3"},
         {"solve", "answer everything the problem's \"ask\" lists",
-         [](auto& p, auto& a, auto&) { return solve_worksheet(*p[0], *a[0]); }, "", true},
+         [](auto& p, auto& a, auto&) { return solve_worksheet(*p[0], *a[0]); }, "", true, true},
     };
     const std::vector<std::string> dtypes{"float32", "float16", "bfloat16", "float64", "int8"};
-    std::map<CLI::App*, std::pair<Build, bool>> builders;
+    struct Builder {
+        Build build;
+        bool costs;
+        std::string needs_numbers;  // the command's name, or empty when it answers in symbols too
+    };
+    std::map<CLI::App*, Builder> builders;
     const auto add_format = [&](CLI::App* sub) {
         sub->add_option("--format,-f", options.format, "text (default), json or markdown")
             ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
@@ -213,7 +222,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
             sub->add_option("--dtype", options.dtype, "bytes per value: float32 (default), float16, bfloat16, float64, int8")
                 ->check(CLI::IsMember(dtypes));
         sub->footer(fmt::format("Example:\n  dlsolve {}{} {}", c.name, c.example, kExample));
-        builders[sub] = {c.build, c.costs};
+        builders[sub] = {c.build, c.costs, c.symbolic ? "" : c.name};
     }
     CLI::App* compare = app.add_subcommand("compare", "two networks side by side: parameters, MACs, receptive field, memory");
     compare->add_option("files", files, "the two problem files, A and B")->required()->expected(2);
@@ -221,7 +230,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     compare->add_option("--dtype", options.dtype, "bytes per value: float32 (default), float16, bfloat16, float64, int8")
         ->check(CLI::IsMember(dtypes));
     compare->footer("Example:\n  dlsolve compare problems/000-4b-arch1-5x5.json problems/000-4b-arch2-1x1-bottleneck.json");
-    builders[compare] = {[](auto& p, auto& a, auto& o) { return compare_worksheet(*p[0], *a[0], *p[1], *a[1], chosen_type(o)); }, true};
+    builders[compare] = {[](auto& p, auto& a, auto& o) { return compare_worksheet(*p[0], *a[0], *p[1], *a[1], chosen_type(o)); }, true, "compare"};
 
     std::vector<std::string> paths;
     CLI::App* check = app.add_subcommand("check", "compare every problem's answers with its \"expect\" answer key");
@@ -242,7 +251,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         if (sub->parsed()) {
             set_real_precision(options.precision);
             options.numeric.states = options.format == Format::Json;  // only JSON prints the per-step states
-            return answer(files, options, command.second, in, out, err, command.first);
+            return answer(files, options, command.costs, command.needs_numbers, in, out, err, command.build);
         }
     return 2;
 }

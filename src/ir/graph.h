@@ -24,6 +24,8 @@ public:
     size_t output() const { return layers_.size() - 1; }
     const Layer* find(const std::string& name) const;
     bool has_explicit_inputs() const;  // a DAG rather than a plain stack
+    // Where data enters (the model input and further inputs), fed by the batch rather than computed.
+    bool is_input(size_t i) const { return layers_[i]->type == "input"; }
 
 private:
     std::vector<std::unique_ptr<Layer>> layers_;

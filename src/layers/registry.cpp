@@ -35,6 +35,7 @@ const std::vector<LayerKind>& layer_kinds() {
         {"gru", parse_gru},
         {"concat", parse_concat},
         {"add", parse_add},
+        {"parameter", parse_parameter},
     };
     return kinds;
 }

@@ -29,6 +29,7 @@ std::unique_ptr<Layer> make_input(Dims shape);
 
 // Parsers, one per file in src/layers/.
 std::unique_ptr<Layer> parse_input(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_parameter(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_conv1d(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_conv2d(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_conv2d_transpose(Fields&, const Convention&, std::string_view);

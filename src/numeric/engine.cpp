@@ -160,7 +160,7 @@ Pass Engine::forward(bool worked) const {
     pass.outputs.resize(graph.size());
     for (size_t i : graph.order()) {
         const Layer& layer = graph.layer(i);
-        if (graph.inputs_of(i).empty()) {
+        if (graph.is_input(i)) {
             pass.outputs[i] = batch().input;
             continue;
         }
@@ -196,7 +196,7 @@ void Engine::backward(Pass& pass) const {
     for (auto it = graph.order().rbegin(); it != graph.order().rend(); ++it) {
         const size_t i = *it;
         const auto& sources = graph.inputs_of(i);
-        if (sources.empty()) continue;
+        if (graph.is_input(i)) continue;
         std::vector<const Tensor*> in;
         std::vector<Tensor> grad_in;
         for (size_t s : sources) in.push_back(&pass.outputs[s]), grad_in.emplace_back(pass.outputs[s].shape);
@@ -273,7 +273,7 @@ Expr Engine::chain_rule(const Pass& pass, const ScalarRef& scalar, size_t max_ch
     std::map<std::tuple<size_t, size_t, size_t>, std::vector<Use>> param_uses; // (node, role, flat)
     for (size_t i : graph.order()) {
         const auto& sources = graph.inputs_of(i);
-        if (sources.empty()) continue;
+        if (graph.is_input(i)) continue;
         std::vector<Operand> in, values;
         for (size_t s : sources) in.push_back(output_operand(pass, s));
         for (size_t r = 0; r < params[i].size(); ++r) values.push_back(param_operand(i, r));

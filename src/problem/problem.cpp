@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "equations/lower.h"
+#include "equations/system.h"
 #include "layers/registry.h"
 #include "numeric/learning_rule.h"
 #include "problem/json_text.h"
@@ -128,6 +130,13 @@ std::vector<std::string> read_notes(Fields& fields) {
     return notes;
 }
 
+// An answer in symbols, for a network given as equations: "27*C^2", ["D_a1", "D"].
+bool is_symbolic_answer(const Json& v) {
+    if (v.is_string()) return true;
+    if (!v.is_array() || v.empty()) return false;
+    return std::all_of(v.begin(), v.end(), [](const Json& item) { return item.is_string() || item.is_number_integer(); });
+}
+
 bool is_answer_value(const Json& v) {
     if (v.is_number()) return true;
     if (!v.is_array() || v.empty()) return false;
@@ -193,6 +202,13 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph, const Numeri
 
 }  // namespace
 
+void Problem::require_numbers(const std::string& command) const {
+    if (!equations || equations->numeric()) return;
+    throw ProblemError("/dims", fmt::format("{} needs numbers, but the sizes {} have no value: give them in \"dims\" "
+                                            "(shapes and params answer in symbols)",
+                                            command, fmt::join(equations->free_dims(), ", ")));
+}
+
 Problem parse_problem(const std::string& text) {
     const Json root = parse_json(text);
     Fields top(root, "");
@@ -207,53 +223,79 @@ Problem parse_problem(const std::string& text) {
 
     NumericSpec numeric;
     std::vector<std::unique_ptr<Layer>> layers;
-    const Json* input = top.raw("input");
-    if (!input) top.missing("input", "an object with \"shape\"");
+    // A network given as equations is lowered onto layers when its sizes have numbers.
+    std::shared_ptr<equations::System> system;
+    equations::Lowered lowered;
+    const Json* input = nullptr;
+    std::string input_path = "/input";
+    if (top.has("equations")) {
+        if (top.has("layers")) top.fail("layers", "no \"layers\" beside \"equations\": a network is given one way");
+        if (top.has("input")) top.fail("input", "no \"input\" beside \"equations\": give the inputs in \"inputs\"");
+        system = std::make_shared<equations::System>(equations::read_system(top));
+        if (system->numeric()) {
+            lowered = equations::lower(*system);
+        } else {
+            // Only symbols: a stand-in input, never shown (every command but shapes and params refuses).
+            const auto& first = *std::find_if(system->tensors.begin(), system->tensors.end(),
+                                              [](const equations::Tensor& t) { return t.role == equations::Tensor::Role::Input; });
+            lowered.input = Json{{"name", first.name}, {"shape", Json::array({1})}};
+            lowered.input_path = first.path;
+        }
+        input = &lowered.input;
+        input_path = lowered.input_path;
+    } else {
+        input = top.raw("input");
+        if (!input) top.missing("input", "an object with \"shape\"");
+    }
     {
-        Fields fields(*input, "/input");
+        Fields fields(*input, input_path);
         auto name = fields.optional_string("name");
         if (name && name->empty()) fields.fail("name", "a non-empty string");
         // Values may stand in for the shape: [N, …] when "batch" is given.
         Tensor values;
-        if (const Json* v = fields.raw("values")) values = read_samples(*v, "/input/values", batch);
+        if (const Json* v = fields.raw("values")) values = read_samples(*v, input_path + "/values", batch);
         auto layer = !values.shape.empty() && !fields.has("shape") ? make_input(Dims(values.shape.begin() + 1, values.shape.end()))
                                                                     : parse_input(fields, convention, "input");
         if (!values.shape.empty()) {
             const Dims sample(values.shape.begin() + 1, values.shape.end());
             const Dims given = layer->output_shape({}, convention).values();
             if (sample != given)
-                throw ProblemError("/input/values", fmt::format("expected values of shape {} (\"shape\"), found {}",
-                                                                format_dims(given), format_dims(sample)));
+                throw ProblemError(input_path + "/values", fmt::format("expected values of shape {} (\"shape\"), found {}",
+                                                                       format_dims(given), format_dims(sample)));
             numeric.has_values = true;
             numeric.batches.push_back({std::move(values), false, {}, {}, ""});
         }
         if (const Json* s = fields.raw("symbols")) {
             const Dims sample = layer->output_shape({}, convention).values();
-            numeric.input_symbols = read_symbols(*s, "/input/symbols", sample);
+            numeric.input_symbols = read_symbols(*s, input_path + "/symbols", sample);
         }
         fields.finish();
         layer->type = "input";
-        layer->path = "/input";
+        layer->path = input_path;
         layer->name = name.value_or("");
         layers.push_back(std::move(layer));
     }
 
-    const Json* list = top.raw("layers");
-    if (!list) top.missing("layers", "an array of layer objects");
-    if (!list->is_array() || list->empty()) top.fail("layers", "a non-empty array of layer objects");
     Namer namer(convention);
     if (layers[0]->name.empty()) layers[0]->name = namer.next(*layers[0], std::nullopt), layers[0]->auto_named = true;
-    for (size_t i = 0; i < list->size(); ++i) {
-        auto layer = parse_layer((*list)[i], fmt::format("/layers/{}", i), convention);
-        if (layer->name.empty()) layer->name = namer.next(*layer, i), layer->auto_named = true;
-        layers.push_back(std::move(layer));
+    if (system) {
+        for (size_t i = 0; i < lowered.layers.size(); ++i) layers.push_back(parse_layer(lowered.layers[i], lowered.paths[i], convention));
+    } else {
+        const Json* list = top.raw("layers");
+        if (!list) top.missing("layers", "an array of layer objects");
+        if (!list->is_array() || list->empty()) top.fail("layers", "a non-empty array of layer objects");
+        for (size_t i = 0; i < list->size(); ++i) {
+            auto layer = parse_layer((*list)[i], fmt::format("/layers/{}", i), convention);
+            if (layer->name.empty()) layer->name = namer.next(*layer, i), layer->auto_named = true;
+            layers.push_back(std::move(layer));
+        }
     }
 
     Json expect;
     if (const Json* e = top.raw("expect")) {
         if (!e->is_object()) top.fail("expect", "an object of answer keys");
         for (const auto& [key, value] : e->items())
-            if (!is_answer_value(value) && !(value.is_string() && key.ends_with(".verdict")))
+            if (!is_answer_value(value) && !(value.is_string() && key.ends_with(".verdict")) && !(system && is_symbolic_answer(value)))
                 throw ProblemError("/expect/" + key, "expected a number or an array of numbers, found " + describe(value));
         expect = *e;
     }
@@ -264,8 +306,8 @@ Problem parse_problem(const std::string& text) {
     Graph graph(std::move(layers));
     if (numeric.rule) check_rule_network(graph, convention, numeric);
     auto questions = read_ask(ask, graph, numeric);
-    return Problem{title,   source,    notes,     &convention, batch, std::move(graph), std::move(questions), std::move(expect),
-                   tolerance, std::move(numeric)};
+    return Problem{title,     source,  notes, &convention, batch, std::move(graph), std::move(questions), std::move(expect),
+                   tolerance, std::move(numeric), std::move(system)};
 }
 
 }  // namespace dlsolve

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,10 @@
 #include "problem/fields.h"
 
 namespace dlsolve {
+
+namespace equations {
+struct System;
+}
 
 struct Question {
     std::string topic;   // "shapes", "params", "buffers", "receptive_field", "flops", "memory"
@@ -30,6 +35,13 @@ struct Problem {
     Json expect;  // object: answer key → value; null when absent
     double tolerance = 1e-6;
     NumericSpec numeric;
+    // A network written as equations: their symbolic shapes and counts. The graph holds
+    // their lowering when every size has a value, and only the input otherwise.
+    std::shared_ptr<const equations::System> equations;
+
+    // Throws unless the network has numbers: equations with a size that has no value
+    // answer only in symbols (shapes and parameter counts).
+    void require_numbers(const std::string& command) const;
 };
 
 // Parses the text of a problem file. Throws ProblemError with a JSON path or a layer.

@@ -96,7 +96,7 @@ Section forward_section(const Engine& engine, const Pass& pass, Worksheet& sheet
         const Tensor& out = pass.outputs[i];
         const std::string heading = fmt::format("{} ({})", layer.name, layer.type);
         section.lines.push_back({heading, {tensor_text(out, keep_batch(problem)), {}}});
-        if (graph.inputs_of(i).empty()) continue;
+        if (graph.is_input(i)) continue;
         const size_t shown = options.all ? out.size() : std::min(out.size(), kShownElements);
         for (size_t f = 0; f < shown; ++f) {
             const Expr e = engine.explain(pass, i, f);

@@ -1,5 +1,8 @@
 #include "report/reports.h"
 
+#include "equations/system.h"
+#include "report/equation_reports.h"
+
 #include <set>
 
 #include <fmt/format.h>
@@ -207,6 +210,7 @@ size_t layer_index(const Problem& problem, const std::string& name) {
 }  // namespace
 
 Worksheet shapes_worksheet(const Problem& problem, const Analysis& analysis) {
+    if (problem.equations) return equation_shapes_worksheet(problem);
     Worksheet sheet = base_worksheet(problem);
     sheet.sections.push_back(shapes_section(problem, analysis));
     add_shape_answers(sheet.answers, problem, analysis);
@@ -215,6 +219,7 @@ Worksheet shapes_worksheet(const Problem& problem, const Analysis& analysis) {
 }
 
 Worksheet params_worksheet(const Problem& problem, const Analysis& analysis) {
+    if (problem.equations) return equation_params_worksheet(problem);
     Worksheet sheet = base_worksheet(problem);
     sheet.sections.push_back(params_section(problem, analysis));
     add_param_answers(sheet.answers, problem, analysis);
@@ -236,6 +241,7 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
     std::set<std::string> done;  // each whole-network worksheet once ("params" and "buffers" share the parameter table)
     const auto first_time = [&done](const std::string& kind) { return done.insert(kind).second; };
     for (const auto& q : questions) {
+        if (q.topic != "shapes" && q.topic != "params") problem.require_numbers(fmt::format("\"{}\"", q.topic));
         if (q.topic == "receptive_field") {
             if (first_time("rf " + q.layer)) append(rf_worksheet(problem, analysis, q.layer));
             continue;
@@ -294,6 +300,11 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
 
 Json all_answers(const Problem& problem, const Analysis& analysis) {
     Json answers = Json::object();
+    if (problem.equations) {
+        add_equation_answers(answers, problem);
+        if (problem.equations->numeric()) add_numeric_answers(answers, problem, analysis);
+        return answers;
+    }
     add_shape_answers(answers, problem, analysis);
     add_param_answers(answers, problem, analysis);
     add_analysis_answers(answers, problem, analysis);

@@ -1,0 +1,67 @@
+// A network written as equations over named tensors, with sizes that may be symbols
+// (N, D, D_a1). Shapes are inferred by unification, equation by equation: each
+// dimension a file leaves out is bound by the first equation that forces it, and that
+// equation is kept as the reason. Sizes are GiNaC expressions, so a parameter count is
+// a polynomial (D_a1·D + 2·D_a1 + 1) that takes numbers when the symbols have values.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ginac/ginac.h>
+
+#include "equations/syntax.h"
+#include "problem/fields.h"
+
+namespace dlsolve::equations {
+
+struct Tensor {
+    enum class Role { Input, Target, Param, Defined };  // a target is compared with the output, not computed with
+    std::string name;
+    Role role = Role::Defined;
+    std::string path;                    // where the file declares it (/inputs/x), or its equation
+    std::optional<std::vector<GiNaC::ex>> shape;  // unknown rank until an equation fixes it
+    std::vector<std::string> reasons;    // per dimension: why it has this size
+    int defined_by = -1;                 // equation index, for Defined
+    int first_use = -1;                  // the first equation that reads it
+    const Json* declaration = nullptr;   // the file's object for inputs and params (values, symbols)
+};
+
+struct System {
+    std::vector<std::string> dim_names;          // in the file's order
+    std::map<std::string, GiNaC::symbol> dims;   // size symbols
+    std::map<std::string, int64_t> dim_values;   // those with values
+    std::vector<std::string> batch_dims;         // sizes a parameter never has (it broadcasts along them)
+    std::string examples;                        // per-example column vectors stack along this size (m)
+    std::vector<Equation> equations;
+    std::vector<std::string> equation_paths;     // /equations/k
+    std::vector<Tensor> tensors;                 // inputs, params, then defined, in order of appearance
+    std::string output;                          // the last equation's target
+
+    const Tensor* find(const std::string& name) const;
+    // A size with every symbol that has a value substituted.
+    GiNaC::ex evaluate(const GiNaC::ex& size) const;
+    // Whether every size is a number: the network can then be lowered for numbers.
+    bool numeric() const;
+    // The symbols without a value, for messages.
+    std::vector<std::string> free_dims() const;
+};
+
+// Reads "dims", "inputs", "params", "shapes", "batch_dims", "examples" and
+// "equations" and infers every shape. Throws ProblemError naming the equation.
+System read_system(Fields& top);
+
+// A size or polynomial as the exams write it: 27·C², D_a1·D + 2·D_a1 + 1.
+std::string size_text(const GiNaC::ex& size);
+// "D_a1 × D"
+std::string shape_text(const std::vector<GiNaC::ex>& shape);
+// A product of sizes kept as written, for the worked form: "D_a1 × D".
+std::string product_text(const std::vector<GiNaC::ex>& factors);
+
+// Whether an answer key written in symbols ("27*C^2", "D_a1 × D") equals a computed
+// one after simplification. Shapes compare dimension by dimension.
+bool same_symbolic(const Json& expected, const Json& computed);
+
+}  // namespace dlsolve::equations
