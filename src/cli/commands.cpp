@@ -170,7 +170,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         {"forward", "every layer's output values, each element with its substituted formula, and the loss",
          [](auto& p, auto& a, auto& o) { return forward_worksheet(*p[0], *a[0], o.numeric); }, ""},
         {"backward", "the loss and ∂L/∂ every parameter and input; the chain rule written out over every path",
-         [](auto& p, auto& a, auto& o) { return backward_worksheet(*p[0], *a[0], o.numeric); }, " --param w11"},
+         [](auto& p, auto& a, auto& o) { return backward_worksheet(*p[0], *a[0], o.numeric); }, " --param w11", false, true},
         {"train", "optimizer steps on one batch or a list of batches, or a learning rule (Hebbian, perceptron): every parameter, gradient and optimizer state per step",
          [](auto& p, auto& a, auto& o) { return train_worksheet(*p[0], *a[0], o.numeric); }, " --steps 3"},
         {"solve", "answer everything the problem's \"ask\" lists",

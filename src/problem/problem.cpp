@@ -145,12 +145,12 @@ bool is_answer_value(const Json& v) {
     return true;
 }
 
-std::vector<Question> read_ask(const Json* ask, const Graph& graph, const NumericSpec& numeric) {
+std::vector<Question> read_ask(const Json* ask, const Graph& graph, const NumericSpec& numeric, const equations::System* system) {
     std::vector<Question> questions;
     if (!ask) return questions;
     static const std::vector<std::string> answered{"shapes", "params",  "buffers",   "receptive_field", "flops", "memory",
                                                    "forward", "loss", "gradients", "updates",       "grad",  "update",
-                                                   "gradient_flow"};
+                                                   "gradient_flow", "jacobian"};
     if (!ask->is_array()) throw ProblemError("/ask", "expected an array of questions, found " + describe(*ask));
     for (size_t i = 0; i < ask->size(); ++i) {
         const std::string path = fmt::format("/ask/{}", i);
@@ -178,6 +178,14 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph, const Numeri
             throw ProblemError(path, fmt::format("\"{}\" needs a \"loss\" and a \"target\"", q.topic));
         if (update_question && !numeric.optimizer && !numeric.rule)
             throw ProblemError(path, fmt::format("\"{}\" needs an \"optimizer\" or a learning \"rule\"", q.topic));
+        if (q.topic == "jacobian") {
+            if (!system) throw ProblemError(path, "\"jacobian\" is asked of a network written as \"equations\"");
+            const size_t slash = q.layer.find('/');
+            if (slash == std::string::npos || slash == 0 || slash + 1 == q.layer.size())
+                throw ProblemError(path, "write {\"jacobian\": \"OF/WRT\"}, e.g. {\"jacobian\": \"a/z2\"}");
+            questions.push_back(std::move(q));
+            continue;
+        }
         if (!q.layer.empty() && (q.topic == "grad" || q.topic == "update")) {
             questions.push_back(std::move(q));  // a symbol, checked when the engine runs
             continue;
@@ -300,12 +308,12 @@ Problem parse_problem(const std::string& text) {
         expect = *e;
     }
     const Json* ask = top.raw("ask");
-    read_training(top, numeric, batch, layers[0]->output_shape({}, convention).values(), convention);
+    read_training(top, numeric, batch, layers[0]->output_shape({}, convention).values(), convention, system && !system->numeric());
     top.finish();
 
     Graph graph(std::move(layers));
     if (numeric.rule) check_rule_network(graph, convention, numeric);
-    auto questions = read_ask(ask, graph, numeric);
+    auto questions = read_ask(ask, graph, numeric, system.get());
     return Problem{title,     source,  notes, &convention, batch, std::move(graph), std::move(questions), std::move(expect),
                    tolerance, std::move(numeric), std::move(system)};
 }

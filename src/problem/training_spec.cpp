@@ -103,7 +103,8 @@ Tensor read_samples(const Json& value, const std::string& path, std::optional<in
 
 // target, loss, optimizer or rule, steps, epochs, batches, training. `sample` is the
 // input's shape (one sample), for the values of "batches".
-void read_training(Fields& top, NumericSpec& numeric, std::optional<int64_t> batch, const Dims& sample, const Convention& convention) {
+void read_training(Fields& top, NumericSpec& numeric, std::optional<int64_t> batch, const Dims& sample, const Convention& convention,
+                   bool symbolic) {
     numeric.loss = top.word("loss", {"mse", "mae", "sse", "half_sse", "bce", "bce_logits", "cross_entropy", "cross_entropy_logits", "hinge",
                                      "multi_margin"},
                             "none");
@@ -176,7 +177,7 @@ void read_training(Fields& top, NumericSpec& numeric, std::optional<int64_t> bat
             if (!b.classes.empty())
                 throw ProblemError(b.target_path(), "expected target values like the output (the rule's desired outputs), found class indices");
     } else {
-        if (!numeric.loss.empty() && !has_target) top.missing("target", "the target values of the loss");
+        if (!numeric.loss.empty() && !has_target && !symbolic) top.missing("target", "the target values of the loss");
         if (numeric.loss.empty() && has_target) top.missing("loss", "the loss the target is for: mse, cross_entropy, …");
         if (numeric.optimizer && numeric.loss.empty()) top.missing("loss", "the loss the optimizer minimises");
         if (top.has("steps") && !numeric.optimizer) top.missing("optimizer", "the optimizer the steps are taken with");

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "equations/matrix_form.h"
 #include "equations/system.h"
 
 namespace dlsolve {
@@ -153,6 +154,59 @@ Worksheet equation_params_worksheet(const Problem& problem) {
     section.lines.push_back({"Total params", {line, {}}});
     sheet.sections.push_back(std::move(section));
     add_equation_answers(sheet.answers, problem);
+    return sheet;
+}
+
+namespace {
+
+std::vector<std::pair<std::string, std::string>> asked_jacobians(const Problem& problem) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& q : problem.ask)
+        if (q.topic == "jacobian") {
+            const size_t slash = q.layer.find('/');
+            out.emplace_back(q.layer.substr(0, slash), q.layer.substr(slash + 1));
+        }
+    return out;
+}
+
+}  // namespace
+
+void add_equation_derivative_answers(Json& answers, const Problem& problem) {
+    const auto& s = *problem.equations;
+    if (!problem.numeric.loss.empty())
+        for (const auto& g : equations::gradients(s, problem.numeric.loss))
+            if (!g.simplified.empty()) answers["delta." + g.tensor] = g.simplified;
+    for (const auto& j : local_jacobians(s))
+        if (!j.matrix.empty()) answers["jacobian." + j.of + "." + j.wrt] = j.matrix;
+    for (const auto& [of, wrt] : asked_jacobians(problem)) {
+        const auto j = equations::jacobian(s, of, wrt, "/ask");
+        if (!j.matrix.empty()) answers["jacobian." + of + "." + wrt] = j.matrix;
+    }
+}
+
+Worksheet equation_backward_worksheet(const Problem& problem) {
+    const auto& s = *problem.equations;
+    Worksheet sheet = base(problem);
+    if (!problem.numeric.loss.empty()) {
+        Section section{fmt::format("Gradients of the loss ({}), in matrix form", problem.numeric.loss), {}, {}};
+        for (const auto& g : equations::gradients(s, problem.numeric.loss)) {
+            const size_t equals = g.formula.find(" = ");
+            std::string text = g.formula.substr(equals + 3);
+            if (!g.simplified.empty()) text += " = " + g.simplified;
+            section.lines.push_back({fmt::format("{} ({})", g.formula.substr(0, equals), equations::shape_text(g.shape)), {text, {}}, " = "});
+        }
+        sheet.sections.push_back(std::move(section));
+    }
+    Section local{"Local Jacobians of each equation", {}, {}};
+    for (const auto& j : local_jacobians(s))
+        local.lines.push_back({fmt::format("\u2202{}/\u2202{}", j.of, j.wrt),
+                               {j.matrix.empty() ? "a weight of a product: see \u2202J/\u2202" + j.wrt : j.matrix, {}}});
+    for (const auto& [of, wrt] : asked_jacobians(problem)) {
+        const auto j = equations::jacobian(s, of, wrt, "/ask");
+        local.lines.push_back({fmt::format("\u2202{}/\u2202{} (every path)", of, wrt), {j.matrix.empty() ? "not a Jacobian between vectors" : j.matrix, {}}});
+    }
+    sheet.sections.push_back(std::move(local));
+    add_equation_derivative_answers(sheet.answers, problem);
     return sheet;
 }
 

@@ -1,5 +1,8 @@
 #include "report/numeric_reports.h"
 
+#include "equations/system.h"
+#include "report/equation_reports.h"
+
 #include <set>
 
 #include <fmt/format.h>
@@ -175,7 +178,23 @@ Worksheet forward_worksheet(const Problem& problem, const Analysis& analysis, co
     return sheet;
 }
 
+// The element-wise gradients of the engine, every path of the chain rule written out.
+Worksheet element_backward_worksheet(const Problem& problem, const Analysis& analysis, const NumericOptions& options);
+
 Worksheet backward_worksheet(const Problem& problem, const Analysis& analysis, const NumericOptions& options) {
+    if (problem.equations) {
+        Worksheet sheet = equation_backward_worksheet(problem);
+        if (!problem.equations->numeric() || !problem.numeric.has_values) return sheet;
+        Worksheet numbers = element_backward_worksheet(problem, analysis, options);
+        for (auto& section : numbers.sections) sheet.sections.push_back(std::move(section));
+        for (auto& [key, value] : numbers.answers.items()) sheet.answers[key] = value;
+        for (auto& step : numbers.steps) sheet.steps.push_back(std::move(step));
+        return sheet;
+    }
+    return element_backward_worksheet(problem, analysis, options);
+}
+
+Worksheet element_backward_worksheet(const Problem& problem, const Analysis& analysis, const NumericOptions& options) {
     const Engine engine(problem, analysis);
     Pass pass = engine.forward(true);
     engine.backward(pass);

@@ -241,6 +241,10 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
     std::set<std::string> done;  // each whole-network worksheet once ("params" and "buffers" share the parameter table)
     const auto first_time = [&done](const std::string& kind) { return done.insert(kind).second; };
     for (const auto& q : questions) {
+        if (q.topic == "jacobian") {
+            if (first_time("jacobian")) append(equation_backward_worksheet(problem));
+            continue;
+        }
         if (q.topic != "shapes" && q.topic != "params") problem.require_numbers(fmt::format("\"{}\"", q.topic));
         if (q.topic == "receptive_field") {
             if (first_time("rf " + q.layer)) append(rf_worksheet(problem, analysis, q.layer));
@@ -302,7 +306,8 @@ Json all_answers(const Problem& problem, const Analysis& analysis) {
     Json answers = Json::object();
     if (problem.equations) {
         add_equation_answers(answers, problem);
-        if (problem.equations->numeric()) add_numeric_answers(answers, problem, analysis);
+        add_equation_derivative_answers(answers, problem);
+        if (problem.equations->numeric() && problem.numeric.has_values) add_numeric_answers(answers, problem, analysis);
         return answers;
     }
     add_shape_answers(answers, problem, analysis);

@@ -1,0 +1,289 @@
+#include "equations/matrix_form.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "problem/error.h"
+
+namespace dlsolve::equations {
+namespace {
+
+constexpr const char* kMinus = "\u2212";
+constexpr const char* kHadamard = " \u2299 ";
+constexpr const char* kT = "\u1D40";
+
+// A product of matrices with a sign; no factors is the identity I.
+struct Term {
+    int sign = 1;
+    std::vector<std::string> factors;
+};
+using Sum = std::vector<Term>;  // empty: zero
+
+Sum times(const Sum& left, const Sum& right) {
+    Sum out;
+    for (const auto& a : left)
+        for (const auto& b : right) {
+            Term t{a.sign * b.sign, a.factors};
+            t.factors.insert(t.factors.end(), b.factors.begin(), b.factors.end());
+            out.push_back(std::move(t));
+        }
+    return out;
+}
+Sum plus(Sum a, const Sum& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+Sum negated(Sum a) {
+    for (auto& t : a) t.sign = -t.sign;
+    return a;
+}
+Sum factor(std::string text) { return {Term{1, {std::move(text)}}}; }
+
+std::string text_of(const Sum& sum) {
+    if (sum.empty()) return "0";
+    std::string out;
+    for (size_t k = 0; k < sum.size(); ++k) {
+        const Term& t = sum[k];
+        const std::string body = t.factors.empty() ? "I" : fmt::format("{}", fmt::join(t.factors, " "));
+        if (k == 0) out += (t.sign < 0 ? kMinus : "") + body;
+        else out += (t.sign < 0 ? std::string(" ") + kMinus + " " : " + ") + body;
+    }
+    return out;
+}
+
+bool is_atom(const Node& n) { return n.kind == Node::Kind::Name || n.kind == Node::Kind::Number; }
+std::string paren(const Node& n) { return is_atom(n) ? to_text(n) : "(" + to_text(n) + ")"; }
+std::string paren(const std::string& text) {
+    return text.find(' ') == std::string::npos ? text : "(" + text + ")";
+}
+
+// f′ of an activation, element-wise, at the node `arg`; `out` names f(arg) when the
+// equation gives it a name (y_hat = sigmoid(z3): y_hat ⊙ (1 − y_hat)).
+std::string derivative_text(const std::string& f, const Node& arg, const std::string& out) {
+    const std::string a = to_text(arg), y = out.empty() ? f + "(" + a + ")" : out;
+    if (f == "relu") return fmt::format("1[{} > 0]", a);
+    if (f == "sigmoid") return fmt::format("{}{}(1 {} {})", paren(y), kHadamard, kMinus, y);
+    if (f == "tanh") return fmt::format("(1 {} {}\u00B2)", kMinus, paren(y));
+    if (f == "linear") return "1";
+    return "";  // softmax: a full Jacobian, not element-wise
+}
+
+class Derivation {
+public:
+    explicit Derivation(const System& s) : s_(s) {}
+
+    // ∂(node)/∂(name) within one right-hand side, as a sum of matrix products; nullopt
+    // when it is not a Jacobian between vectors (the name is a weight of a product).
+    std::optional<Sum> local(const Node& n, const std::string& name, const std::string& out) const {
+        switch (n.kind) {
+            case Node::Kind::Name: return n.text == name ? Sum{Term{}} : Sum{};
+            case Node::Kind::Number: return Sum{};
+            case Node::Kind::MatMul: {
+                if (reads(*n.args[0], name)) return std::nullopt;
+                auto right = local(*n.args[1], name, "");
+                if (!right) return std::nullopt;
+                return times(factor(paren(*n.args[0])), *right);
+            }
+            case Node::Kind::Add: case Node::Kind::Sub: {
+                auto a = local(*n.args[0], name, ""), b = local(*n.args[1], name, "");
+                if (!a || !b) return std::nullopt;
+                return plus(*a, n.kind == Node::Kind::Add ? *b : negated(*b));
+            }
+            case Node::Kind::Mul: case Node::Kind::Div: {
+                const Node& a = *n.args[0];
+                const Node& b = *n.args[1];
+                auto da = local(a, name, ""), db = local(b, name, "");
+                if (!da || !db) return std::nullopt;
+                const auto scaled = [&](const Node& by, const Sum& d) {
+                    if (n.kind == Node::Kind::Div) return times(factor("(1/" + to_text(by) + ")"), d);
+                    return times(factor(by.kind == Node::Kind::Number ? by.text : "diag(" + to_text(by) + ")"), d);
+                };
+                if (n.kind == Node::Kind::Div) {
+                    if (!db->empty()) return std::nullopt;
+                    return scaled(b, *da);
+                }
+                return plus(da->empty() ? Sum{} : scaled(b, *da), db->empty() ? Sum{} : scaled(a, *db));
+            }
+            case Node::Kind::Neg: {
+                auto a = local(*n.args[0], name, "");
+                if (!a) return std::nullopt;
+                return negated(*a);
+            }
+            case Node::Kind::Call: {
+                auto a = local(*n.args[0], name, "");
+                if (!a || a->empty()) return a;
+                const std::string d = derivative_text(n.text, *n.args[0], out);
+                if (d == "1") return a;
+                const std::string y = out.empty() ? to_text(n) : out;
+                return times(factor(d.empty() ? fmt::format("(diag({0}) {1} {0} {0}{2})", y, kMinus, kT) : "diag(" + d + ")"), *a);
+            }
+            case Node::Kind::Transpose: return reads(*n.args[0], name) ? std::nullopt : std::optional<Sum>(Sum{});
+        }
+        return std::nullopt;
+    }
+
+    static bool reads(const Node& n, const std::string& name) {
+        if (n.kind == Node::Kind::Name) return n.text == name;
+        return std::any_of(n.args.begin(), n.args.end(), [&](const auto& a) { return reads(*a, name); });
+    }
+    static void names(const Node& n, std::vector<std::string>& out) {
+        if (n.kind == Node::Kind::Name && std::find(out.begin(), out.end(), n.text) == out.end()) out.push_back(n.text);
+        for (const auto& a : n.args) names(*a, out);
+    }
+
+    // Upstream gradient G flowing into `n`: adds ∂J/∂name contributions.
+    void adjoint(const Node& n, const std::string& g, const std::string& out) {
+        switch (n.kind) {
+            case Node::Kind::Name: contributions_[n.text].push_back(g); return;
+            case Node::Kind::Number: return;
+            case Node::Kind::MatMul: {
+                const Node& a = *n.args[0];
+                const Node& b = *n.args[1];
+                adjoint(a, fmt::format("{} @ {}", paren(g), transposed(b)), "");
+                adjoint(b, fmt::format("{} @ {}", transposed(a), paren(g)), "");
+                return;
+            }
+            case Node::Kind::Add: adjoint(*n.args[0], g, ""); adjoint(*n.args[1], g, ""); return;
+            case Node::Kind::Sub: adjoint(*n.args[0], g, ""); adjoint(*n.args[1], kMinus + paren(g), ""); return;
+            case Node::Kind::Neg: adjoint(*n.args[0], kMinus + paren(g), ""); return;
+            case Node::Kind::Mul: {
+                const Node& a = *n.args[0];
+                const Node& b = *n.args[1];
+                if (a.kind == Node::Kind::Number) return adjoint(b, a.text + "\u00B7" + paren(g), "");
+                if (b.kind == Node::Kind::Number) return adjoint(a, b.text + "\u00B7" + paren(g), "");
+                adjoint(a, paren(g) + kHadamard + paren(b), "");
+                adjoint(b, paren(g) + kHadamard + paren(a), "");
+                return;
+            }
+            case Node::Kind::Div: adjoint(*n.args[0], paren(g) + "/" + paren(*n.args[1]), ""); return;
+            case Node::Kind::Transpose: adjoint(*n.args[0], paren(g) + kT, ""); return;
+            case Node::Kind::Call: {
+                const std::string d = derivative_text(n.text, *n.args[0], out);
+                const std::string y = out.empty() ? to_text(n) : out;
+                if (d == "1") return adjoint(*n.args[0], g, "");
+                if (d.empty()) return adjoint(*n.args[0], fmt::format("(diag({0}) {1} {0} {0}{2}) @ {3}", y, kMinus, kT, paren(g)), "");
+                return adjoint(*n.args[0], paren(g) + kHadamard + d, "");
+            }
+        }
+    }
+    std::map<std::string, std::vector<std::string>>& contributions() { return contributions_; }
+
+private:
+    const System& s_;
+    std::map<std::string, std::vector<std::string>> contributions_;
+
+    static std::string transposed(const Node& n) {
+        if (n.kind == Node::Kind::Transpose) return paren(*n.args[0]);
+        return paren(n) + kT;
+    }
+};
+
+std::string grad(const std::string& name) { return "\u2202J/\u2202" + name; }
+
+// The loss's gradient at the output, and, for the pairs the exams simplify (sigmoid with
+// binary cross-entropy, softmax with categorical cross-entropy), at the pre-activation.
+struct LossRule {
+    std::string at_output;
+    std::string pre_activation;  // the simplified δ, or empty
+};
+
+LossRule loss_rule(const std::string& loss, const std::string& out, const std::string& y, const std::string& m,
+                   const std::string& activation) {
+    const std::string mean = m.empty() ? "" : "/" + m;
+    const std::string over = m.empty() ? "" : m + "\u00B7";
+    if (loss == "bce")
+        return {fmt::format("({0} {1} {2}) / ({3}{0}{4}(1 {1} {0}))", out, kMinus, y, over, kHadamard),
+                activation == "sigmoid" ? fmt::format("({} {} {}){}", out, kMinus, y, mean) : ""};
+    if (loss == "cross_entropy")
+        return {fmt::format("{}{} {} {}", kMinus, y, "\u2298", out + (m.empty() ? "" : " / " + m)),
+                activation == "softmax" ? fmt::format("({} {} {}){}", out, kMinus, y, mean) : ""};
+    if (loss == "mse") return {fmt::format("2({} {} {}){}", out, kMinus, y, m.empty() ? "/n" : "/(n\u00B7" + m + ")"), ""};
+    if (loss == "sse") return {fmt::format("2({} {} {})", out, kMinus, y), ""};
+    if (loss == "half_sse") return {fmt::format("{} {} {}", out, kMinus, y), ""};
+    return {fmt::format("\u2202J/\u2202{} ({})", out, loss), ""};
+}
+
+}  // namespace
+
+std::vector<Gradient> gradients(const System& s, const std::string& loss) {
+    Derivation d(s);
+    std::vector<Gradient> out;
+    std::string target = "y";
+    for (const auto& t : s.tensors)
+        if (t.role == Tensor::Role::Target) { target = t.name; break; }
+    const Equation& last = s.equations.back();
+    const std::string activation = last.value->kind == Node::Kind::Call ? last.value->text : "";
+    const LossRule rule = loss_rule(loss, s.output, target, s.examples, activation);
+    const auto shape_of = [&](const std::string& name) { return *s.find(name)->shape; };
+    out.push_back({s.output, grad(s.output) + " = " + rule.at_output, "", shape_of(s.output)});
+    std::map<std::string, std::string> simplified;
+    if (!rule.pre_activation.empty() && last.value->args[0]->kind == Node::Kind::Name)
+        simplified[last.value->args[0]->text] = rule.pre_activation;
+    for (size_t k = s.equations.size(); k-- > 0;) {
+        const Equation& e = s.equations[k];
+        d.adjoint(*e.value, grad(e.target), e.target);
+        // Every tensor this equation reads whose every use is now seen gets its gradient.
+        std::vector<std::string> read;
+        Derivation::names(*e.value, read);
+        for (const auto& name : read) {
+            bool later_use = false;
+            for (size_t j = 0; j < k; ++j) later_use = later_use || Derivation::reads(*s.equations[j].value, name);
+            if (later_use) continue;
+            const Tensor* t = s.find(name);
+            if (!t || t->role == Tensor::Role::Target) continue;
+            const auto& parts = d.contributions()[name];
+            std::string formula = grad(name) + " = " + fmt::format("{}", fmt::join(parts, " + "));
+            if (parts.size() > 1 && t->role == Tensor::Role::Param) formula += " (one term per use: the parameter is shared)";
+            out.push_back({name, formula, simplified.count(name) ? simplified[name] : "", *t->shape});
+        }
+    }
+    return out;
+}
+
+std::vector<Jacobian> local_jacobians(const System& s) {
+    Derivation d(s);
+    std::vector<Jacobian> out;
+    for (const auto& e : s.equations) {
+        std::vector<std::string> read;
+        Derivation::names(*e.value, read);
+        for (const auto& name : read) {
+            const auto j = d.local(*e.value, name, e.target);
+            out.push_back({e.target, name, j ? text_of(*j) : ""});
+        }
+    }
+    return out;
+}
+
+Jacobian jacobian(const System& s, const std::string& of, const std::string& wrt, const std::string& path) {
+    for (const auto& name : {of, wrt})
+        if (!s.find(name)) throw ProblemError(path, fmt::format("\"{}\" is not a tensor of the equations", name));
+    Derivation d(s);
+    std::map<std::string, std::optional<Sum>> memo;
+    // ∂t/∂wrt over every path: Σ_u ∂t/∂u · ∂u/∂wrt over the tensors u that t's equation reads.
+    const std::function<std::optional<Sum>(const std::string&)> total = [&](const std::string& t) -> std::optional<Sum> {
+        if (t == wrt) return Sum{Term{}};
+        if (auto it = memo.find(t); it != memo.end()) return it->second;
+        const Tensor* tensor = s.find(t);
+        if (tensor->role != Tensor::Role::Defined || tensor->defined_by < 0) return memo[t] = Sum{};
+        const Equation& e = s.equations[static_cast<size_t>(tensor->defined_by)];
+        std::vector<std::string> read;
+        Derivation::names(*e.value, read);
+        Sum sum;
+        for (const auto& u : read) {
+            const auto upstream = total(u);
+            if (!upstream) return memo[t] = std::nullopt;
+            if (upstream->empty()) continue;
+            const auto local = d.local(*e.value, u, e.target);
+            if (!local) return memo[t] = std::nullopt;
+            sum = plus(sum, times(*local, *upstream));
+        }
+        return memo[t] = sum;
+    };
+    const auto j = total(of);
+    return {of, wrt, j ? text_of(*j) : ""};
+}
+
+}  // namespace dlsolve::equations
