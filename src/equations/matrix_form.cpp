@@ -134,10 +134,12 @@ public:
         for (const auto& a : n.args) names(*a, out);
     }
 
-    // Upstream gradient G flowing into `n`: adds ∂J/∂name contributions.
-    void adjoint(const Node& n, const std::string& g, const std::string& out) {
+    // Upstream gradient G flowing into `n`: adds ∂J/∂name contributions. `shape` is the
+    // shape of n's value where known (the equation's root): a tensor that broadcast
+    // into it gets G summed over the stretched axes.
+    void adjoint(const Node& n, const std::string& g, const std::string& out, const std::vector<GiNaC::ex>* shape = nullptr) {
         switch (n.kind) {
-            case Node::Kind::Name: contributions_[n.text].push_back(g); return;
+            case Node::Kind::Name: contributions_[n.text].push_back(shape ? summed(n.text, g, *shape) : g); return;
             case Node::Kind::Number: return;
             case Node::Kind::MatMul: {
                 const Node& a = *n.args[0];
@@ -146,8 +148,8 @@ public:
                 adjoint(b, fmt::format("{} @ {}", transposed(a), paren(g)), "");
                 return;
             }
-            case Node::Kind::Add: adjoint(*n.args[0], g, ""); adjoint(*n.args[1], g, ""); return;
-            case Node::Kind::Sub: adjoint(*n.args[0], g, ""); adjoint(*n.args[1], kMinus + paren(g), ""); return;
+            case Node::Kind::Add: adjoint(*n.args[0], g, "", shape); adjoint(*n.args[1], g, "", shape); return;
+            case Node::Kind::Sub: adjoint(*n.args[0], g, "", shape); adjoint(*n.args[1], kMinus + paren(g), "", shape); return;
             case Node::Kind::Neg: adjoint(*n.args[0], kMinus + paren(g), ""); return;
             case Node::Kind::Mul: {
                 const Node& a = *n.args[0];
@@ -175,13 +177,28 @@ private:
     const System& s_;
     std::map<std::string, std::vector<std::string>> contributions_;
 
+    // G summed over the axes along which `name` was stretched to `shape`: Σ_N G.
+    std::string summed(const std::string& name, const std::string& g, const std::vector<GiNaC::ex>& shape) const {
+        const Tensor* t = s_.find(name);
+        if (!t || !t->shape) return g;
+        const auto& own = *t->shape;
+        std::vector<std::string> axes;
+        for (size_t i = 0; i < shape.size(); ++i) {
+            const bool present = i + own.size() >= shape.size();
+            const GiNaC::ex d = present ? own[i + own.size() - shape.size()] : GiNaC::ex(1);
+            if (d.is_equal(GiNaC::ex(1)) && !shape[i].is_equal(GiNaC::ex(1))) axes.push_back(size_text(shape[i]));
+        }
+        if (axes.empty()) return g;
+        return fmt::format("\u03A3_{} {}", fmt::join(axes, ","), paren(g));
+    }
+
     static std::string transposed(const Node& n) {
         if (n.kind == Node::Kind::Transpose) return paren(*n.args[0]);
         return paren(n) + kT;
     }
 };
 
-std::string grad(const std::string& name) { return "\u2202J/\u2202" + name; }
+std::string grad(const std::string& name) { return "\u2202L/\u2202" + name; }
 
 // The loss's gradient at the output, and, for the pairs the exams simplify (sigmoid with
 // binary cross-entropy, softmax with categorical cross-entropy), at the pre-activation.
@@ -216,7 +233,7 @@ std::vector<Gradient> gradients(const System& s, const std::string& loss) {
         if (t.role == Tensor::Role::Target) { target = t.name; break; }
     const Equation& last = s.equations.back();
     const std::string activation = last.value->kind == Node::Kind::Call ? last.value->text : "";
-    const LossRule rule = loss_rule(loss, s.output, target, s.examples, activation);
+    const LossRule rule = s.upstream.empty() ? loss_rule(loss, s.output, target, s.examples, activation) : LossRule{s.upstream, ""};
     const auto shape_of = [&](const std::string& name) { return *s.find(name)->shape; };
     out.push_back({s.output, grad(s.output) + " = " + rule.at_output, "", shape_of(s.output)});
     std::map<std::string, std::string> simplified;
@@ -224,7 +241,8 @@ std::vector<Gradient> gradients(const System& s, const std::string& loss) {
         simplified[last.value->args[0]->text] = rule.pre_activation;
     for (size_t k = s.equations.size(); k-- > 0;) {
         const Equation& e = s.equations[k];
-        d.adjoint(*e.value, grad(e.target), e.target);
+        d.adjoint(*e.value, e.target == s.output && !s.upstream.empty() ? s.upstream : grad(e.target), e.target,
+                  &*s.find(e.target)->shape);
         // Every tensor this equation reads whose every use is now seen gets its gradient.
         std::vector<std::string> read;
         Derivation::names(*e.value, read);
@@ -243,6 +261,16 @@ std::vector<Gradient> gradients(const System& s, const std::string& loss) {
     return out;
 }
 
+namespace {
+
+// Jacobians in matrix form are between column vectors (k × 1), as the exams write them.
+bool column(const System& s, const std::string& name) {
+    const Tensor* t = s.find(name);
+    return t && t->shape && t->shape->size() == 2 && (*t->shape)[1].is_equal(GiNaC::ex(1));
+}
+
+}  // namespace
+
 std::vector<Jacobian> local_jacobians(const System& s) {
     Derivation d(s);
     std::vector<Jacobian> out;
@@ -250,6 +278,10 @@ std::vector<Jacobian> local_jacobians(const System& s) {
         std::vector<std::string> read;
         Derivation::names(*e.value, read);
         for (const auto& name : read) {
+            if (!column(s, e.target) || !column(s, name)) {
+                out.push_back({e.target, name, ""});
+                continue;
+            }
             const auto j = d.local(*e.value, name, e.target);
             out.push_back({e.target, name, j ? text_of(*j) : ""});
         }
@@ -282,6 +314,7 @@ Jacobian jacobian(const System& s, const std::string& of, const std::string& wrt
         }
         return memo[t] = sum;
     };
+    if (!column(s, of) || !column(s, wrt)) return {of, wrt, ""};
     const auto j = total(of);
     return {of, wrt, j ? text_of(*j) : ""};
 }

@@ -26,7 +26,8 @@ struct Jacobian {
 };
 
 // ∂J/∂t for every tensor, from the output back, for `loss` (the problem's loss word)
-// averaged over the size `examples` (empty: one example).
+// averaged over the size `examples` (empty: one example); or, when the system names an
+// `upstream` gradient (dout = ∂L/∂Y), from that name with the loss left open.
 std::vector<Gradient> gradients(const System& system, const std::string& loss);
 
 // ∂t/∂s of every equation's target t for each tensor s its right-hand side reads.

@@ -344,6 +344,10 @@ System read_system(Fields& top) {
         if (!s.dims.count(*m)) top.fail("examples", fmt::format("the name of a size in \"dims\" (\"{}\" is not one)", *m));
         s.examples = *m;
     }
+    if (auto up = top.optional_string("upstream")) {
+        if (!valid_name(*up)) top.fail("upstream", "the name of the gradient ∂L/∂output, e.g. \"dout\"");
+        s.upstream = *up;
+    }
     read_tensors(top, "inputs", Tensor::Role::Input, s);
     read_tensors(top, "targets", Tensor::Role::Target, s);
     read_tensors(top, "params", Tensor::Role::Param, s);

@@ -35,6 +35,7 @@ struct System {
     std::map<std::string, int64_t> dim_values;   // those with values
     std::vector<std::string> batch_dims;         // sizes a parameter never has (it broadcasts along them)
     std::string examples;                        // per-example column vectors stack along this size (m)
+    std::string upstream;                        // the name of ∂L/∂output when no loss is given (dout)
     std::vector<Equation> equations;
     std::vector<std::string> equation_paths;     // /equations/k
     std::vector<Tensor> tensors;                 // inputs, params, then defined, in order of appearance

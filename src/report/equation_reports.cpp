@@ -173,9 +173,14 @@ std::vector<std::pair<std::string, std::string>> asked_jacobians(const Problem& 
 
 void add_equation_derivative_answers(Json& answers, const Problem& problem) {
     const auto& s = *problem.equations;
-    if (!problem.numeric.loss.empty())
-        for (const auto& g : equations::gradients(s, problem.numeric.loss))
+    if (!problem.numeric.loss.empty() || !s.upstream.empty())
+        for (const auto& g : equations::gradients(s, problem.numeric.loss)) {
             if (!g.simplified.empty()) answers["delta." + g.tensor] = g.simplified;
+            answers["gradient." + g.tensor] = g.formula.substr(g.formula.find(" = ") + 3);
+            Json shape = Json::array();
+            for (const auto& d : g.shape) shape.push_back(size_answer(s, d));
+            answers["gradient_shapes." + g.tensor] = shape;
+        }
     for (const auto& j : local_jacobians(s))
         if (!j.matrix.empty()) answers["jacobian." + j.of + "." + j.wrt] = j.matrix;
     for (const auto& [of, wrt] : asked_jacobians(problem)) {
@@ -187,8 +192,10 @@ void add_equation_derivative_answers(Json& answers, const Problem& problem) {
 Worksheet equation_backward_worksheet(const Problem& problem) {
     const auto& s = *problem.equations;
     Worksheet sheet = base(problem);
-    if (!problem.numeric.loss.empty()) {
-        Section section{fmt::format("Gradients of the loss ({}), in matrix form", problem.numeric.loss), {}, {}};
+    if (!problem.numeric.loss.empty() || !s.upstream.empty()) {
+        Section section{s.upstream.empty() ? fmt::format("Gradients of the loss ({}), in matrix form", problem.numeric.loss)
+                                           : fmt::format("Gradients from the upstream {} = \u2202L/\u2202{}, in matrix form", s.upstream, s.output),
+                        {}, {}};
         for (const auto& g : equations::gradients(s, problem.numeric.loss)) {
             const size_t equals = g.formula.find(" = ");
             std::string text = g.formula.substr(equals + 3);
@@ -200,7 +207,7 @@ Worksheet equation_backward_worksheet(const Problem& problem) {
     Section local{"Local Jacobians of each equation", {}, {}};
     for (const auto& j : local_jacobians(s))
         local.lines.push_back({fmt::format("\u2202{}/\u2202{}", j.of, j.wrt),
-                               {j.matrix.empty() ? "a weight of a product: see \u2202J/\u2202" + j.wrt : j.matrix, {}}});
+                               {j.matrix.empty() ? "not a Jacobian between vectors: see \u2202L/\u2202" + j.wrt : j.matrix, {}}});
     for (const auto& [of, wrt] : asked_jacobians(problem)) {
         const auto j = equations::jacobian(s, of, wrt, "/ask");
         local.lines.push_back({fmt::format("\u2202{}/\u2202{} (every path)", of, wrt), {j.matrix.empty() ? "not a Jacobian between vectors" : j.matrix, {}}});
