@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -25,13 +26,15 @@ bool holds_text(const Json& v) {
 
 // Integers and words compare exactly; a real on either side compares with a relative
 // tolerance; sizes and counts in symbols ("D_a1 × D", "27*C^2") compare after simplification.
-bool same_answer(const Json& expected, const Json& computed, double tolerance) {
+// `sizes`: the values of a network of equations' size symbols (an answer key in
+// symbols compares with numbers computed from them).
+bool same_answer(const Json& expected, const Json& computed, double tolerance, const std::map<std::string, int64_t>& sizes) {
     if (expected == computed) return true;
-    if (holds_text(expected) || holds_text(computed)) return equations::same_symbolic(expected, computed);
+    if (holds_text(expected) || holds_text(computed)) return equations::same_symbolic(expected, computed, sizes);
     if (expected.is_array() || computed.is_array()) {
         if (!expected.is_array() || !computed.is_array() || expected.size() != computed.size()) return false;
         for (size_t i = 0; i < expected.size(); ++i)
-            if (!same_answer(expected[i], computed[i], tolerance)) return false;
+            if (!same_answer(expected[i], computed[i], tolerance, sizes)) return false;
         return true;
     }
     if (!expected.is_number() || !computed.is_number()) return false;
@@ -92,6 +95,7 @@ int run_check(const std::vector<std::string>& paths, int64_t max_elements, std::
         Json computed;
         Json expect;
         double tolerance = 1e-6;
+        std::map<std::string, int64_t> sizes;
         const auto report = [&](const std::string& what) {
             err << printable_line(file + ": " + what) << "\n";
             out << "error " << file << "\n";
@@ -104,6 +108,7 @@ int run_check(const std::vector<std::string>& paths, int64_t max_elements, std::
             computed = all_answers(problem, analysis);
             expect = problem.expect;
             tolerance = problem.tolerance;
+            sizes = problem.equations ? problem.equations->dim_values : std::map<std::string, int64_t>{};
         } catch (const ProblemError& e) {
             report(e.what());
             invalid = true;
@@ -127,7 +132,7 @@ int run_check(const std::vector<std::string>& paths, int64_t max_elements, std::
             auto it = computed.find(key);
             if (it == computed.end())
                 differences.push_back(fmt::format("{}: expected {}, computed nothing (dlsolve has no answer with this key)", key, value.dump()));
-            else if (!same_answer(value, *it, tolerance))
+            else if (!same_answer(value, *it, tolerance, sizes))
                 differences.push_back(fmt::format("{}: expected {}, computed {}", key, value.dump(), it->dump()));
         }
         if (differences.empty()) {

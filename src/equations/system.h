@@ -63,6 +63,7 @@ std::string product_text(const std::vector<GiNaC::ex>& factors);
 
 // Whether an answer key written in symbols ("27*C^2", "D_a1 × D") equals a computed
 // one after simplification. Shapes compare dimension by dimension.
-bool same_symbolic(const Json& expected, const Json& computed);
+// `sizes` gives the size symbols that have values.
+bool same_symbolic(const Json& expected, const Json& computed, const std::map<std::string, int64_t>& sizes = {});
 
 }  // namespace dlsolve::equations

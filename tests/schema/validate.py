@@ -348,9 +348,33 @@ GOOD_RULE = {
 }
 
 
+GOOD_EQUATIONS = {
+    "title": "self-check: equations",
+    "dims": {"D": None, "H": 4},
+    "inputs": {"x": {"shape": ["D", 1]}},
+    "params": {"W": {"shape": ["H", "D"]}, "b": {}},
+    "equations": ["y = relu(W @ x + b)"],
+    "ask": ["shapes", {"jacobian": "y/x"}],
+    "expect": {"shapes.b": "H × 1", "params.total": "4*D + 4", "jacobian.y.x": "diag(1[W @ x + b > 0]) W"},
+}
+
+
 def bad_documents():
     """(description, document) pairs that the schema must reject."""
     out = []
+
+    def equations(desc, fn):
+        d = copy.deepcopy(GOOD_EQUATIONS)
+        fn(d)
+        out.append((desc, d))
+
+    equations("equations beside layers", lambda d: d.update({"layers": [{"type": "relu"}]}))
+    equations("an equation without '='", lambda d: d["equations"].append("relu(y)"))
+    equations("a size 0 in a shape", lambda d: d["inputs"]["x"].update({"shape": [0, 1]}))
+    equations("a negative size in dims", lambda d: d["dims"].update({"D": -1}))
+    equations("an unknown answer key", lambda d: d["expect"].update({"shape.W": "H × D"}))
+    equations("no inputs", lambda d: d.pop("inputs"))
+    equations("a jacobian asked without '/'", lambda d: d["ask"].append({"jacobian": "y"}))
 
     def variant(desc, fn):
         d = copy.deepcopy(GOOD)
@@ -528,6 +552,9 @@ def self_check(validator):
         fn(doc)
         errs = list(validator.iter_errors(doc)) or semantic_errors(doc)
         results.append(("self-check: accepts %s" % desc, not errs, "; ".join(getattr(e, "message", str(e)) for e in errs)))
+    errs = list(validator.iter_errors(GOOD_EQUATIONS)) or semantic_errors(GOOD_EQUATIONS)
+    results.append(("self-check: a correct document of equations is accepted", not errs,
+                    "; ".join(getattr(e, "message", str(e)) for e in errs)))
     errs = list(validator.iter_errors(GOOD_RULE)) or semantic_errors(GOOD_RULE)
     results.append(("self-check: a correct document with batches and a learning rule is accepted", not errs,
                     "; ".join(getattr(e, "message", str(e)) for e in errs)))
