@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "equations/recurrence.h"
 #include "problem/error.h"
 
 namespace dlsolve::equations {
@@ -79,7 +80,7 @@ public:
     // when it is not a Jacobian between vectors (the name is a weight of a product).
     std::optional<Sum> local(const Node& n, const std::string& name, const std::string& out) const {
         switch (n.kind) {
-            case Node::Kind::Name: return n.text == name ? Sum{Term{}} : Sum{};
+            case Node::Kind::Name: return to_text(n) == name ? Sum{Term{}} : Sum{};
             case Node::Kind::Number: return Sum{};
             case Node::Kind::MatMul: {
                 if (reads(*n.args[0], name)) return std::nullopt;
@@ -126,11 +127,11 @@ public:
     }
 
     static bool reads(const Node& n, const std::string& name) {
-        if (n.kind == Node::Kind::Name) return n.text == name;
+        if (n.kind == Node::Kind::Name) return to_text(n) == name;
         return std::any_of(n.args.begin(), n.args.end(), [&](const auto& a) { return reads(*a, name); });
     }
     static void names(const Node& n, std::vector<std::string>& out) {
-        if (n.kind == Node::Kind::Name && std::find(out.begin(), out.end(), n.text) == out.end()) out.push_back(n.text);
+        if (n.kind == Node::Kind::Name && std::find(out.begin(), out.end(), to_text(n)) == out.end()) out.push_back(to_text(n));
         for (const auto& a : n.args) names(*a, out);
     }
 
@@ -139,7 +140,7 @@ public:
     // into it gets G summed over the stretched axes.
     void adjoint(const Node& n, const std::string& g, const std::string& out, const std::vector<GiNaC::ex>* shape = nullptr) {
         switch (n.kind) {
-            case Node::Kind::Name: contributions_[n.text].push_back(shape ? summed(n.text, g, *shape) : g); return;
+            case Node::Kind::Name: contributions_[to_text(n)].push_back(shape ? summed(n.text, g, *shape) : g); return;
             case Node::Kind::Number: return;
             case Node::Kind::MatMul: {
                 const Node& a = *n.args[0];
@@ -274,7 +275,13 @@ bool column(const System& s, const std::string& name) {
 std::vector<Jacobian> local_jacobians(const System& s) {
     Derivation d(s);
     std::vector<Jacobian> out;
-    for (const auto& e : s.equations) {
+    for (size_t k = 0; k < s.equations.size(); ++k) {
+        const Equation& e = s.equations[k];
+        // A recurrence with T in symbols stands as one step for its shapes only; its
+        // derivatives are the backpropagation through time.
+        const bool stand_in = !GiNaC::is_a<GiNaC::numeric>(s.time) &&
+                              std::find(s.recurrence_paths.begin(), s.recurrence_paths.end(), s.equation_paths[k]) != s.recurrence_paths.end();
+        if (stand_in) continue;
         std::vector<std::string> read;
         Derivation::names(*e.value, read);
         for (const auto& name : read) {
@@ -317,6 +324,52 @@ Jacobian jacobian(const System& s, const std::string& of, const std::string& wrt
     if (!column(s, of) || !column(s, wrt)) return {of, wrt, ""};
     const auto j = total(of);
     return {of, wrt, j ? text_of(*j) : ""};
+}
+
+}  // namespace dlsolve::equations
+
+namespace dlsolve::equations {
+
+std::vector<BpttLine> bptt(const System& s) {
+    std::vector<BpttLine> out;
+    const bool numeric_time = GiNaC::is_a<GiNaC::numeric>(s.time);
+    const std::string T = size_text(s.time);
+    for (const auto& e : s.recurrences) {
+        const std::string h = e.target, now = h + "[t]", before = h + "[t\u2212" + "1]";
+        Derivation d(s);
+        out.push_back({"recurrence", fmt::format("{} = {}, t = 1, …, {}, from {}[0] = {}0", now, to_text(*e.value), T, h, h), ""});
+        const auto step = d.local(*e.value, before, now);
+        out.push_back({fmt::format("\u2202{}/\u2202{}", now, before), step ? text_of(*step) : "not a Jacobian between vectors",
+                       "bptt." + h + ".jacobian"});
+        d.adjoint(*e.value, grad(now), now);
+        auto& parts = d.contributions();
+        const std::string recursion = fmt::format("{}", fmt::join(parts[before], " + "));
+        out.push_back({grad(before), recursion + fmt::format(" (t = {}, …, 2, from \u2202L/\u2202{}[{}])", T, h, T), "bptt." + h + ".recursion"});
+        std::vector<std::string> read;
+        Derivation::names(*e.value, read);
+        for (const auto& name : read) {
+            const Tensor* p = s.find(name);
+            if (!p || p->role != Tensor::Role::Param) continue;
+            out.push_back({grad(name), fmt::format("\u03A3_{{t=1}}^{{{}}} {}", T, fmt::join(parts[name], " + ")), ""});
+            out.push_back({fmt::format("dL/d{} fully expanded", name),
+                           fmt::format("\u03A3_{{t=1}}^{{{0}}} (\u2202L/\u2202{1}[{0}]) (\u220F_{{k=t+1}}^{{{0}}} \u2202{1}[k]/\u2202{1}[k\u22121]) "
+                                       "(\u2202{1}[t]/\u2202{2})",
+                                       T, h, name),
+                           "bptt." + h + "." + name});
+            if (!numeric_time) continue;
+            const long steps = GiNaC::ex_to<GiNaC::numeric>(s.time).to_long();
+            if (steps > 8) continue;
+            std::vector<std::string> terms;
+            for (long t = steps; t >= 1; --t) {
+                std::string term = fmt::format("\u2202L/\u2202{}{}", h, steps);
+                for (long k = steps; k > t; --k) term += fmt::format(" \u00B7 \u2202{0}{1}/\u2202{0}{2}", h, k, k - 1);
+                term += fmt::format(" \u00B7 \u2202{}{}/\u2202{}", h, t, name);
+                terms.push_back(term);
+            }
+            out.push_back({fmt::format("dL/d{} for T = {}", name, steps), fmt::format("{}", fmt::join(terms, " + ")), ""});
+        }
+    }
+    return out;
 }
 
 }  // namespace dlsolve::equations

@@ -55,7 +55,7 @@ public:
                 }
             }
             if (matched) continue;
-            if (std::string_view("=+-*/@(),").find(static_cast<char>(c)) != std::string_view::npos) {
+            if (std::string_view("=+-*/@(),[]").find(static_cast<char>(c)) != std::string_view::npos) {
                 out.push_back({Token::Kind::Op, std::string(1, static_cast<char>(c)), column});
                 advance(1);
                 continue;
@@ -122,8 +122,10 @@ public:
         const Token& target = next();
         if (target.kind != Token::Kind::Name) fail(target, "expected the name being defined, as in \"z1 = W1 @ x + b1\"");
         if (known(target.text)) fail(target, fmt::format("\"{}\" is a function and cannot be defined", target.text));
+        const auto lag = index();
+        if (lag && *lag != 0) fail(tokens_[at_ - 2], "expected the step being defined to be t, as in h[t] = …");
         expect("=", "\"=\" after the name being defined");
-        Equation e{target.text, sum(), ""};
+        Equation e{target.text, lag.has_value(), sum(), ""};
         if (peek().kind != Token::Kind::End) fail(peek(), fmt::format("unexpected \"{}\" after a complete equation", peek().text));
         return e;
     }
@@ -158,6 +160,21 @@ private:
         node->args = std::move(args);
         node->text = std::move(text);
         return node;
+    }
+
+    // [t] or [t-1]: the step of a recurrence, as the lag behind t.
+    std::optional<int> index() {
+        if (!accept("[")) return std::nullopt;
+        const Token& t = next();
+        if (t.kind != Token::Kind::Name || t.text != "t") fail(t, "expected the time index t, as in h[t] or h[t-1]");
+        int lag = 0;
+        if (accept("-")) {
+            const Token& n = next();
+            if (n.kind != Token::Kind::Number || n.text != "1") fail(n, "expected 1: a recurrence reads the step before, h[t-1]");
+            lag = 1;
+        }
+        expect("]", "\"]\" closing the time index");
+        return lag;
     }
 
     NodePtr sum() {
@@ -208,7 +225,12 @@ private:
         if (t.kind == Token::Kind::Name) {
             if (!accept("(")) {
                 if (known(t.text)) fail(peek(), fmt::format("expected \"(\" after the function {}", t.text));
-                return make(Node::Kind::Name, t.column, {}, t.text);
+                auto node = std::make_shared<Node>();
+                node->kind = Node::Kind::Name;
+                node->text = t.text;
+                node->column = t.column;
+                node->lag = index();
+                return node;
             }
             if (!known(t.text))
                 fail(t, fmt::format("expected one of the functions {}", fmt::join(known_functions(), ", ")));
@@ -259,7 +281,8 @@ std::string to_text(const Node& n) {
         return wrapped(*n.args[0], p, false) + op + wrapped(*n.args[1], p, true);
     };
     switch (n.kind) {
-        case Node::Kind::Name: case Node::Kind::Number: return n.text;
+        case Node::Kind::Name: return n.lag ? n.text + (*n.lag ? "[t\u22121]" : "[t]") : n.text;
+        case Node::Kind::Number: return n.text;
         case Node::Kind::MatMul: return binary(" @ ");
         case Node::Kind::Add: return binary(" + ");
         case Node::Kind::Sub: return binary(" \u2212 ");

@@ -6,7 +6,8 @@
 //   product  := unary (("@" | "·" | "*" | "⊙" | "/") unary)*      @ and · are matrix products
 //   unary    := ("-" | "−") unary | postfix
 //   postfix  := primary ("ᵀ" | ".T" | "^T")*                         transpose
-//   primary  := NUMBER | NAME | NAME "(" sum ")" | "(" sum ")"
+//   primary  := NUMBER | NAME index? | NAME "(" sum ")" | "(" sum ")"
+//   index    := "[" "t" (("-" | "−") NUMBER)? "]"                       a time step of a recurrence
 //
 // Names are letters, digits, "_" and "'" (x', W1, D_a1), starting with a letter;
 // letters outside ASCII (ŷ, α) are allowed. Functions: the activations relu, sigmoid,
@@ -14,6 +15,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,12 +27,14 @@ struct Node {
     std::string text;  // the name, the function, or the number as written
     double number = 0;
     size_t column = 0;  // 1-based, in code points, where the node starts
+    std::optional<int> lag;  // a Name at step t − lag of a recurrence: h[t] has 0, h[t-1] has 1
     std::vector<std::shared_ptr<const Node>> args;
 };
 using NodePtr = std::shared_ptr<const Node>;
 
 struct Equation {
     std::string target;  // left-hand side
+    bool recurrent = false;  // target[t] = …: one equation per time step
     NodePtr value;
     std::string text;    // as written
 };

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "equations/recurrence.h"
 #include "problem/error.h"
 #include "problem/values.h"
 
@@ -296,7 +297,6 @@ void read_tensors(Fields& top, const char* key, Tensor::Role role, System& s) {
         if (role != Tensor::Role::Param && !t.shape && !declaration.contains("values"))
             throw ProblemError(path, "missing required key \"shape\" (or \"values\")");
         s.tensors.push_back(std::move(t));
-        check_values(s.tensors.back(), s);
     }
 }
 
@@ -362,14 +362,32 @@ System read_system(Fields& top) {
         s.equations.push_back(parse_equation((*list)[k].get<std::string>(), path));
         s.equation_paths.push_back(path);
     }
+    prepare_recurrences(s, top);
+    // Values fix sizes that have none (after unrolling: each step of a sequence is checked).
+    for (auto& t : s.tensors)
+        if (t.declaration) check_values(t, s);
     // Shapes the file states for tensors the equations make (the exam's "D_a1 hidden units").
     if (const Json* shapes = top.raw("shapes")) {
         if (!shapes->is_object()) top.fail("shapes", "an object: tensor name → shape");
         for (const auto& [name, shape] : shapes->items()) {
             const std::string path = "/shapes/" + name;
-            const bool defined = std::any_of(s.equations.begin(), s.equations.end(), [&](const Equation& e) { return e.target == name; });
+            // A recurrence's h gives the shape of every step h1 … hT.
+            std::vector<std::string> names{name};
+            if (std::any_of(s.recurrences.begin(), s.recurrences.end(), [&](const Equation& e) { return e.target == name; }) &&
+                GiNaC::is_a<GiNaC::numeric>(s.time))
+                for (long t = 1; t <= GiNaC::ex_to<GiNaC::numeric>(s.time).to_long(); ++t) names.push_back(name + std::to_string(t));
+            bool defined = false;
+            for (const auto& n : names) {
+                if (!std::any_of(s.equations.begin(), s.equations.end(), [&](const Equation& e) { return e.target == n; })) continue;
+                if (Tensor* known = const_cast<Tensor*>(s.find(n))) {  // a recurrence's state, shaped like its start
+                    known->shape = read_shape(shape, path, s);
+                    known->path = path;
+                } else {
+                    s.tensors.push_back({n, Tensor::Role::Defined, path, read_shape(shape, path, s), {}, -1, -1, nullptr});
+                }
+                defined = true;
+            }
             if (!defined) throw ProblemError(path, fmt::format("\"{}\" is not defined by any equation", name));
-            s.tensors.push_back({name, Tensor::Role::Defined, path, read_shape(shape, path, s), {}, -1, -1, nullptr});
         }
     }
     Inference(s).run();
@@ -382,13 +400,22 @@ std::string size_text(const GiNaC::ex& size) {
     std::vector<ex> terms;
     if (GiNaC::is_a<GiNaC::add>(e)) for (const auto& t : e) terms.push_back(t);
     else terms.push_back(e);
-    const auto degree = [](const ex& t) {
-        int d = 0;
-        for (GiNaC::const_preorder_iterator it = t.preorder_begin(); it != t.preorder_end(); ++it)
-            if (GiNaC::is_a<GiNaC::symbol>(*it)) ++d;
-        return d;
+    // Highest total degree first; among equals, the highest single power (4n² before 4m·n).
+    const auto degrees = [](const ex& t) {
+        int total = 0, highest = 0;
+        std::vector<ex> factors;
+        if (GiNaC::is_a<GiNaC::mul>(t)) for (const auto& f : t) factors.push_back(f);
+        else factors.push_back(t);
+        for (const auto& f : factors) {
+            int p = 0;
+            if (GiNaC::is_a<GiNaC::symbol>(f)) p = 1;
+            else if (GiNaC::is_a<GiNaC::power>(f) && GiNaC::is_a<GiNaC::numeric>(f.op(1))) p = GiNaC::ex_to<GiNaC::numeric>(f.op(1)).to_int();
+            total += p;
+            highest = std::max(highest, p);
+        }
+        return std::pair{total, highest};
     };
-    std::stable_sort(terms.begin(), terms.end(), [&](const ex& a, const ex& b) { return degree(a) > degree(b); });
+    std::stable_sort(terms.begin(), terms.end(), [&](const ex& a, const ex& b) { return degrees(a) > degrees(b); });
     static const char* superscript[] = {"\u2070", "\u00B9", "\u00B2", "\u00B3", "\u2074", "\u2075", "\u2076", "\u2077", "\u2078", "\u2079"};
     std::string out;
     for (size_t k = 0; k < terms.size(); ++k) {

@@ -5,6 +5,7 @@
 // a polynomial (D_a1·D + 2·D_a1 + 1) that takes numbers when the symbols have values.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,6 +41,12 @@ struct System {
     std::vector<std::string> equation_paths;     // /equations/k
     std::vector<Tensor> tensors;                 // inputs, params, then defined, in order of appearance
     std::string output;                          // the last equation's target
+    // Recurrences h[t] = f(…h[t−1]…, x[t]) for t = 1…T as written; `equations` holds them
+    // unrolled (h1, h2, …, with the parameters shared) when T has a value, else one step.
+    std::vector<Equation> recurrences;
+    std::vector<std::string> recurrence_paths;
+    GiNaC::ex time;                              // T
+    std::deque<Json> owned;                      // declarations made by unrolling (x1, x2, … from x)
 
     const Tensor* find(const std::string& name) const;
     // A size with every symbol that has a value substituted.

@@ -171,6 +171,9 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph, const Numeri
         }
         const bool numeric_question = q.topic == "forward" || q.topic == "loss" || q.topic == "gradients" || q.topic == "updates" ||
                                       q.topic == "grad" || q.topic == "update";
+        if (numeric_question && system && !system->numeric())
+            throw ProblemError(path, fmt::format("\"{}\" needs numbers, but the sizes {} have no value: give them in \"dims\"", q.topic,
+                                                 fmt::join(system->free_dims(), ", ")));
         if (numeric_question && !numeric.has_values)
             throw ProblemError(path, fmt::format("\"{}\" needs numbers: give the input's \"values\" and the layers' weights", q.topic));
         const bool update_question = q.topic == "updates" || q.topic == "update";

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "equations/matrix_form.h"
+#include "equations/recurrence.h"
 #include "equations/system.h"
 
 namespace dlsolve {
@@ -187,6 +188,8 @@ void add_equation_derivative_answers(Json& answers, const Problem& problem) {
         const auto j = equations::jacobian(s, of, wrt, "/ask");
         if (!j.matrix.empty()) answers["jacobian." + of + "." + wrt] = j.matrix;
     }
+    for (const auto& line : equations::bptt(s))
+        if (!line.key.empty()) answers[line.key] = line.text;
 }
 
 Worksheet equation_backward_worksheet(const Problem& problem) {
@@ -202,6 +205,11 @@ Worksheet equation_backward_worksheet(const Problem& problem) {
             if (!g.simplified.empty()) text += " = " + g.simplified;
             section.lines.push_back({fmt::format("{} ({})", g.formula.substr(0, equals), equations::shape_text(g.shape)), {text, {}}, " = "});
         }
+        sheet.sections.push_back(std::move(section));
+    }
+    if (!s.recurrences.empty()) {
+        Section section{"Backpropagation through time", {}, {}};
+        for (const auto& line : equations::bptt(s)) section.lines.push_back({line.label, {line.text, {}}});
         sheet.sections.push_back(std::move(section));
     }
     Section local{"Local Jacobians of each equation", {}, {}};
