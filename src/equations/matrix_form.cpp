@@ -119,7 +119,8 @@ public:
                 const std::string d = derivative_text(n.text, *n.args[0], out);
                 if (d == "1") return a;
                 const std::string y = out.empty() ? to_text(n) : out;
-                return times(factor(d.empty() ? fmt::format("(diag({0}) {1} {0} {0}{2})", y, kMinus, kT) : "diag(" + d + ")"), *a);
+                const std::string inside = d.size() > 2 && d.front() == '(' && d.back() == ')' ? d.substr(1, d.size() - 2) : d;
+                return times(factor(d.empty() ? fmt::format("(diag({0}) {1} {0} {0}{2})", y, kMinus, kT) : "diag(" + inside + ")"), *a);
             }
             case Node::Kind::Transpose: return reads(*n.args[0], name) ? std::nullopt : std::optional<Sum>(Sum{});
         }
@@ -229,7 +230,7 @@ LossRule loss_rule(const std::string& loss, const std::string& out, const std::s
 std::vector<Gradient> gradients(const System& s, const std::string& loss) {
     Derivation d(s);
     std::vector<Gradient> out;
-    std::string target = "y";
+    std::string target = s.output == "y" ? "t" : "y";  // the target's name when the file declares none
     for (const auto& t : s.tensors)
         if (t.role == Tensor::Role::Target) { target = t.name; break; }
     const Equation& last = s.equations.back();

@@ -47,6 +47,15 @@ void prepare_recurrences(System& s, Fields& top) {
     const bool any = std::any_of(s.equations.begin(), s.equations.end(), [](const Equation& e) { return e.recurrent; });
     if (!any) {
         if (time) top.fail("time", "no \"time\" without a recurrence h[t] = … among the equations");
+        for (size_t k = 0; k < s.equations.size(); ++k) {
+            const std::function<void(const Node&)> walk = [&](const Node& n) {
+                if (n.lag)
+                    throw ProblemError(s.equation_paths[k], fmt::format("column {}: a time index belongs in a recurrence h[t] = … (in {})",
+                                                                        n.column, s.equations[k].text));
+                for (const auto& a : n.args) walk(*a);
+            };
+            walk(*s.equations[k].value);
+        }
         return;
     }
     if (!time) top.missing("time", "the number of steps T of the recurrence: a number, or a size from \"dims\"");
@@ -70,6 +79,7 @@ void prepare_recurrences(System& s, Fields& top) {
                 return final_state && unroll ? n.text + std::to_string(steps) : n.text;
             };
             Equation copy{e.target, false, renamed(*e.value, rename), e.text};
+            if (unroll) copy.text = copy.target + " = " + to_text(*copy.value);
             out.push_back(copy);
             paths.push_back(path);
             continue;
