@@ -69,7 +69,8 @@ std::string derivative_text(const std::string& f, const Node& arg, const std::st
     if (f == "sigmoid") return fmt::format("{}{}(1 {} {})", paren(y), kHadamard, kMinus, y);
     if (f == "tanh") return fmt::format("(1 {} {}\u00B2)", kMinus, paren(y));
     if (f == "linear") return "1";
-    return "";  // softmax: a full Jacobian, not element-wise
+    if (f == "softmax") return "";  // a full Jacobian, not element-wise
+    return f + "\u2032(" + a + ")";  // a generic function φ: φ′
 }
 
 class Derivation {

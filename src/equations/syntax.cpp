@@ -116,7 +116,8 @@ private:
 
 class Parser {
 public:
-    Parser(std::vector<Token> tokens, std::string path) : tokens_(std::move(tokens)), path_(std::move(path)) {}
+    Parser(std::vector<Token> tokens, std::string path, const std::vector<std::string>& generic)
+        : tokens_(std::move(tokens)), path_(std::move(path)), generic_(generic) {}
 
     Equation equation() {
         const Token& target = next();
@@ -133,6 +134,7 @@ public:
 private:
     std::vector<Token> tokens_;
     std::string path_;
+    const std::vector<std::string>& generic_;
     size_t at_ = 0;
     int depth_ = 0;
 
@@ -149,9 +151,9 @@ private:
         const std::string found = at.kind == Token::Kind::End ? "the end of the equation" : fmt::format("\"{}\"", at.text);
         throw ProblemError(path_, fmt::format("column {}: {}, found {}", at.column, what, found));
     }
-    static bool known(const std::string& name) {
+    bool known(const std::string& name) const {
         const auto& f = known_functions();
-        return std::find(f.begin(), f.end(), name) != f.end();
+        return std::find(f.begin(), f.end(), name) != f.end() || std::find(generic_.begin(), generic_.end(), name) != generic_.end();
     }
     static NodePtr make(Node::Kind kind, size_t column, std::vector<NodePtr> args, std::string text = "") {
         auto node = std::make_shared<Node>();
@@ -269,8 +271,8 @@ const std::vector<std::string>& known_functions() {
     return functions;
 }
 
-Equation parse_equation(const std::string& text, const std::string& path) {
-    Equation e = Parser(Lexer(text, path).tokens(), path).equation();
+Equation parse_equation(const std::string& text, const std::string& path, const std::vector<std::string>& generic) {
+    Equation e = Parser(Lexer(text, path).tokens(), path, generic).equation();
     e.text = text;
     return e;
 }

@@ -11,7 +11,8 @@
 //
 // Names are letters, digits, "_" and "'" (x', W1, D_a1), starting with a letter;
 // letters outside ASCII (ŷ, α) are allowed. Functions: the activations relu, sigmoid,
-// tanh, softmax, linear.
+// tanh, softmax, linear, and the generic functions a file declares in "functions" (φ: its
+// derivative is written φ′, and it has no numbers).
 #pragma once
 
 #include <memory>
@@ -40,7 +41,8 @@ struct Equation {
 };
 
 // Parses one equation; throws ProblemError at `path` naming the column of the error.
-Equation parse_equation(const std::string& text, const std::string& path);
+// `generic` are element-wise functions the file declares without a formula (φ).
+Equation parse_equation(const std::string& text, const std::string& path, const std::vector<std::string>& generic = {});
 
 // The functions the grammar knows, for messages.
 const std::vector<std::string>& known_functions();

@@ -314,13 +314,22 @@ GiNaC::ex System::evaluate(const GiNaC::ex& size) const {
     return size.subs(values).expand();
 }
 
-bool System::numeric() const { return free_dims().empty(); }
+bool System::numeric() const { return free_dims().empty() && functions.empty(); }
 
 std::vector<std::string> System::free_dims() const {
     std::vector<std::string> out;
     for (const auto& name : dim_names)
         if (!dim_values.count(name)) out.push_back(name);
     return out;
+}
+
+std::string System::why_symbolic() const {
+    const auto sizes = free_dims();
+    if (!sizes.empty())
+        return fmt::format("the size{} {} {} no value: give {} in \"dims\"", sizes.size() > 1 ? "s" : "", fmt::join(sizes, ", "),
+                           sizes.size() > 1 ? "have" : "has", sizes.size() > 1 ? "them" : "it");
+    return fmt::format("the function{} {} {} no formula", functions.size() > 1 ? "s" : "", fmt::join(functions, ", "),
+                       functions.size() > 1 ? "have" : "has");
 }
 
 System read_system(Fields& top) {
@@ -348,6 +357,12 @@ System read_system(Fields& top) {
         if (!valid_name(*up)) top.fail("upstream", "the name of the gradient ∂L/∂output, e.g. \"dout\"");
         s.upstream = *up;
     }
+    for (const auto& f : top.names("functions")) {
+        const auto& builtin = known_functions();
+        if (!valid_name(f) || std::find(builtin.begin(), builtin.end(), f) != builtin.end() || s.dims.count(f))
+            top.fail("functions", fmt::format("names of new element-wise functions such as \"phi\" (\"{}\" is not one)", f));
+        s.functions.push_back(f);
+    }
     read_tensors(top, "inputs", Tensor::Role::Input, s);
     read_tensors(top, "targets", Tensor::Role::Target, s);
     read_tensors(top, "params", Tensor::Role::Param, s);
@@ -359,7 +374,7 @@ System read_system(Fields& top) {
     for (size_t k = 0; k < list->size(); ++k) {
         const std::string path = fmt::format("/equations/{}", k);
         if (!(*list)[k].is_string()) throw ProblemError(path, "expected an equation as a string, found " + describe((*list)[k]));
-        s.equations.push_back(parse_equation((*list)[k].get<std::string>(), path));
+        s.equations.push_back(parse_equation((*list)[k].get<std::string>(), path, s.functions));
         s.equation_paths.push_back(path);
     }
     prepare_recurrences(s, top);

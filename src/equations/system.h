@@ -37,6 +37,7 @@ struct System {
     std::vector<std::string> batch_dims;         // sizes a parameter never has (it broadcasts along them)
     std::string examples;                        // per-example column vectors stack along this size (m)
     std::string upstream;                        // the name of ∂L/∂output when no loss is given (dout)
+    std::vector<std::string> functions;          // generic element-wise functions (φ), symbols only
     std::vector<Equation> equations;
     std::vector<std::string> equation_paths;     // /equations/k
     std::vector<Tensor> tensors;                 // inputs, params, then defined, in order of appearance
@@ -51,10 +52,13 @@ struct System {
     const Tensor* find(const std::string& name) const;
     // A size with every symbol that has a value substituted.
     GiNaC::ex evaluate(const GiNaC::ex& size) const;
-    // Whether every size is a number: the network can then be lowered for numbers.
+    // Whether every size is a number and every function has a formula: the network can
+    // then be lowered for numbers.
     bool numeric() const;
     // The symbols without a value, for messages.
     std::vector<std::string> free_dims() const;
+    // Why there are no numbers: "the sizes D, H have no value", "the function phi has no formula".
+    std::string why_symbolic() const;
 };
 
 // Reads "dims", "inputs", "params", "shapes", "batch_dims", "examples" and

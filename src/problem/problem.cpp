@@ -172,8 +172,7 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph, const Numeri
         const bool numeric_question = q.topic == "forward" || q.topic == "loss" || q.topic == "gradients" || q.topic == "updates" ||
                                       q.topic == "grad" || q.topic == "update";
         if (numeric_question && system && !system->numeric())
-            throw ProblemError(path, fmt::format("\"{}\" needs numbers, but the sizes {} have no value: give them in \"dims\"", q.topic,
-                                                 fmt::join(system->free_dims(), ", ")));
+            throw ProblemError(path, fmt::format("\"{}\" needs numbers, but {}", q.topic, system->why_symbolic()));
         if (numeric_question && !numeric.has_values)
             throw ProblemError(path, fmt::format("\"{}\" needs numbers: give the input's \"values\" and the layers' weights", q.topic));
         const bool update_question = q.topic == "updates" || q.topic == "update";
@@ -215,9 +214,8 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph, const Numeri
 
 void Problem::require_numbers(const std::string& command) const {
     if (!equations || equations->numeric()) return;
-    throw ProblemError("/dims", fmt::format("{} needs numbers, but the sizes {} have no value: give them in \"dims\" "
-                                            "(shapes and params answer in symbols)",
-                                            command, fmt::join(equations->free_dims(), ", ")));
+    throw ProblemError("/dims", fmt::format("{} needs numbers, but {} (shapes, params and backward answer in symbols)", command,
+                                            equations->why_symbolic()));
 }
 
 Problem parse_problem(const std::string& text) {
