@@ -35,6 +35,10 @@ const std::vector<LayerKind>& layer_kinds() {
         {"gru", parse_gru},
         {"concat", parse_concat},
         {"add", parse_add},
+        {"subtract", parse_subtract},
+        {"multiply", parse_multiply},
+        {"matmul", parse_matmul},
+        {"scale", parse_scale},
     };
     return kinds;
 }

@@ -126,6 +126,7 @@ def semantic_errors(doc):
         "softmax": "softmax", "leaky_relu": "leaky_re_lu", "hard_threshold": "hard_threshold",
         "concat": "concatenate", "add": "add", "embedding": "embedding", "conv1d": "conv1d",
         "simple_rnn": "simple_rnn", "lstm": "lstm", "gru": "gru",
+        "subtract": "subtract", "multiply": "multiply", "matmul": "mat_mul", "scale": "rescaling",
     }
     counters = {}
     prev = inp.get("name") if isinstance(inp, dict) else None
