@@ -161,7 +161,8 @@ Pass Engine::forward(bool worked) const {
     for (size_t i : graph.order()) {
         const Layer& layer = graph.layer(i);
         if (graph.inputs_of(i).empty()) {
-            pass.outputs[i] = batch().input;
+            const Tensor* given = problem_.numeric.given_input(i);
+            pass.outputs[i] = given ? *given : batch().input;
             continue;
         }
         std::vector<const Tensor*> in;

@@ -136,6 +136,13 @@ void gradient_answers(Json& answers, const Engine& engine, const Pass& pass) {
     answers["grad." + graph.layer(0).name] = tensor_json(pass.grads[0], keep_batch(problem));
     if (!problem.numeric.input_symbols.empty() && pass.grads[0].batch() == 1)
         for (size_t f = 0; f < problem.numeric.input_symbols.size(); ++f) answers["grad." + problem.numeric.input_symbols[f]] = pass.grads[0][f];
+    // Inputs among the layers with their own values (Q, K, V): their gradients too.
+    for (const auto& [node, values] : problem.numeric.given_inputs) {
+        const Layer& layer = graph.layer(node);
+        answers["grad." + layer.name] = tensor_json(pass.grads[node], keep_batch(problem));
+        if (pass.grads[node].batch() == 1)
+            for (size_t f = 0; f < layer.output_symbols.size(); ++f) answers["grad." + layer.output_symbols[f]] = pass.grads[node][f];
+    }
 }
 
 void update_answers(Json& answers, const Engine& engine) {

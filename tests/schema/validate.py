@@ -178,7 +178,14 @@ def semantic_errors(doc):
     if isinstance(inp, dict):
         sample = array_shape(inp.get("values"))[1 if doc.get("batch") else 0:] if "values" in inp else inp.get("shape")
         input_names.add(inp.get("symbols"), sample if isinstance(sample, list) else None)
+    given_inputs = set()   # inputs among the layers with their own values: grad.NAME
     for name, layer in zip(order, (l for l in doc["layers"] if isinstance(l, dict))):
+        if layer.get("type") == "input" and "values" in layer:
+            given_inputs.add(name)
+            sample = array_shape(layer["values"])[1 if doc.get("batch") else 0:]
+            input_names.add(layer.get("symbols"), sample)
+            output_names.add(layer.get("symbols"), sample)
+            continue
         symbols = layer.get("symbols") if isinstance(layer.get("symbols"), dict) else {}
         for role in VALUE_ROLES.get(layer.get("type"), ()):
             if role in layer:
@@ -253,7 +260,7 @@ def semantic_errors(doc):
             if rest not in known and not output_symbol(rest):
                 errors.append("expect key %r names no layer nor output element" % key)
         elif head == "grad":
-            if not (rest in roles or rest in value_names or rest == input_name(inp, framework)
+            if not (rest in roles or rest in value_names or rest == input_name(inp, framework) or rest in given_inputs
                     or (rest in input_names and not batched)):
                 errors.append("expect key %r names no value (LAYER.ROLE or a symbol) nor the input" % key)
         elif head == "update":

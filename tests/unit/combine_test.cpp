@@ -1,6 +1,7 @@
 // subtract, multiply, matmul and scale: shapes and costs, forward values worked by hand
 // (the arithmetic is in each comment), the broadcasting and inner-dimension errors, and
-// the three consistency checks of layer_checks.h on random values.
+// the three consistency checks of layer_checks.h on random values; and inputs among the
+// layers that carry their own values.
 #include <catch2/catch.hpp>
 
 #include "helpers.h"
@@ -134,4 +135,17 @@ TEST_CASE("combining layers: explain, links and backward agree", "[numeric][comb
         {"matmul vector × matrix", "keras", "[3]", R"([{"name": "d", "type": "dense", "units": 6},
             {"name": "r", "type": "reshape", "target_shape": [3, 2]}, {"type": "matmul", "inputs": ["x", "r"]}])"},
     });
+}
+
+TEST_CASE("inputs among the layers carry their own values, symbols and gradients", "[numeric][inputs]") {
+    auto n = run_numeric(R"({"title": "t", "input": {"name": "x", "values": [1, 2]},
+        "layers": [{"name": "w", "type": "input", "values": [3, 5], "symbols": ["w1", "w2"]},
+                   {"name": "p", "type": "multiply", "inputs": ["x", "w"]}],
+        "loss": "sse", "target": [0, 0]})");
+    check_values(n.output("w"), {3, 5});
+    check_values(n.output("p"), {3, 10});
+    CHECK(n.explain("p", 1).worked() == "2 × 5 = 10");
+    check_values(n.grad("w"), {2 * 3 * 1, 2 * 10 * 2});  // ∂(Σ p²)/∂w_i = 2·p_i·x_i
+    CHECK(error_of("keras", "[2]", R"([{"name": "w", "type": "input", "shape": [3], "values": [1, 2]},
+        {"type": "multiply", "inputs": ["x", "w"]}])") == "/layers/0/values: expected values of shape [3] (\"shape\"), found [2]");
 }
