@@ -39,6 +39,7 @@ const std::vector<LayerKind>& layer_kinds() {
         {"multiply", parse_multiply},
         {"matmul", parse_matmul},
         {"scale", parse_scale},
+        {"attention", parse_attention},
     };
     return kinds;
 }

@@ -54,5 +54,6 @@ std::unique_ptr<Layer> parse_subtract(Fields&, const Convention&, std::string_vi
 std::unique_ptr<Layer> parse_multiply(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_matmul(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_scale(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_attention(Fields&, const Convention&, std::string_view);
 
 }  // namespace dlsolve

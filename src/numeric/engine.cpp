@@ -262,6 +262,14 @@ Expr Engine::explain(const Pass& pass, size_t node, size_t flat) const {
     return e;
 }
 
+std::vector<WorkedStage> Engine::stages(const Pass& pass, size_t node) const {
+    const Graph& graph = problem_.graph;
+    std::vector<Operand> in, values;
+    for (size_t s : graph.inputs_of(node)) in.push_back(output_operand(pass, s));
+    for (size_t r = 0; r < params[node].size(); ++r) values.push_back(param_operand(node, r));
+    return at_layer(graph.layer(node), [&] { return graph.layer(node).stages(in, values, mode_, *problem_.convention); });
+}
+
 Expr Engine::chain_rule(const Pass& pass, const ScalarRef& scalar, size_t max_chars) const {
     const Graph& graph = problem_.graph;
     // Who consumes each element: (consumer node, its output element, ∂out/∂element).
