@@ -4,8 +4,9 @@
 Usage: /usr/bin/python3 problems/tools/torch_check.py [FILE_OR_DIR ...]   (default: problems/)
 
 For every problem file with "input.values" or "batches", the network is rebuilt in
-PyTorch from the JSON alone (dense layers, activation layers, dropout with a mask;
-other layer types make the file "unsupported"), the loss is torch.nn.functional's,
+PyTorch from the JSON alone (dense layers, activation layers, dropout with a mask,
+input layers with values, and the combining kinds subtract, multiply, matmul, scale
+and attention with their "inputs"; other layer types make the file "unsupported"), the loss is torch.nn.functional's,
 the optimizer torch.optim's (one step per batch with "batches", epoch after epoch),
 a learning rule ("rule") is applied sample by sample with tensor arithmetic, and
 every numeric key of "expect" (forward.*, loss, grad.*, update.*, stepK.loss,
@@ -32,7 +33,10 @@ NUMERIC_PREFIXES = ("forward.", "grad.", "update.")
 KERAS_CLASS = {"dense": "dense", "relu": "re_lu", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear",
                "softmax": "softmax", "leaky_relu": "leaky_re_lu", "hard_threshold": "hard_threshold",
                "activation": "activation", "dropout": "dropout", "maxpool2d": "max_pooling2d",
-               "simple_rnn": "simple_rnn"}
+               "simple_rnn": "simple_rnn", "input": "input_layer", "attention": "attention",
+               "subtract": "subtract", "multiply": "multiply", "matmul": "mat_mul", "scale": "rescaling"}
+# kinds that take their inputs by name ("inputs"), per sample
+COMBINING = ("attention", "subtract", "multiply", "matmul", "scale")
 RNN_ROLES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
@@ -84,14 +88,18 @@ class Net:
         self.input_name = inp.get("name", "input" if self.framework == "pytorch" else "input_1")
         self.input_symbols = names_for(inp.get("symbols"), list(self.data[0][0].shape[1:]))
         self.layers = []   # (name, layer dict, {role: tensor})
+        self.given = {}    # input layers with values: name -> tensor with the batch axis
+        self.stages = {}   # attention layer -> (scores, weights)
         self.symbols = {}  # symbol -> (kind, key, flat index)
         counters = {}
         for i, layer in enumerate(doc["layers"]):
             t = layer["type"]
             if t not in KERAS_CLASS:
                 raise Unsupported("layer type %r" % t)
-            if "inputs" in layer:
+            if "inputs" in layer and t not in COMBINING:
                 raise Unsupported("'inputs' (branches)")
+            if t == "input" and ("values" not in layer or "name" not in layer):
+                raise Unsupported("an input layer without values or a name")
             name = layer.get("name")
             if name is None:
                 if self.framework == "pytorch":
@@ -102,6 +110,9 @@ class Net:
                     counters[base] = n + 1
                     name = base if n == 0 else "%s_%d" % (base, n)
             params = {}
+            if t == "input":  # its own values, the same for every batch
+                x = torch.tensor(layer["values"], dtype=torch.float64)
+                self.given[name] = (x if self.batch is not None else x.unsqueeze(0)).requires_grad_(True)
             if t == "dense":
                 if "weights" not in layer:
                     raise Unsupported("dense layer %s without weights" % name)
@@ -134,7 +145,11 @@ class Net:
         h = self.x
         for name, layer, params in self.layers:
             t = layer["type"]
-            if t == "dense":
+            if t == "input":
+                h = self.given[name]
+            elif t in COMBINING:
+                h = self.combine(name, layer, [outs[n] for n in layer["inputs"]] if "inputs" in layer else [h])
+            elif t == "dense":
                 h = h @ params["weights"] + (params["bias"] if "bias" in params else 0)
                 h = activation(layer.get("activation"), h, layer, self.framework)
             elif t == "activation":
@@ -161,6 +176,50 @@ class Net:
             for f, s in enumerate(names_for(syms.get("output"), list(h.shape[1:]))):
                 self.symbols.setdefault(s, ("output", name, f))
         return outs
+
+    def combine(self, name, layer, xs):
+        """The tensor-combining kinds, sample by sample (the batch axis stays outside the
+        broadcasting): attention as softmax(QKᵀ·c + M)V or its one-hot argmax."""
+        t = layer["type"]
+        if t == "scale":
+            return xs[0] * layer["factor"]
+        rows, scores, weights = [], [], []
+        for n in range(max(x.shape[0] for x in xs)):
+            sample = [x[n if x.shape[0] > 1 else 0] for x in xs]
+            if t == "subtract":
+                rows.append(sample[0] - sample[1])
+            elif t == "multiply":
+                y = sample[0]
+                for x in sample[1:]:
+                    y = y * x
+                rows.append(y)
+            elif t == "matmul":
+                a, b = sample
+                a = a.transpose(-1, -2) if layer.get("transpose_a") else a
+                b = b.transpose(-1, -2) if layer.get("transpose_b") else b
+                rows.append(torch.matmul(a, b))
+            else:
+                q, k = sample[0], sample[1]
+                v = sample[2] if len(sample) > 2 else k
+                scale = layer.get("scale", "sqrt_dk")
+                c = 1 / math.sqrt(q.shape[-1]) if scale == "sqrt_dk" else 1.0 if scale == "none" else scale
+                s = (q @ k.T) * c
+                allowed = torch.ones(s.shape, dtype=torch.bool)
+                if layer.get("mask") == "causal":
+                    allowed = allowed.tril()
+                elif "mask" in layer:
+                    allowed = torch.tensor(layer["mask"], dtype=torch.bool)
+                masked = s.masked_fill(~allowed, float("-inf"))
+                if layer.get("hard"):  # torch.argmax: the first of equal maxima
+                    a = F.one_hot(masked.argmax(dim=-1), s.shape[-1]).to(s.dtype)
+                else:
+                    a = torch.softmax(masked, dim=-1)
+                scores.append(s)
+                weights.append(a)
+                rows.append(a @ v)
+        if scores:
+            self.stages[name] = (torch.stack(scores), torch.stack(weights))
+        return torch.stack(rows)
 
     def loss(self, y):
         """The loss with the file's "reduction" (mean unless "sum") and "sample_weights"
@@ -343,6 +402,9 @@ def forward_answers(net, out):
     outs = net.forward()
     for name, t in outs.items():
         out["forward." + name] = sample_view(net, t).tolist()
+    for name, (scores, weights) in net.stages.items():
+        out["forward.%s.scores" % name] = sample_view(net, scores).tolist()
+        out["forward.%s.weights" % name] = sample_view(net, weights).tolist()
     for s, (kind, key, f) in net.symbols.items():
         if kind == "output":
             out["forward." + s] = outs[key].detach().reshape(-1)[f].item()
@@ -364,6 +426,8 @@ def loss_answers(doc, net, outs, out):
             p = dict((n, ps) for n, _, ps in net.layers)[key[0]][key[1]]
             out["grad." + s] = p.grad.reshape(-1)[f].item()
     out["grad." + net.input_name] = sample_view(net, net.x.grad).tolist()
+    for name, x in net.given.items():
+        out["grad." + name] = sample_view(net, x.grad if x.grad is not None else torch.zeros_like(x)).tolist()
     if net.batch is None:
         for f, s in enumerate(net.input_symbols):
             out["grad." + s] = net.x.grad.reshape(-1)[f].item()

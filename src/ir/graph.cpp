@@ -49,7 +49,11 @@ Graph::Graph(std::vector<std::unique_ptr<Layer>> layers) : layers_(std::move(lay
         if (count < layer.min_inputs() || count > layer.max_inputs()) {
             std::string expected = layer.max_inputs() == 0 ? "no inputs"
                                  : layer.max_inputs() == 1 ? "exactly one input"
-                                                           : fmt::format("at least {} inputs (list them in \"inputs\")", layer.min_inputs());
+                                 : layer.max_inputs() == layer.min_inputs()
+                                     ? fmt::format("exactly {} inputs (list them in \"inputs\")", layer.min_inputs())
+                                 : layer.max_inputs() != kUnlimitedInputs
+                                     ? fmt::format("{} to {} inputs (list them in \"inputs\")", layer.min_inputs(), layer.max_inputs())
+                                     : fmt::format("at least {} inputs (list them in \"inputs\")", layer.min_inputs());
             throw ProblemError(describe_layer(layer), fmt::format("{} takes {}, found {}", layer.type, expected, count));
         }
     }

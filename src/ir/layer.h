@@ -95,6 +95,15 @@ struct Link {
     Expr derivative;
 };
 
+// An intermediate tensor a layer computes on the way to its output and that an exam
+// asks for (attention's scores and weights), each element a worked formula.
+struct WorkedStage {
+    std::string key;    // the answer key's last part: forward.<layer>.<key>
+    std::string title;  // "scores S = QKᵀ/√d_k"
+    Tensor values;      // batch axis first
+    std::vector<std::pair<std::string, Expr>> elements;  // name and formula, in the order of `values`
+};
+
 struct NumericMode {
     bool training = false;  // dropout masks and BatchNorm batch statistics apply
 };
@@ -168,6 +177,11 @@ public:
     virtual std::vector<Link> links(const std::vector<Operand>& inputs, const std::vector<Operand>& values,
                                     const Operand& output, size_t flat, const NumericMode& mode,
                                     const Convention& convention) const;
+    // The intermediate tensors worth showing before the output, worked; none for most kinds.
+    virtual std::vector<WorkedStage> stages(const std::vector<Operand>& /*inputs*/, const std::vector<Operand>& /*values*/,
+                                            const NumericMode& /*mode*/, const Convention& /*convention*/) const {
+        return {};
+    }
 };
 
 inline constexpr size_t kUnlimitedInputs = std::numeric_limits<size_t>::max();

@@ -36,6 +36,11 @@ const std::vector<LayerKind>& layer_kinds() {
         {"concat", parse_concat},
         {"add", parse_add},
         {"parameter", parse_parameter},
+        {"subtract", parse_subtract},
+        {"multiply", parse_multiply},
+        {"matmul", parse_matmul},
+        {"scale", parse_scale},
+        {"attention", parse_attention},
     };
     return kinds;
 }

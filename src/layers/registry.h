@@ -51,5 +51,10 @@ std::unique_ptr<Layer> parse_lstm(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_gru(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_concat(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_add(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_subtract(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_multiply(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_matmul(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_scale(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_attention(Fields&, const Convention&, std::string_view);
 
 }  // namespace dlsolve

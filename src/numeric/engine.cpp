@@ -161,7 +161,8 @@ Pass Engine::forward(bool worked) const {
     for (size_t i : graph.order()) {
         const Layer& layer = graph.layer(i);
         if (graph.is_input(i)) {
-            pass.outputs[i] = batch().input;
+            const Tensor* given = problem_.numeric.given_input(i);
+            pass.outputs[i] = given ? *given : batch().input;
             continue;
         }
         std::vector<const Tensor*> in;
@@ -259,6 +260,14 @@ Expr Engine::explain(const Pass& pass, size_t node, size_t flat) const {
         throw std::logic_error(fmt::format("worked value {} of {} differs from the computed {}", e.value_text(),
                                            output_name(node, flat), format_real(pass.outputs[node][flat])));
     return e;
+}
+
+std::vector<WorkedStage> Engine::stages(const Pass& pass, size_t node) const {
+    const Graph& graph = problem_.graph;
+    std::vector<Operand> in, values;
+    for (size_t s : graph.inputs_of(node)) in.push_back(output_operand(pass, s));
+    for (size_t r = 0; r < params[node].size(); ++r) values.push_back(param_operand(node, r));
+    return at_layer(graph.layer(node), [&] { return graph.layer(node).stages(in, values, mode_, *problem_.convention); });
 }
 
 Expr Engine::chain_rule(const Pass& pass, const ScalarRef& scalar, size_t max_chars) const {

@@ -55,6 +55,8 @@ public:
 
     // Output element `flat` of `node` as its formula (checked against the tensor value).
     Expr explain(const Pass& pass, size_t node, size_t flat) const;
+    // The intermediate tensors `node` shows before its output (attention's scores and weights).
+    std::vector<WorkedStage> stages(const Pass& pass, size_t node) const;
     // ∂L/∂(scalar) by the chain rule over every path, in the exam's names (checked
     // against backward()). Sub-expressions longer than `max_chars` become named ∂L/∂… leaves.
     Expr chain_rule(const Pass& pass, const ScalarRef& scalar, size_t max_chars = 400) const;

@@ -65,6 +65,9 @@ struct NumericSpec {
     std::vector<Batch> batches;               // input.values and target as one batch, or the "batches" list
     bool batch_list = false;                  // the samples come as "batches"
     std::vector<std::string> input_symbols;   // one sample's elements; empty: x[i]
+    // Inputs among the layers that carry their own values (graph node, values with the
+    // batch axis): the same for every batch. An input without values is fed the batch's input.
+    std::vector<std::pair<size_t, Tensor>> given_inputs;
     std::string loss;                         // empty: none
     LossOptions loss_options;                 // "reduction" and "sample_weights"
     std::optional<OptimizerSpec> optimizer;
@@ -75,6 +78,11 @@ struct NumericSpec {
     int64_t max_elements = kDefaultMaxElements;  // the budget of the forward pass's tensors
 
     const Batch& first() const { return batches.front(); }
+    const Tensor* given_input(size_t node) const {
+        for (const auto& [at, values] : given_inputs)
+            if (at == node) return &values;
+        return nullptr;
+    }
 };
 
 }  // namespace dlsolve

@@ -91,7 +91,33 @@ void read_values(Fields& fields, Layer& layer) {
     names.finish();
 }
 
-std::unique_ptr<Layer> parse_layer(const Json& object, const std::string& path, const Convention& convention) {
+// An input among the layers (a second model input, or Q, K and V of an attention
+// problem) may carry its own "values" (with the batch axis when "batch" is given, the
+// same samples for every training batch) and "symbols" for its elements, as the model's
+// "input" does. Returns the values, if given.
+std::optional<Tensor> read_input_values(Fields& fields, Layer& layer, const Convention& convention, std::optional<int64_t> batch) {
+    std::optional<Tensor> values;
+    if (const Json* v = fields.raw("values")) {
+        values = read_samples(*v, fields.path_of("values"), batch);
+        const Dims sample(values->shape.begin() + 1, values->shape.end());
+        const Dims given = layer.output_shape({}, convention).values();
+        if (sample != given)
+            throw ProblemError(fields.path_of("values"),
+                               fmt::format("expected values of shape {} (\"shape\"), found {}", format_dims(given), format_dims(sample)));
+    }
+    if (const Json* s = fields.raw("symbols")) {
+        if (s->is_object()) {  // {"output": …}, as every layer names its output
+            read_values(fields, layer);
+        } else {
+            if (!values) throw ProblemError(fields.path_of("symbols"), "names values that are not given: give \"values\" too");
+            layer.output_symbols = read_symbols(*s, fields.path_of("symbols"), layer.output_shape({}, convention).values());
+        }
+    }
+    return values;
+}
+
+std::unique_ptr<Layer> parse_layer(const Json& object, const std::string& path, const Convention& convention,
+                                   std::optional<int64_t> batch, std::optional<Tensor>& input_values) {
     Fields fields(object, path);
     const std::string type = fields.string("type");
     const LayerKind* kind = find_layer_kind(type);
@@ -107,8 +133,21 @@ std::unique_ptr<Layer> parse_layer(const Json& object, const std::string& path, 
     if (name && name->empty()) fields.fail("name", "a non-empty string");
     auto inputs = fields.names("inputs");
     const bool trainable = fields.boolean("trainable", true);
-    auto layer = kind->parse(fields, convention, type);
-    read_values(fields, *layer);
+    std::unique_ptr<Layer> layer;
+    if (type == "input") {
+        // Values may stand in for the shape, as in the model's "input".
+        const Json* v = fields.raw("values");
+        if (v && !fields.has("shape")) {
+            const Tensor given = read_samples(*v, fields.path_of("values"), batch);
+            layer = make_input(Dims(given.shape.begin() + 1, given.shape.end()));
+        } else {
+            layer = kind->parse(fields, convention, type);
+        }
+        input_values = read_input_values(fields, *layer, convention, batch);
+    } else {
+        layer = kind->parse(fields, convention, type);
+        read_values(fields, *layer);
+    }
     fields.finish();
     layer->type = type;
     layer->path = path;
@@ -287,17 +326,21 @@ Problem parse_problem(const std::string& text) {
 
     Namer namer(convention);
     if (layers[0]->name.empty()) layers[0]->name = namer.next(*layers[0], std::nullopt), layers[0]->auto_named = true;
+    // Layers from the file, or the lowering of its equations; input layers may carry values.
+    const auto add_layer = [&](const Json& object, const std::string& path, std::optional<size_t> position) {
+        std::optional<Tensor> input_values;
+        auto layer = parse_layer(object, path, convention, batch, input_values);
+        if (input_values) numeric.given_inputs.emplace_back(layers.size(), std::move(*input_values));
+        if (layer->name.empty()) layer->name = namer.next(*layer, position), layer->auto_named = true;
+        layers.push_back(std::move(layer));
+    };
     if (system) {
-        for (size_t i = 0; i < lowered.layers.size(); ++i) layers.push_back(parse_layer(lowered.layers[i], lowered.paths[i], convention));
+        for (size_t i = 0; i < lowered.layers.size(); ++i) add_layer(lowered.layers[i], lowered.paths[i], i);
     } else {
         const Json* list = top.raw("layers");
         if (!list) top.missing("layers", "an array of layer objects");
         if (!list->is_array() || list->empty()) top.fail("layers", "a non-empty array of layer objects");
-        for (size_t i = 0; i < list->size(); ++i) {
-            auto layer = parse_layer((*list)[i], fmt::format("/layers/{}", i), convention);
-            if (layer->name.empty()) layer->name = namer.next(*layer, i), layer->auto_named = true;
-            layers.push_back(std::move(layer));
-        }
+        for (size_t i = 0; i < list->size(); ++i) add_layer((*list)[i], fmt::format("/layers/{}", i), i);
     }
 
     Json expect;

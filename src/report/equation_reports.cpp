@@ -203,7 +203,7 @@ Worksheet equation_backward_worksheet(const Problem& problem) {
             const size_t equals = g.formula.find(" = ");
             std::string text = g.formula.substr(equals + 3);
             if (!g.simplified.empty()) text += " = " + g.simplified;
-            section.lines.push_back({fmt::format("{} ({})", g.formula.substr(0, equals), equations::shape_text(g.shape)), {text, {}}, " = "});
+            section.lines.push_back({fmt::format("{} ({})", g.formula.substr(0, equals), shape_with_values(s, g.shape)), {text, {}}, " = "});
         }
         sheet.sections.push_back(std::move(section));
     }

@@ -99,7 +99,17 @@ Section forward_section(const Engine& engine, const Pass& pass, Worksheet& sheet
         const Tensor& out = pass.outputs[i];
         const std::string heading = fmt::format("{} ({})", layer.name, layer.type);
         section.lines.push_back({heading, {tensor_text(out, keep_batch(problem)), {}}});
-        if (graph.is_input(i)) continue;
+        if (graph.is_input(i) || layer.type == "parameter") continue;  // given values, nothing to work out
+        for (const WorkedStage& stage : engine.stages(pass, i)) {
+            section.lines.push_back({"  " + stage.title, {tensor_text(stage.values, keep_batch(problem)), {}}});
+            const size_t listed = options.all ? stage.elements.size() : std::min(stage.elements.size(), kShownElements);
+            for (size_t f = 0; f < listed; ++f) {
+                section.lines.push_back({"    " + stage.elements[f].first, {"", {{"", stage.elements[f].second}}}});
+                sheet.steps.push_back({fmt::format("forward.{}.{}", layer.name, stage.key), stage.elements[f].first, stage.elements[f].second});
+            }
+            if (listed < stage.elements.size())
+                section.lines.push_back({"    …", {fmt::format("{} more elements (--all shows every one)", stage.elements.size() - listed), {}}});
+        }
         const size_t shown = options.all ? out.size() : std::min(out.size(), kShownElements);
         for (size_t f = 0; f < shown; ++f) {
             const Expr e = engine.explain(pass, i, f);
@@ -118,6 +128,9 @@ void forward_answers(Json& answers, const Engine& engine, const Pass& pass) {
     for (size_t i = 0; i < problem.graph.size(); ++i) {
         const Layer& layer = problem.graph.layer(i);
         answers["forward." + layer.name] = tensor_json(pass.outputs[i], keep_batch(problem));
+        if (!problem.graph.inputs_of(i).empty())
+            for (const WorkedStage& stage : engine.stages(pass, i))
+                answers[fmt::format("forward.{}.{}", layer.name, stage.key)] = tensor_json(stage.values, keep_batch(problem));
         if (i == 0 || (layer.output_symbols.empty() && layer.output_prefix.empty())) continue;
         for (size_t f = 0; f < pass.outputs[i].size(); ++f) answers["forward." + engine.output_name(i, f)] = pass.outputs[i][f];
     }
@@ -139,6 +152,13 @@ void gradient_answers(Json& answers, const Engine& engine, const Pass& pass) {
     answers["grad." + graph.layer(0).name] = tensor_json(pass.grads[0], keep_batch(problem));
     if (!problem.numeric.input_symbols.empty() && pass.grads[0].batch() == 1)
         for (size_t f = 0; f < problem.numeric.input_symbols.size(); ++f) answers["grad." + problem.numeric.input_symbols[f]] = pass.grads[0][f];
+    // Inputs among the layers with their own values (Q, K, V): their gradients too.
+    for (const auto& [node, values] : problem.numeric.given_inputs) {
+        const Layer& layer = graph.layer(node);
+        answers["grad." + layer.name] = tensor_json(pass.grads[node], keep_batch(problem));
+        if (pass.grads[node].batch() == 1)
+            for (size_t f = 0; f < layer.output_symbols.size(); ++f) answers["grad." + layer.output_symbols[f]] = pass.grads[node][f];
+    }
 }
 
 void update_answers(Json& answers, const Engine& engine) {

@@ -430,6 +430,18 @@ def build_module(spec, xs, name, device="cpu"):
     return module
 
 
+def sample_shape(spec, problem):
+    """An input's shape without the batch axis: "shape", else that of its "values" (which
+    carry the batch axis when the problem gives "batch")."""
+    if "shape" in spec or "values" not in spec:
+        return spec["shape"]
+    shape, v = [], spec["values"]
+    while isinstance(v, list):
+        shape.append(len(v))
+        v = v[0]
+    return shape[1:] if "batch" in problem else shape
+
+
 def execute(problem, make_input, on_layer, make_module=build_module):
     """Run the network layer by layer, in file order, and return {name: output}.
 
@@ -451,12 +463,14 @@ def execute(problem, make_input, on_layer, make_module=build_module):
         on_layer(name, spec, module, xs, y)
         return y
 
-    prev = record(input_name(problem), None, None, [], make_input(problem["input"]["shape"]))
+    prev = record(input_name(problem), None, None, [], make_input(sample_shape(problem["input"], problem)))
     for index, spec in enumerate(problem["layers"]):
         name = spec.get("name", str(index))
         if spec["type"] == "input":
-            shape = opts(spec, shape=REQUIRED)["shape"]
-            prev = record(name, spec, None, [], make_input(shape))
+            if "values" in spec:   # an input with its own numbers (Q, K, V): its shape is theirs
+                prev = record(name, spec, None, [], make_input(sample_shape(spec, problem)))
+            else:
+                prev = record(name, spec, None, [], make_input(opts(spec, shape=REQUIRED)["shape"]))
             continue
         if spec["type"] not in BUILDERS:
             raise Skip(f"layer type '{spec['type']}' is not modelled")

@@ -126,6 +126,8 @@ def semantic_errors(doc):
         "softmax": "softmax", "leaky_relu": "leaky_re_lu", "hard_threshold": "hard_threshold",
         "concat": "concatenate", "add": "add", "embedding": "embedding", "conv1d": "conv1d",
         "simple_rnn": "simple_rnn", "lstm": "lstm", "gru": "gru",
+        "subtract": "subtract", "multiply": "multiply", "matmul": "mat_mul", "scale": "rescaling",
+        "attention": "attention",
     }
     counters = {}
     prev = inp.get("name") if isinstance(inp, dict) else None
@@ -177,7 +179,17 @@ def semantic_errors(doc):
     if isinstance(inp, dict):
         sample = array_shape(inp.get("values"))[1 if doc.get("batch") else 0:] if "values" in inp else inp.get("shape")
         input_names.add(inp.get("symbols"), sample if isinstance(sample, list) else None)
+    given_inputs = set()   # inputs among the layers with their own values: grad.NAME
+    stage_keys = set()     # forward.LAYER.scores / .weights of attention layers
     for name, layer in zip(order, (l for l in doc["layers"] if isinstance(l, dict))):
+        if layer.get("type") == "input" and "values" in layer:
+            given_inputs.add(name)
+            sample = array_shape(layer["values"])[1 if doc.get("batch") else 0:]
+            input_names.add(layer.get("symbols"), sample)
+            output_names.add(layer.get("symbols"), sample)
+            continue
+        if layer.get("type") == "attention":
+            stage_keys.update({name + ".scores", name + ".weights"})
         symbols = layer.get("symbols") if isinstance(layer.get("symbols"), dict) else {}
         for role in VALUE_ROLES.get(layer.get("type"), ()):
             if role in layer:
@@ -249,10 +261,10 @@ def semantic_errors(doc):
         if key == "epochs":
             continue
         if head == "forward":
-            if rest not in known and not output_symbol(rest):
+            if rest not in known and not output_symbol(rest) and rest not in stage_keys:
                 errors.append("expect key %r names no layer nor output element" % key)
         elif head == "grad":
-            if not (rest in roles or rest in value_names or rest == input_name(inp, framework)
+            if not (rest in roles or rest in value_names or rest == input_name(inp, framework) or rest in given_inputs
                     or (rest in input_names and not batched)):
                 errors.append("expect key %r names no value (LAYER.ROLE or a symbol) nor the input" % key)
         elif head == "update":
