@@ -143,7 +143,7 @@ Worksheet equation_params_worksheet(const Problem& problem) {
         const std::string with_value = value.is_equal(n) ? worked : worked + " = " + equations::size_text(value);
         table.rows.push_back({{t.name, {}}, {shape_with_values(s, *t.shape), {}}, {with_value, {}}, {fmt::format("{}", fmt::join(users, ", ")), {}}});
         names.push_back(t.name);
-        products.push_back(simplifies ? (GiNaC::is_a<GiNaC::add>(n) ? "(" + equations::size_text(n) + ")" : equations::size_text(n))
+        products.push_back(simplifies ? (GiNaC::is_a<GiNaC::add>(n) ? fmt::format("({})", equations::size_text(n)) : equations::size_text(n))
                                       : equations::product_text(*t.shape));
     }
     section.tables.push_back(std::move(table));
