@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 #include <sstream>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -10,46 +11,56 @@ namespace dlsolve::equations {
 
 using GiNaC::ex;
 
+namespace {
+
+// One term of a polynomial: its coefficient and its factors as text (C², D_a1).
+struct Term {
+    GiNaC::numeric coefficient = 1;
+    std::vector<std::string> factors;  // sorted by name: the output never depends on GiNaC's symbol order
+    int degree = 0, highest = 0;       // total degree; the highest single power
+};
+
+Term term_of(const ex& t) {
+    static const char* superscript[] = {"\u2070", "\u00B9", "\u00B2", "\u00B3", "\u2074", "\u2075", "\u2076", "\u2077", "\u2078", "\u2079"};
+    Term out;
+    std::vector<ex> parts;
+    if (GiNaC::is_a<GiNaC::mul>(t)) for (const auto& f : t) parts.push_back(f);
+    else parts.push_back(t);
+    for (const auto& f : parts) {
+        if (GiNaC::is_a<GiNaC::numeric>(f)) {
+            out.coefficient *= GiNaC::ex_to<GiNaC::numeric>(f);
+            continue;
+        }
+        int power = 0;
+        if (GiNaC::is_a<GiNaC::symbol>(f)) power = 1;
+        else if (GiNaC::is_a<GiNaC::power>(f) && GiNaC::is_a<GiNaC::numeric>(f.op(1)) && GiNaC::ex_to<GiNaC::numeric>(f.op(1)).is_pos_integer())
+            power = GiNaC::ex_to<GiNaC::numeric>(f.op(1)).to_int();
+        std::ostringstream text;
+        if (power > 1 && power < 10) text << f.op(0) << superscript[power];
+        else text << f;
+        out.factors.push_back(text.str());
+        out.degree += power;
+        out.highest = std::max(out.highest, power);
+    }
+    std::sort(out.factors.begin(), out.factors.end());
+    return out;
+}
+
+}  // namespace
+
 std::string size_text(const GiNaC::ex& size) {
     const ex e = size.expand();
-    std::vector<ex> terms;
-    if (GiNaC::is_a<GiNaC::add>(e)) for (const auto& t : e) terms.push_back(t);
-    else terms.push_back(e);
-    // Highest total degree first; among equals, the highest single power (4n² before 4m·n).
-    const auto degrees = [](const ex& t) {
-        int total = 0, highest = 0;
-        std::vector<ex> factors;
-        if (GiNaC::is_a<GiNaC::mul>(t)) for (const auto& f : t) factors.push_back(f);
-        else factors.push_back(t);
-        for (const auto& f : factors) {
-            int p = 0;
-            if (GiNaC::is_a<GiNaC::symbol>(f)) p = 1;
-            else if (GiNaC::is_a<GiNaC::power>(f) && GiNaC::is_a<GiNaC::numeric>(f.op(1))) p = GiNaC::ex_to<GiNaC::numeric>(f.op(1)).to_int();
-            total += p;
-            highest = std::max(highest, p);
-        }
-        return std::pair{total, highest};
-    };
-    std::stable_sort(terms.begin(), terms.end(), [&](const ex& a, const ex& b) { return degrees(a) > degrees(b); });
-    static const char* superscript[] = {"\u2070", "\u00B9", "\u00B2", "\u00B3", "\u2074", "\u2075", "\u2076", "\u2077", "\u2078", "\u2079"};
+    std::vector<Term> terms;
+    if (GiNaC::is_a<GiNaC::add>(e)) for (const auto& t : e) terms.push_back(term_of(t));
+    else terms.push_back(term_of(e));
+    // Highest total degree first; among equals, the highest single power (4n² before 4m·n), then by name.
+    std::sort(terms.begin(), terms.end(), [](const Term& a, const Term& b) {
+        return std::tie(b.degree, b.highest, a.factors) < std::tie(a.degree, a.highest, b.factors);
+    });
     std::string out;
     for (size_t k = 0; k < terms.size(); ++k) {
-        GiNaC::numeric coefficient = 1;
-        std::vector<std::string> factors;
-        std::vector<ex> parts;
-        if (GiNaC::is_a<GiNaC::mul>(terms[k])) for (const auto& f : terms[k]) parts.push_back(f);
-        else parts.push_back(terms[k]);
-        for (const auto& f : parts) {
-            if (GiNaC::is_a<GiNaC::numeric>(f)) { coefficient *= GiNaC::ex_to<GiNaC::numeric>(f); continue; }
-            std::ostringstream text;
-            if (GiNaC::is_a<GiNaC::power>(f) && GiNaC::is_a<GiNaC::numeric>(f.op(1)) && GiNaC::ex_to<GiNaC::numeric>(f.op(1)).is_pos_integer() &&
-                GiNaC::ex_to<GiNaC::numeric>(f.op(1)).to_int() < 10) {
-                text << f.op(0) << superscript[GiNaC::ex_to<GiNaC::numeric>(f.op(1)).to_int()];
-            } else {
-                text << f;
-            }
-            factors.push_back(text.str());
-        }
+        GiNaC::numeric coefficient = terms[k].coefficient;
+        const auto& factors = terms[k].factors;
         const bool negative = coefficient.is_negative();
         if (negative) coefficient = -coefficient;
         out += k == 0 ? (negative ? "\u2212" : "") : (negative ? " \u2212 " : " + ");
