@@ -35,6 +35,10 @@ const std::vector<LayerKind>& layer_kinds() {
         {"gru", parse_gru},
         {"concat", parse_concat},
         {"add", parse_add},
+        {"multi_head_attention", parse_multi_head_attention},
+        {"transformer_encoder", parse_transformer_encoder},
+        {"transformer_decoder", parse_transformer_decoder},
+        {"positional_encoding", parse_positional_encoding},
     };
     return kinds;
 }

@@ -50,5 +50,9 @@ std::unique_ptr<Layer> parse_lstm(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_gru(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_concat(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_add(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_multi_head_attention(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_transformer_encoder(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_transformer_decoder(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_positional_encoding(Fields&, const Convention&, std::string_view);
 
 }  // namespace dlsolve
