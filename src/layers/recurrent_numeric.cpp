@@ -118,7 +118,10 @@ std::string Recurrent::state_name(const char* state, int d, int64_t step, int64_
 Expr Recurrent::explain(const std::vector<Operand>& in, const std::vector<Operand>& p, const Tensor&, size_t flat,
                         const NumericMode&, const Convention& c) const {
     const Sequence q = sequence_of(*this, *in[0].tensor, c);
-    const auto [n, s, d, j] = q.locate(flat);
+    // Named copies, not a structured binding: lambdas below capture them (clang 14).
+    const Sequence::Position at_flat = q.locate(flat);
+    const int64_t n = at_flat.n, s = at_flat.s, j = at_flat.j;
+    const int d = at_flat.d;
     std::vector<const Tensor*> values;
     for (const auto& o : p) values.push_back(o.tensor);
     const CellWeights w = weights(values, c, d, q.features);
@@ -189,7 +192,10 @@ std::vector<Link> Recurrent::links(const std::vector<Operand>& in, const std::ve
                                    const NumericMode&, const Convention& c) const {
     const Sequence q = sequence_of(*this, *in[0].tensor, c);
     const int64_t u = q.units;
-    const auto [n, s, d, j] = q.locate(flat);
+    // Named copies, not a structured binding: lambdas below capture them (clang 14).
+    const Sequence::Position at_flat = q.locate(flat);
+    const int64_t n = at_flat.n, s = at_flat.s, j = at_flat.j;
+    const int d = at_flat.d;
     std::vector<const Tensor*> values;
     for (const auto& o : p) values.push_back(o.tensor);
     const CellWeights w = weights(values, c, d, q.features);
