@@ -206,25 +206,7 @@ public:
     // run with a one-hot ∂L/∂y, each derivative a number (not a written formula).
     std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Operand&, size_t flat,
                             const NumericMode& mode, const Convention& c) const override {
-        std::vector<const Tensor*> tensors;
-        for (const auto& o : in) tensors.push_back(o.tensor);
-        std::vector<const Tensor*> params;
-        for (const auto& o : p) params.push_back(o.tensor);
-        const Tensor y = forward(tensors, params, mode, c);
-        Tensor one_hot(y.shape);
-        one_hot[flat] = 1.0;
-        std::vector<Tensor> grad_in, grad_p;
-        for (const Tensor* t : tensors) grad_in.emplace_back(t->shape);
-        for (const Tensor* t : params) grad_p.emplace_back(t->shape);
-        backward(tensors, params, y, one_hot, mode, c, grad_in, grad_p);
-        std::vector<Link> out;
-        for (size_t k = 0; k < grad_in.size(); ++k)
-            for (size_t e = 0; e < grad_in[k].size(); ++e)
-                if (grad_in[k][e] != 0.0) out.push_back({static_cast<int>(k), e, Expr::real(grad_in[k][e])});
-        for (size_t r = 0; r < grad_p.size(); ++r)
-            for (size_t e = 0; e < grad_p[r].size(); ++e)
-                if (grad_p[r][e] != 0.0) out.push_back({-1 - static_cast<int>(r), e, Expr::real(grad_p[r][e])});
-        return out;
+        return links_from_backward(*this, in, p, flat, mode, c);
     }
 };
 

@@ -24,10 +24,14 @@ small random weights, MSE against a random target; `backward --format json` give
 forward.LAYER, loss, grad.INPUT and grad.LAYER.ROLE. The PyTorch layout is compared with
 nn.MultiheadAttention(batch_first=True) and autograd; the Keras layout with Keras's
 call() written out in torch (einsum with its kernel shapes, query scaled by
-1/√key_dim, softmax over the keys). Relative 1e-9 (absolute 1e-12 near 0).
+1/√key_dim, softmax over the keys). Transformer blocks (N each): nn.TransformerEncoderLayer
+and nn.TransformerDecoderLayer (memory = tgt: the input read twice) with every parameter
+given under its PyTorch name, relu or gelu, norm_first or not, against autograd.
+Relative 1e-9 (absolute 1e-12 near 0).
 
 --self-test: the references are planted with errors (every count one too large, the scale
-1/√E instead of 1/√head_dim); every family must report mismatches.
+1/√E instead of 1/√head_dim, the other LayerNorm placement); every family must report
+mismatches.
 """
 import json
 import math
@@ -335,6 +339,58 @@ def compare_values(binary, work, k, keras, rng, plant):
     return bad
 
 
+def block_values_case(binary, work, k, rng, decoder, plant):
+    """nn.TransformerEncoderLayer / nn.TransformerDecoderLayer (decoder: memory = tgt, the
+    same input read twice) with every parameter given, against autograd."""
+    nhead, head_dim = rng.randint(1, 2), rng.randint(1, 2)
+    d, dff = nhead * head_dim, rng.randint(1, 4)
+    batch, t = rng.randint(1, 2), rng.randint(1, 3)
+    activation, norm_first = rng.choice(["relu", "gelu"]), rng.random() < 0.5
+    cls = nn.TransformerDecoderLayer if decoder else nn.TransformerEncoderLayer
+    m = cls(d, nhead, dff, dropout=0.0, activation=activation, norm_first=norm_first, batch_first=True)
+    layer = {"name": "block", "type": "transformer_decoder" if decoder else "transformer_encoder", "d_model": d,
+             "nhead": nhead, "dim_feedforward": dff, "activation": activation, "norm_first": norm_first}
+    with torch.no_grad():
+        for name, p in m.named_parameters():
+            values = small(rng, list(p.shape))
+            layer[name] = values
+            p.copy_(torch.tensor(values))
+    if decoder:
+        layer["inputs"] = ["x", "x"]
+    x_values = small(rng, [batch, t, d])
+    target = small(rng, [batch, t, d])
+    problem = {"title": f"generated {cls.__name__} values", "framework": "pytorch", "batch": batch,
+               "input": {"name": "x", "shape": [t, d], "values": x_values}, "layers": [layer], "target": target,
+               "loss": "mse", "ask": ["forward", "loss"]}
+    path = os.path.join(work, f"block-{k}.json")
+    with open(path, "w") as f:
+        json.dump(problem, f)
+    got, err = run(binary, "backward", path)
+    if err:
+        return [f"block values {k}: dlsolve failed: {err}"]
+    forward, err = run(binary, "forward", path)
+    if err:
+        return [f"block values {k}: dlsolve forward failed: {err}"]
+    got.update(forward)
+    if plant:  # the other LayerNorm placement
+        m.norm_first = not m.norm_first
+    m.train()
+    x = torch.tensor(x_values, requires_grad=True)
+    y = m(x, x) if decoder else m(x)
+    loss = F.mse_loss(y, torch.tensor(target))
+    loss.backward()
+    truth = {"forward.block": flat(y.tolist()), "loss": [loss.item()], "grad.x": flat(x.grad.tolist())}
+    for name, p in m.named_parameters():
+        truth[f"grad.block.{name}"] = flat(p.grad.tolist())
+    bad = []
+    for key, want in truth.items():
+        have = got.get(key)
+        have = flat(have) if have is not None else None
+        if have is None or len(have) != len(want) or not all(close(a, b) for a, b in zip(have, want)):
+            bad.append(f"block values {k} ({cls.__name__}): {key} differs: dlsolve {have}, reference {want}")
+    return bad
+
+
 def main(argv):
     self_test = "--self-test" in argv
     args = [a for a in argv[1:] if a != "--self-test"]
@@ -371,6 +427,12 @@ def main(argv):
                 failures += compare_values(binary, work, k, keras, rng, self_test)
                 k += 1
             status |= report(f"{'keras' if keras else 'pytorch'} self-attention values", count, failures, self_test)
+        for decoder in (False, True):
+            failures = []
+            for _ in range(count):
+                failures += block_values_case(binary, work, k, rng, decoder, self_test)
+                k += 1
+            status |= report(f"nn.Transformer{'Decoder' if decoder else 'Encoder'}Layer values", count, failures, self_test)
     return status
 
 

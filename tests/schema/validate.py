@@ -54,6 +54,10 @@ VALUE_ROLES["multi_head_attention"] = (
     "attention_output_kernel", "attention_output_bias", "in_proj_weight", "in_proj_bias",
     "q_proj_weight", "k_proj_weight", "v_proj_weight", "out_proj.weight", "out_proj.bias")
 VALUE_ROLES["positional_encoding"] = ("weights",)
+# transformer blocks: PyTorch's parameter names
+_BLOCK = tuple(f"{a}.{r}" for a in ("self_attn", "multihead_attn") for r in ("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias")) \
+    + ("linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias") + tuple(f"norm{k}.{r}" for k in (1, 2, 3) for r in ("weight", "bias"))
+VALUE_ROLES["transformer_encoder"] = VALUE_ROLES["transformer_decoder"] = _BLOCK
 STEP_LOSS = re.compile(r"^step([1-9][0-9]*)\.loss$")
 STEP_OUTPUT = re.compile(r"^step([1-9][0-9]*)\.output$")
 EPOCH_ERRORS = re.compile(r"^epoch([1-9][0-9]*)\.errors$")

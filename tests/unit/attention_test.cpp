@@ -97,3 +97,17 @@ TEST_CASE("multi_head_attention forward: two heads of width 1 on x = I", "[numer
     CHECK(y[3] == Approx(e / (e + 1)).epsilon(1e-14));
     CHECK(n.explain("attn", 0).to_double() == Approx(e / (e + 1)).epsilon(1e-14));
 }
+
+TEST_CASE("transformer_encoder values: zero weights leave two LayerNorms", "[numeric][attention]") {
+    // Zero projections: self-attention gives out_proj.bias = 0 (the default); a zero linear1
+    // and linear2 with bias 0 give 0. So y = LN2(LN1(x)): x = [1, 3] → LN1 = [−1, 1]/√(1 + ε),
+    // then its variance is 1/(1 + ε) and y = [−1, 1]/√(1 + ε)/√(1/(1 + ε) + ε).
+    auto n = run_numeric(R"({"title": "t", "framework": "pytorch", "input": {"name": "x", "shape": [1, 2], "values": [[1, 3]]},
+        "layers": [{"name": "enc", "type": "transformer_encoder", "d_model": 2, "nhead": 1, "dim_feedforward": 2,
+            "self_attn.in_proj_weight": [[0, 0], [0, 0], [0, 0], [0, 0], [0, 0], [0, 0]], "self_attn.out_proj.weight": [[0, 0], [0, 0]],
+            "linear1.weight": [[0, 0], [0, 0]], "linear1.bias": [0, 0], "linear2.weight": [[0, 0], [0, 0]], "linear2.bias": [0, 0]}]})");
+    const double eps = 1e-5;
+    const double expected = 1 / std::sqrt(1 + eps) / std::sqrt(1 / (1 + eps) + eps);
+    CHECK(n.output("enc")[0] == Approx(-expected).epsilon(1e-14));
+    CHECK(n.output("enc")[1] == Approx(expected).epsilon(1e-14));
+}
