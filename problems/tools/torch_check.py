@@ -33,7 +33,7 @@ KERAS_CLASS = {"dense": "dense", "relu": "re_lu", "sigmoid": "sigmoid", "tanh": 
                "softmax": "softmax", "leaky_relu": "leaky_re_lu", "hard_threshold": "hard_threshold",
                "activation": "activation", "dropout": "dropout", "maxpool2d": "max_pooling2d",
                "simple_rnn": "simple_rnn", "multi_head_attention": "multi_head_attention",
-               "positional_encoding": "positional_encoding"}
+               "positional_encoding": "positional_encoding", "transformer_encoder": "transformer_encoder_layer"}
 MHA_ROLES = ("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias")
 RNN_ROLES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
@@ -123,6 +123,26 @@ class Net:
                     raise Unsupported("multi_head_attention other than PyTorch self-attention with biases")
                 for role in MHA_ROLES:
                     params[role] = torch.tensor(layer[role], dtype=torch.float64).requires_grad_(True)
+            if t == "transformer_encoder":  # nn.TransformerEncoderLayer(batch_first=True, dropout=0) holding the values
+                if self.framework != "pytorch" or not layer.get("bias", True):
+                    raise Unsupported("transformer_encoder other than PyTorch's with biases")
+                block = torch.nn.TransformerEncoderLayer(
+                    layer["d_model"], layer["nhead"], layer.get("dim_feedforward", 2048), dropout=0.0,
+                    activation=layer.get("activation", "relu"), norm_first=layer.get("norm_first", False),
+                    batch_first=True)
+                block.train()  # off the fused inference path; dropout is 0
+                with torch.no_grad():
+                    for role, p in block.named_parameters():
+                        if role in layer:
+                            p.copy_(torch.tensor(layer[role], dtype=torch.float64))
+                        elif role.startswith("norm"):
+                            p.fill_(1.0 if role.endswith("weight") else 0.0)
+                        elif role.endswith(("in_proj_bias", "out_proj.bias")):
+                            p.zero_()
+                        else:
+                            raise Unsupported("transformer_encoder without %s" % role)
+                params = dict(block.named_parameters())
+                layer = dict(layer, _module=block)
             if t == "positional_encoding" and layer.get("kind", "sinusoidal") != "sinusoidal":
                 raise Unsupported("a learned positional encoding")
             syms = layer.get("symbols", {})
@@ -161,6 +181,8 @@ class Net:
                                                    params["in_proj_bias"], None, None, False, 0.0,
                                                    params["out_proj.weight"], params["out_proj.bias"],
                                                    training=True, need_weights=False)[0].transpose(0, 1)
+            elif t == "transformer_encoder":
+                h = layer["_module"](h)
             elif t == "positional_encoding":  # the PyTorch tutorial's PositionalEncoding (exp/log form)
                 steps, d = h.shape[1], h.shape[2]
                 position = torch.arange(steps, dtype=torch.float64).unsqueeze(1)
