@@ -33,8 +33,11 @@ NUMERIC_PREFIXES = ("forward.", "grad.", "update.")
 KERAS_CLASS = {"dense": "dense", "relu": "re_lu", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear",
                "softmax": "softmax", "leaky_relu": "leaky_re_lu", "hard_threshold": "hard_threshold",
                "activation": "activation", "dropout": "dropout", "maxpool2d": "max_pooling2d",
-               "simple_rnn": "simple_rnn", "input": "input_layer", "attention": "attention",
+               "simple_rnn": "simple_rnn", "multi_head_attention": "multi_head_attention",
+               "positional_encoding": "positional_encoding", "transformer_encoder": "transformer_encoder_layer",
+               "input": "input_layer", "attention": "attention",
                "subtract": "subtract", "multiply": "multiply", "matmul": "mat_mul", "scale": "rescaling"}
+MHA_ROLES = ("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias")
 # kinds that take their inputs by name ("inputs"), per sample
 COMBINING = ("attention", "subtract", "multiply", "matmul", "scale")
 RNN_ROLES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -126,6 +129,34 @@ class Net:
                     raise Unsupported("nn.RNN with activation %r" % layer.get("activation"))
                 for role in RNN_ROLES:
                     params[role] = torch.tensor(layer[role]).requires_grad_(True)
+            if t == "multi_head_attention":  # nn.MultiheadAttention, self-attention, packed, with biases
+                if self.framework != "pytorch" or "kdim" in layer or "vdim" in layer or not layer.get("bias", True) \
+                        or len(layer.get("inputs", [])) > 1:
+                    raise Unsupported("multi_head_attention other than PyTorch self-attention with biases")
+                for role in MHA_ROLES:
+                    params[role] = torch.tensor(layer[role], dtype=torch.float64).requires_grad_(True)
+            if t == "transformer_encoder":  # nn.TransformerEncoderLayer(batch_first=True, dropout=0) holding the values
+                if self.framework != "pytorch" or not layer.get("bias", True):
+                    raise Unsupported("transformer_encoder other than PyTorch's with biases")
+                block = torch.nn.TransformerEncoderLayer(
+                    layer["d_model"], layer["nhead"], layer.get("dim_feedforward", 2048), dropout=0.0,
+                    activation=layer.get("activation", "relu"), norm_first=layer.get("norm_first", False),
+                    batch_first=True)
+                block.train()  # off the fused inference path; dropout is 0
+                with torch.no_grad():
+                    for role, p in block.named_parameters():
+                        if role in layer:
+                            p.copy_(torch.tensor(layer[role], dtype=torch.float64))
+                        elif role.startswith("norm"):
+                            p.fill_(1.0 if role.endswith("weight") else 0.0)
+                        elif role.endswith(("in_proj_bias", "out_proj.bias")):
+                            p.zero_()
+                        else:
+                            raise Unsupported("transformer_encoder without %s" % role)
+                params = dict(block.named_parameters())
+                layer = dict(layer, _module=block)
+            if t == "positional_encoding" and layer.get("kind", "sinusoidal") != "sinusoidal":
+                raise Unsupported("a learned positional encoding")
             syms = layer.get("symbols", {})
             for role, p in params.items():
                 for f, s in enumerate(names_for(syms.get(role), list(p.shape))):
@@ -159,6 +190,23 @@ class Net:
                 rnn = torch._VF.rnn_tanh if layer.get("activation", "tanh") == "tanh" else torch._VF.rnn_relu
                 out = rnn(h, h0, [params[r] for r in RNN_ROLES], True, 1, 0.0, False, False, True)[0]
                 h = out if layer.get("return_sequences", False) else out[:, -1]
+            elif t == "multi_head_attention":  # F.multi_head_attention_forward reads [T, N, E]
+                e = layer["embed_dim"]
+                q = h.transpose(0, 1)
+                h = F.multi_head_attention_forward(q, q, q, e, layer["num_heads"], params["in_proj_weight"],
+                                                   params["in_proj_bias"], None, None, False, 0.0,
+                                                   params["out_proj.weight"], params["out_proj.bias"],
+                                                   training=True, need_weights=False)[0].transpose(0, 1)
+            elif t == "transformer_encoder":
+                h = layer["_module"](h)
+            elif t == "positional_encoding":  # the PyTorch tutorial's PositionalEncoding (exp/log form)
+                steps, d = h.shape[1], h.shape[2]
+                position = torch.arange(steps, dtype=torch.float64).unsqueeze(1)
+                div_term = torch.exp(torch.arange(0, d, 2, dtype=torch.float64) * (-math.log(10000.0) / d))
+                pe = torch.zeros(steps, d)
+                pe[:, 0::2] = torch.sin(position * div_term)
+                pe[:, 1::2] = torch.cos(position * div_term[: d // 2])
+                h = h + pe
             elif t == "maxpool2d":  # PyTorch files only: [N, C, H, W], window "pool", stride defaulting to it
                 if self.framework != "pytorch" or "padding" in layer:
                     raise Unsupported("maxpool2d other than a PyTorch window without padding")

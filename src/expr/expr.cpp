@@ -275,6 +275,8 @@ double real_result(Expr::Op op, const std::vector<Expr>& children, const std::st
             } else if (function == "sigmoid") r = 1.0 / (1.0 + std::exp(-a));
             else if (function == "tanh") r = std::tanh(a);
             else if (function == "step") r = a >= 0 ? 1.0 : 0.0;  // the exams' hard threshold: 1 from 0 on
+            else if (function == "sin") r = std::sin(a);  // sinusoidal positional encodings
+            else if (function == "cos") r = std::cos(a);
             else throw std::logic_error("unknown function " + function);
             break;
         default: throw std::logic_error("integer operation on a real");

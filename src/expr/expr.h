@@ -110,7 +110,7 @@ public:
     friend Expr min(const Expr& a, const Expr& b);
     friend Expr operator-(const Expr& a);
     friend Expr square(const Expr& a);
-    // exp, log, sqrt, sigmoid, tanh, step: real-valued, rendered exp(x), log(x), √x, σ(x),
+    // exp, log, sqrt, sigmoid, tanh, step, sin, cos: real-valued, rendered exp(x), log(x), √x, σ(x),
     // tanh(x), step(x) (1 for x ≥ 0, else 0).
     friend Expr apply(const std::string& function, const Expr& a);
 

@@ -43,6 +43,16 @@ const Convention& Convention::keras() {
                       .input_weights = "kernel", .recurrent_weights = "recurrent_kernel", .bias = "bias",
                       .recurrent_bias = "", .reverse_prefix = "backward_", .reverse_suffix = "",
                       .bidirectional_last_is_final = true},
+        // keras/src/layers/attention/multi_head_attention.py: build() makes EinsumDense
+        // sublayers "query", "key", "value" with kernels [d_in, num_heads, key_dim|value_dim]
+        // and biases [num_heads, key_dim|value_dim]; "attention_output" [num_heads, value_dim, d_out] + [d_out].
+        .attention = {.class_name = "MultiHeadAttention", .call_order = "[query, value, key]",
+                      .key_input = 2, .value_input = 1, .key_defaults_to_value = true,
+                      .output_major = false, .heads_in_kernel_shape = true,
+                      .projection_weight = {"query_kernel", "key_kernel", "value_kernel"},
+                      .projection_bias = {"query_bias", "key_bias", "value_bias"},
+                      .packed_weight = "", .packed_bias = "",
+                      .output_weight = "attention_output_kernel", .output_bias = "attention_output_bias"},
     };
     return c;
 }
@@ -87,6 +97,16 @@ const Convention& Convention::pytorch() {
                       .input_weights = "weight_ih", .recurrent_weights = "weight_hh", .bias = "bias_ih",
                       .recurrent_bias = "bias_hh", .reverse_prefix = "", .reverse_suffix = "_reverse",
                       .bidirectional_last_is_final = false},
+        // torch/nn/modules/activation.py, MultiheadAttention.__init__: in_proj_weight [3E, E]
+        // when kdim = vdim = E, else q_proj_weight [E, E], k_proj_weight [E, kdim],
+        // v_proj_weight [E, vdim]; in_proj_bias [3E]; out_proj = Linear(E, E).
+        .attention = {.class_name = "MultiheadAttention", .call_order = "[query, key, value]",
+                      .key_input = 1, .value_input = 2, .key_defaults_to_value = false,
+                      .output_major = true, .heads_in_kernel_shape = false,
+                      .projection_weight = {"q_proj_weight", "k_proj_weight", "v_proj_weight"},
+                      .projection_bias = {"", "", ""},
+                      .packed_weight = "in_proj_weight", .packed_bias = "in_proj_bias",
+                      .output_weight = "out_proj.weight", .output_bias = "out_proj.bias"},
     };
     return c;
 }

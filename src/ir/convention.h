@@ -56,6 +56,25 @@ struct RecurrentLayout {
     bool bidirectional_last_is_final;  // return_sequences false: Keras ends both directions; PyTorch output[:, -1]
 };
 
+// How a multi-head attention layer (Keras MultiHeadAttention / nn.MultiheadAttention)
+// takes its inputs and stores its projections. dlsolve computes with input-major
+// matrices (Q = X·A_q + b_q, the columns head by head); these say where each element
+// of those matrices lives in the framework's tensors.
+struct AttentionLayout {
+    std::string_view class_name;      // "MultiHeadAttention" / "MultiheadAttention"
+    std::string_view call_order;      // "[query, value, key]" / "[query, key, value]"
+    int key_input;                    // position of the key among three inputs
+    int value_input;                  // position of the value among three inputs
+    bool key_defaults_to_value;       // Keras call(query, value): key = value
+    bool output_major;                // PyTorch weights are [out, in]; Keras kernels [in, …, out]
+    bool heads_in_kernel_shape;       // Keras kernels [d_in, num_heads, key_dim] and [num_heads, value_dim, d_out]
+    std::string_view projection_weight[3];  // query, key, value
+    std::string_view projection_bias[3];    // empty: one packed bias for all three
+    std::string_view packed_weight;   // all three widths equal embed_dim: one [3E, E] tensor; empty: never
+    std::string_view packed_bias;
+    std::string_view output_weight, output_bias;
+};
+
 struct Convention {
     Framework framework;
     std::string_view name;           // "keras" / "pytorch"
@@ -86,6 +105,7 @@ struct Convention {
     std::string_view total_label;    // "Total params" in both
     std::string_view table_title;    // "Model" / "Network"
     RecurrentLayout recurrent;
+    AttentionLayout attention;
 
     static const Convention& keras();
     static const Convention& pytorch();

@@ -182,4 +182,27 @@ std::string read_activation(Fields& fields, bool required) {
                        required ? "" : "linear");
 }
 
+std::vector<Link> links_from_backward(const Layer& layer, const std::vector<Operand>& inputs,
+                                      const std::vector<Operand>& values, size_t flat, const NumericMode& mode,
+                                      const Convention& convention) {
+    std::vector<const Tensor*> tensors, params;
+    for (const auto& o : inputs) tensors.push_back(o.tensor);
+    for (const auto& o : values) params.push_back(o.tensor);
+    const Tensor y = layer.forward(tensors, params, mode, convention);
+    Tensor one_hot(y.shape);
+    one_hot[flat] = 1.0;
+    std::vector<Tensor> grad_in, grad_p;
+    for (const Tensor* t : tensors) grad_in.emplace_back(t->shape);
+    for (const Tensor* t : params) grad_p.emplace_back(t->shape);
+    layer.backward(tensors, params, y, one_hot, mode, convention, grad_in, grad_p);
+    std::vector<Link> out;
+    for (size_t k = 0; k < grad_in.size(); ++k)
+        for (size_t e = 0; e < grad_in[k].size(); ++e)
+            if (grad_in[k][e] != 0.0) out.push_back({static_cast<int>(k), e, Expr::real(grad_in[k][e])});
+    for (size_t r = 0; r < grad_p.size(); ++r)
+        for (size_t e = 0; e < grad_p[r].size(); ++e)
+            if (grad_p[r][e] != 0.0) out.push_back({-1 - static_cast<int>(r), e, Expr::real(grad_p[r][e])});
+    return out;
+}
+
 }  // namespace dlsolve

@@ -105,6 +105,12 @@ public:
                             size_t flat, const NumericMode& mode, const Convention& convention) const override;
 };
 
+// The local derivatives of output element `flat` as numbers: the layer's backward rule
+// run with a one-hot ∂L/∂y (layers whose derivatives have no short formula: attention).
+std::vector<Link> links_from_backward(const Layer& layer, const std::vector<Operand>& inputs,
+                                      const std::vector<Operand>& values, size_t flat, const NumericMode& mode,
+                                      const Convention& convention);
+
 // Activation words accepted by "activation" keys and the activation layer.
 std::string read_activation(Fields& fields, bool required);
 

@@ -41,6 +41,10 @@ const std::vector<LayerKind>& layer_kinds() {
         {"matmul", parse_matmul},
         {"scale", parse_scale},
         {"attention", parse_attention},
+        {"multi_head_attention", parse_multi_head_attention},
+        {"transformer_encoder", parse_transformer_encoder},
+        {"transformer_decoder", parse_transformer_decoder},
+        {"positional_encoding", parse_positional_encoding},
     };
     return kinds;
 }

@@ -56,5 +56,9 @@ std::unique_ptr<Layer> parse_multiply(Fields&, const Convention&, std::string_vi
 std::unique_ptr<Layer> parse_matmul(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_scale(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_attention(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_multi_head_attention(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_transformer_encoder(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_transformer_decoder(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_positional_encoding(Fields&, const Convention&, std::string_view);
 
 }  // namespace dlsolve

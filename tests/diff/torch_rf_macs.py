@@ -1167,8 +1167,8 @@ def self_test(binary, files, flags):
         report = {}
         with contextlib.redirect_stdout(io.StringIO()):
             outcome = check_file(binary, path, problem, dict(flags, verbose=False), (dl_rf, dl_flops, e1), report)
-        if outcome == "skip":   # the framework cannot run it (a layer kind it does not model): nothing to perturb
-            print(f"skip {path}: not compared in the normal run either")
+        if outcome == "skip":   # the network cannot be built here (e.g. attention): nothing to perturb
+            print(f"skip {path}: not measured by this script")
             continue
         baseline = flagged(dl_rf, dl_flops)
         rf, flops, keys = copy.deepcopy(dl_rf), copy.deepcopy(dl_flops), []

@@ -48,6 +48,16 @@ RECURRENT_ROLES = ("kernel", "recurrent_kernel", "bias", "backward_kernel", "bac
                    "weight_ih", "weight_hh", "bias_ih", "bias_hh",
                    "weight_ih_reverse", "weight_hh_reverse", "bias_ih_reverse", "bias_hh_reverse")
 VALUE_ROLES.update({kind: RECURRENT_ROLES for kind in ("simple_rnn", "lstm", "gru")})
+# multi-head attention: Keras's and PyTorch's tensor names (docs/problem-format.md, Attention values)
+VALUE_ROLES["multi_head_attention"] = (
+    "query_kernel", "query_bias", "key_kernel", "key_bias", "value_kernel", "value_bias",
+    "attention_output_kernel", "attention_output_bias", "in_proj_weight", "in_proj_bias",
+    "q_proj_weight", "k_proj_weight", "v_proj_weight", "out_proj.weight", "out_proj.bias")
+VALUE_ROLES["positional_encoding"] = ("weights",)
+# transformer blocks: PyTorch's parameter names
+_BLOCK = tuple(f"{a}.{r}" for a in ("self_attn", "multihead_attn") for r in ("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias")) \
+    + ("linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias") + tuple(f"norm{k}.{r}" for k in (1, 2, 3) for r in ("weight", "bias"))
+VALUE_ROLES["transformer_encoder"] = VALUE_ROLES["transformer_decoder"] = _BLOCK
 STEP_LOSS = re.compile(r"^step([1-9][0-9]*)\.loss$")
 STEP_OUTPUT = re.compile(r"^step([1-9][0-9]*)\.output$")
 EPOCH_ERRORS = re.compile(r"^epoch([1-9][0-9]*)\.errors$")
@@ -128,6 +138,8 @@ def semantic_errors(doc):
         "simple_rnn": "simple_rnn", "lstm": "lstm", "gru": "gru",
         "subtract": "subtract", "multiply": "multiply", "matmul": "mat_mul", "scale": "rescaling",
         "attention": "attention",
+        "multi_head_attention": "multi_head_attention", "transformer_encoder": "transformer_encoder_layer",
+        "transformer_decoder": "transformer_decoder_layer", "positional_encoding": "positional_encoding",
     }
     counters = {}
     prev = inp.get("name") if isinstance(inp, dict) else None
