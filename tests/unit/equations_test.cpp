@@ -162,3 +162,25 @@ TEST_CASE("a count in symbols equals the count computed with numbers, over 500 r
         REQUIRE(equations::same_symbolic(total, numeric.analysis.totals.total.value(), {{"D", d}, {"H", h}, {"K", k}}));
     }
 }
+
+TEST_CASE("layers with sizes in symbols: counts as polynomials equal to the counts with numbers", "[equations][symbolic-layers]") {
+    // Keras LSTM(n) on m features: 4 × (n × (m + n) + n), as the issue's example writes it.
+    const auto lstm = solve_text(R"J({"title": "t", "dims": {"n": null, "m": null}, "input": {"shape": [5, "m"]},
+        "layers": [{"name": "lstm", "type": "lstm", "units": "n"}]})J");
+    const Json answers = all_answers(lstm.problem, lstm.analysis);
+    CHECK(answers["params.lstm"] == "4n² + 4m·n + 4n");
+    std::mt19937 rng(11);
+    std::uniform_int_distribution<int64_t> size(1, 300);
+    for (int draw = 0; draw < 500; ++draw) {
+        const int64_t n = size(rng), m = size(rng);
+        const auto numeric = solve_text(fmt::format(R"J({{"title": "t", "input": {{"shape": [5, {}]}},
+            "layers": [{{"name": "lstm", "type": "lstm", "units": {}}}]}})J", m, n));
+        INFO("n = " << n << ", m = " << m);
+        REQUIRE(numeric.params("lstm") == 4 * (n * (m + n) + n));
+        REQUIRE(equations::same_symbolic(answers["params.lstm"], numeric.params("lstm"), {{"n", n}, {"m", m}}));
+    }
+    // A count behind a floor is not a polynomial: refused, not guessed.
+    const std::string e = error_of_text(R"J({"title": "t", "dims": {"H": null}, "input": {"shape": ["H", "H", 3]},
+        "layers": [{"type": "maxpool2d", "pool": 2}, {"type": "flatten"}, {"name": "d", "type": "dense", "units": 2}]})J");
+    CHECK(e.find("are not a polynomial in H") != std::string::npos);
+}
