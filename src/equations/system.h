@@ -13,6 +13,7 @@
 
 #include <ginac/ginac.h>
 
+#include "equations/sizes.h"
 #include "equations/syntax.h"
 #include "problem/fields.h"
 
@@ -64,17 +65,5 @@ struct System {
 // Reads "dims", "inputs", "params", "shapes", "batch_dims", "examples" and
 // "equations" and infers every shape. Throws ProblemError naming the equation.
 System read_system(Fields& top);
-
-// A size or polynomial as the exams write it: 27·C², D_a1·D + 2·D_a1 + 1.
-std::string size_text(const GiNaC::ex& size);
-// "D_a1 × D"
-std::string shape_text(const std::vector<GiNaC::ex>& shape);
-// A product of sizes kept as written, for the worked form: "D_a1 × D".
-std::string product_text(const std::vector<GiNaC::ex>& factors);
-
-// Whether an answer key written in symbols ("27*C^2", "D_a1 × D") equals a computed
-// one after simplification. Shapes compare dimension by dimension.
-// `sizes` gives the size symbols that have values.
-bool same_symbolic(const Json& expected, const Json& computed, const std::map<std::string, int64_t>& sizes = {});
 
 }  // namespace dlsolve::equations

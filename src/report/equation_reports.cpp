@@ -143,7 +143,7 @@ Worksheet equation_params_worksheet(const Problem& problem) {
         const std::string with_value = value.is_equal(n) ? worked : worked + " = " + equations::size_text(value);
         table.rows.push_back({{t.name, {}}, {shape_with_values(s, *t.shape), {}}, {with_value, {}}, {fmt::format("{}", fmt::join(users, ", ")), {}}});
         names.push_back(t.name);
-        products.push_back(simplifies ? (GiNaC::is_a<GiNaC::add>(n) ? "(" + equations::size_text(n) + ")" : equations::size_text(n))
+        products.push_back(simplifies ? (GiNaC::is_a<GiNaC::add>(n) ? fmt::format("({})", equations::size_text(n)) : equations::size_text(n))
                                       : equations::product_text(*t.shape));
     }
     section.tables.push_back(std::move(table));
@@ -213,14 +213,14 @@ Worksheet equation_backward_worksheet(const Problem& problem) {
         sheet.sections.push_back(std::move(section));
     }
     Section local{"Local Jacobians of each equation", {}, {}};
+    // Between column vectors only: ∂Y/∂W of a matrix Y is not a matrix (see ∂L/∂W above).
     for (const auto& j : local_jacobians(s))
-        local.lines.push_back({fmt::format("\u2202{}/\u2202{}", j.of, j.wrt),
-                               {j.matrix.empty() ? "not a Jacobian between vectors: see \u2202L/\u2202" + j.wrt : j.matrix, {}}});
+        if (!j.matrix.empty()) local.lines.push_back({fmt::format("\u2202{}/\u2202{}", j.of, j.wrt), {j.matrix, {}}});
     for (const auto& [of, wrt] : asked_jacobians(problem)) {
         const auto j = equations::jacobian(s, of, wrt, "/ask");
         local.lines.push_back({fmt::format("\u2202{}/\u2202{} (every path)", of, wrt), {j.matrix.empty() ? "not a Jacobian between vectors" : j.matrix, {}}});
     }
-    sheet.sections.push_back(std::move(local));
+    if (!local.lines.empty()) sheet.sections.push_back(std::move(local));
     add_equation_derivative_answers(sheet.answers, problem);
     return sheet;
 }

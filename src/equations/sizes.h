@@ -1,0 +1,28 @@
+// Sizes in symbols as the exams write them (27C², D_a1 × D), and answer keys in symbols
+// compared after simplification.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <ginac/ginac.h>
+
+#include "problem/fields.h"
+
+namespace dlsolve::equations {
+
+// A size or polynomial as the exams write it: 27·C², D_a1·D + 2·D_a1 + 1.
+std::string size_text(const GiNaC::ex& size);
+// "D_a1 × D"
+std::string shape_text(const std::vector<GiNaC::ex>& shape);
+// A product of sizes kept as written, for the worked form: "D_a1 × D".
+std::string product_text(const std::vector<GiNaC::ex>& factors);
+
+// Whether an answer key written in symbols ("27*C^2", "D_a1 × D") equals a computed
+// one after simplification. Shapes compare dimension by dimension.
+// `sizes` gives the size symbols that have values.
+bool same_symbolic(const Json& expected, const Json& computed, const std::map<std::string, int64_t>& sizes = {});
+
+}  // namespace dlsolve::equations
