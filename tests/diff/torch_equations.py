@@ -19,8 +19,11 @@ over `inputs` and `params` with every size in `dims` a number and every value gi
               start h0 an input with values, one W_h, W_x, b_h shared by every step,
               then a head y = W_y @ h + b_y (or y = h)
 
-Sizes 1-4, values uniform in [-1, 1], a target of the output's shape, the loss mse or
-bce (bce: a sigmoid output and a target in [0, 1]).  PyTorch evaluates the same
+Sizes 1-4, values uniform in [-1, 1], a target of the output's shape, the loss mse,
+bce (a sigmoid output and a target in [0, 1]) or cross_entropy (a softmax output over
+2-4 rows and a one-hot target; these files say "framework": "pytorch", because the
+default convention's softmax normalises the last axis, of size 1 for a column: see the
+note in generate()).  PyTorch evaluates the same
 equations (the strings, rewritten into Python over float64 tensors: `@`, `*`, `/`,
 unary minus, `.T` / `ᵀ`, torch.relu/sigmoid/tanh; recurrences looped over t) with
 autograd on every input and parameter.  `DLSOLVE forward --format json` gives
@@ -132,8 +135,8 @@ class Net:
 
     def head(self, x, d_in, loss):
         """The output layer: y_hat = sigmoid(W_o @ x + b_o) for bce, any activation for mse."""
-        O = self.dim("O")
-        act = "sigmoid" if loss == "bce" else self.rng.choice(ACTS)
+        O = self.dim("O", 2 if loss == "cross_entropy" else 1)
+        act = {"bce": "sigmoid", "cross_entropy": "softmax"}.get(loss) or self.rng.choice(ACTS)
         self.param("W_o", O, d_in)
         self.param("b_o", O, 1)
         z = self.eq("z_o", f"W_o @ {x} + b_o")
@@ -142,7 +145,7 @@ class Net:
 
 def generate(kind, rng, train):
     n = Net(rng)
-    loss = rng.choice(("mse", "bce"))
+    loss = rng.choice(("mse", "bce", "cross_entropy"))
     if kind == "mlp":
         D = n.dim("D")
         n.input("x", D)
@@ -217,9 +220,17 @@ def generate(kind, rng, train):
         out, O = n.head(x, d, loss)
     if loss == "bce":
         target = [[rng.uniform(0, 1)] for _ in range(O)]
+    elif loss == "cross_entropy":
+        k = rng.randrange(O)
+        target = [[float(i == k)] for i in range(O)]
     else:
         target = rand_matrix(rng, O, 1)
     doc = {"title": f"{kind} as equations", "dims": n.dims}
+    if loss == "cross_entropy":
+        # A softmax over a column normalises its rows; the default (Keras) convention's
+        # softmax takes the last axis, of size 1 here (reported, not fixed): the PyTorch
+        # convention's channel axis of a rows x 1 sample is the rows.
+        doc["framework"] = "pytorch"
     if n.time:
         doc["time"] = n.time
     doc.update({"inputs": n.inputs, "params": n.params, "equations": n.equations,
@@ -246,7 +257,11 @@ def linear(z):
     return z
 
 
-FUNCS = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "linear": linear}
+def softmax(z):
+    return torch.softmax(z, dim=0)     # over the rows of a column
+
+
+FUNCS = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "linear": linear, "softmax": softmax}
 
 
 class Kink(Exception):
@@ -283,6 +298,8 @@ def loss_of(doc, y):
     t = torch.tensor(doc["target"])
     if doc["loss"] == "mse":
         return torch.nn.functional.mse_loss(y, t)
+    if doc["loss"] == "cross_entropy":     # one sample: −Σ_k t_k log p_k (torch.nn.functional.nll_loss of log p)
+        return torch.nn.functional.nll_loss(torch.log(y).T, t.argmax(0))
     return torch.nn.functional.binary_cross_entropy(y, t)
 
 
@@ -614,6 +631,7 @@ def main(argv):
     rng = random.Random(10)
     failures = comparisons = problems = 0
     counts = {k: [0, 0, 0] for k in KINDS + ("twins",)}    # problems, agree (or caught), trained
+    losses = {}
     tmp_obj = tempfile.TemporaryDirectory()
     tmp = o["keep"] or tmp_obj.name
     os.makedirs(tmp, exist_ok=True)
@@ -637,6 +655,7 @@ def main(argv):
             json.dump(doc, f)
         problems += 1
         counts[kind][0] += 1
+        losses[doc["loss"]] = losses.get(doc["loss"], 0) + 1
         try:
             got = {**dlsolve(binary, "forward", path), **dlsolve(binary, "backward", path)}
             bad = compare(got, ref, path)
@@ -685,6 +704,7 @@ def main(argv):
         print(f"twins: {len(rounding)} gradient keys agree to 1e-9 but not bit for bit (dense's Eigen "
               f"products and matmul's loops round differently; --strict-twins fails on them), e.g.\n  {rounding[0]}")
     if not self_test:
+        print("losses: " + ", ".join(f"{k} {v}" for k, v in sorted(losses.items())) + " (and the twins')")
         print(f"{problems} problem files, {comparisons} compared answer keys")
     print("all agree" if failures == 0 and not self_test else
           "self-test passed" if failures == 0 else f"{failures} failure(s)")
