@@ -73,9 +73,14 @@ private:
 };
 
 // Reads, solves and renders; on bad input prints one line on stderr and nothing on stdout.
-// `command` is the subcommand when it needs numbers (a network of equations with sizes
-// in symbols is refused), empty when symbols are answers too.
-int answer(const std::vector<std::string>& files, Options options, bool with_costs, const std::string& command, std::istream& in, std::ostream& out,
+// A subcommand by name, and whether it answers a network of equations in symbols.
+struct CommandName {
+    std::string name;
+    bool symbolic;
+};
+
+// A network whose sizes are symbols is refused by the commands that need numbers.
+int answer(const std::vector<std::string>& files, Options options, bool with_costs, const CommandName& command, std::istream& in, std::ostream& out,
            std::ostream& err, Worksheet (*build)(const std::vector<const Problem*>&, const std::vector<const Analysis*>&,
                                                  const Options&)) {
     struct Work {
@@ -97,7 +102,10 @@ int answer(const std::vector<std::string>& files, Options options, bool with_cos
             current = shown_name(file);
             problems.push_back(parse_problem(read_problem_text(file, in)));
             problems.back().numeric.max_elements = options.max_elements;
-            if (!command.empty()) problems.back().require_numbers(command);
+            // Equations answer in symbols where the command says so; layers with sizes in symbols only params.
+            const Problem& p = problems.back();
+            const bool in_symbols = p.size_symbols ? command.name == "params" || command.name == "solve" : command.symbolic;
+            if (!in_symbols) p.require_numbers(command.name);
             analyses.push_back(analyse(problems.back(), with_costs));
         }
         std::vector<const Problem*> p;
@@ -180,7 +188,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     struct Builder {
         Build build;
         bool costs;
-        std::string needs_numbers;  // the command's name, or empty when it answers in symbols too
+        CommandName command;
     };
     std::map<CLI::App*, Builder> builders;
     const auto add_format = [&](CLI::App* sub) {
@@ -222,7 +230,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
             sub->add_option("--dtype", options.dtype, "bytes per value: float32 (default), float16, bfloat16, float64, int8")
                 ->check(CLI::IsMember(dtypes));
         sub->footer(fmt::format("Example:\n  dlsolve {}{} {}", c.name, c.example, kExample));
-        builders[sub] = {c.build, c.costs, c.symbolic ? "" : c.name};
+        builders[sub] = {c.build, c.costs, {c.name, c.symbolic}};
     }
     CLI::App* compare = app.add_subcommand("compare", "two networks side by side: parameters, MACs, receptive field, memory");
     compare->add_option("files", files, "the two problem files, A and B")->required()->expected(2);
@@ -230,7 +238,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     compare->add_option("--dtype", options.dtype, "bytes per value: float32 (default), float16, bfloat16, float64, int8")
         ->check(CLI::IsMember(dtypes));
     compare->footer("Example:\n  dlsolve compare problems/000-4b-arch1-5x5.json problems/000-4b-arch2-1x1-bottleneck.json");
-    builders[compare] = {[](auto& p, auto& a, auto& o) { return compare_worksheet(*p[0], *a[0], *p[1], *a[1], chosen_type(o)); }, true, "compare"};
+    builders[compare] = {[](auto& p, auto& a, auto& o) { return compare_worksheet(*p[0], *a[0], *p[1], *a[1], chosen_type(o)); }, true, {"compare", false}};
 
     std::vector<std::string> paths;
     CLI::App* check = app.add_subcommand("check", "compare every problem's answers with its \"expect\" answer key");
@@ -251,7 +259,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         if (sub->parsed()) {
             set_real_precision(options.precision);
             options.numeric.states = options.format == Format::Json;  // only JSON prints the per-step states
-            return answer(files, options, command.costs, command.needs_numbers, in, out, err, command.build);
+            return answer(files, options, command.costs, command.command, in, out, err, command.build);
         }
     return 2;
 }

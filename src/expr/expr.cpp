@@ -388,8 +388,12 @@ namespace {
 struct Renderer {
     const Notation& n;
     bool symbolic;
+    const std::function<std::optional<std::string>(size_t)>* replace = nullptr;
+    mutable size_t leaves_seen = 0;
 
     std::string leaf(const Expr& e) const {
+        if (replace)
+            if (auto text = (*replace)(leaves_seen++)) return *text;
         if (symbolic && !e.name().empty()) return e.name();
         return e.value_text(n);
     }
@@ -423,24 +427,38 @@ std::string Renderer::render(const Expr& e) const {
                 out += n.plus + operand(kids[i], 1, kids[i].op() == Expr::Op::Sub || kids[i].op() == Expr::Op::Neg);
             return out;
         }
-        case Expr::Op::Sub: return operand(kids[0], 1, false, true) + n.minus + operand(kids[1], 1, true);
-        case Expr::Op::Mul:
-            return operand(kids[0], 2, false) + (e.tight() ? n.tight_times : n.times) + operand(kids[1], 2, false);
+        // Operands are rendered left to right, one statement each: formula_with numbers the
+        // leaves in that order (the operands of + are evaluated in no fixed order).
+        case Expr::Op::Sub: {
+            const std::string a = operand(kids[0], 1, false, true);
+            return a + n.minus + operand(kids[1], 1, true);
+        }
+        case Expr::Op::Mul: {
+            const std::string a = operand(kids[0], 2, false);
+            return a + (e.tight() ? n.tight_times : n.times) + operand(kids[1], 2, false);
+        }
         case Expr::Op::ExactDiv:
-        case Expr::Op::Divide: return operand(kids[0], 2, false) + n.divide + operand(kids[1], 2, true);
+        case Expr::Op::Divide: {
+            const std::string a = operand(kids[0], 2, false);
+            return a + n.divide + operand(kids[1], 2, true);
+        }
         case Expr::Op::FloorDiv:
         case Expr::Op::CeilDiv: {
             const bool floor = e.op() == Expr::Op::FloorDiv;
-            return fmt::format("{}{}{}{}{}", floor ? n.floor_open : n.ceil_open, operand(kids[0], 2, false), n.divide,
-                               operand(kids[1], 2, true), floor ? n.floor_close : n.ceil_close);
+            const std::string a = operand(kids[0], 2, false);
+            const std::string b = operand(kids[1], 2, true);
+            return fmt::format("{}{}{}{}{}", floor ? n.floor_open : n.ceil_open, a, n.divide, b, floor ? n.floor_close : n.ceil_close);
         }
         case Expr::Op::Max: {
             std::vector<std::string> parts;
             for (const auto& k : kids) parts.push_back(render(k));
             return fmt::format("{}{}{}{}", n.max_name, n.paren_open, fmt::join(parts, ", "), n.paren_close);
         }
-        case Expr::Op::Min:
-            return fmt::format("min{}{}, {}{}", n.paren_open, render(kids[0]), render(kids[1]), n.paren_close);
+        case Expr::Op::Min: {
+            const std::string a = render(kids[0]);
+            const std::string b = render(kids[1]);
+            return fmt::format("min{}{}, {}{}", n.paren_open, a, b, n.paren_close);
+        }
         case Expr::Op::Neg: return n.negative + operand(kids[0], 3, false);  // −x, −(a × b)
         case Expr::Op::Square: return operand(kids[0], 4, false) + n.squared;
         case Expr::Op::Func: {
@@ -458,6 +476,26 @@ std::string Renderer::render(const Expr& e) const {
 std::string Expr::formula(const Notation& notation) const { return Renderer{notation, false}.render(*this); }
 
 std::string Expr::symbolic(const Notation& notation) const { return Renderer{notation, true}.render(*this); }
+
+std::string Expr::formula_with(const std::function<std::optional<std::string>(size_t)>& leaf, const Notation& notation) const {
+    return Renderer{notation, false, &leaf}.render(*this);
+}
+
+std::vector<Expr> Expr::leaves() const {
+    std::vector<Expr> out;
+    std::vector<const Expr*> stack{this};
+    while (!stack.empty()) {
+        const Expr* e = stack.back();
+        stack.pop_back();
+        if (e->is_leaf()) {
+            out.push_back(*e);
+            continue;
+        }
+        const auto& kids = e->children();
+        for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.push_back(&*it);
+    }
+    return out;
+}
 
 std::string Expr::worked(const Notation& notation, bool group_result) const {
     if (is_real()) return is_leaf() ? value_text(notation) : formula(notation) + notation.equals + value_text(notation);

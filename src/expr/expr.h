@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -86,6 +88,12 @@ public:
     std::string formula(const Notation& notation = Notation::unicode()) const;
     // `F × (k × k × C + 1)`; leaves without a name show their value.
     std::string symbolic(const Notation& notation = Notation::unicode()) const;
+    // `formula` with some leaves written otherwise: `leaf(i)` gives the text of the i-th
+    // leaf as leaves() lists them (nullopt: its value), e.g. a size in symbols.
+    std::string formula_with(const std::function<std::optional<std::string>(size_t)>& leaf,
+                             const Notation& notation = Notation::unicode()) const;
+    // Every leaf occurrence, left to right, as formula() writes them.
+    std::vector<Expr> leaves() const;
     // `16 × (5 × 5 × 3 + 1) = 1216`, or just `1216` when there is nothing to show.
     std::string worked(const Notation& notation = Notation::unicode(), bool group_result = false) const;
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,13 @@ struct Problem {
     // A network written as equations: their symbolic shapes and counts. The graph holds
     // their lowering when every size has a value, and only the input otherwise.
     std::shared_ptr<const equations::System> equations;
+    // A network of layers with sizes in symbols ("filters": "C", "dims": {"C": null}): the
+    // file as written and the symbols; the graph holds the network at one sample of them.
+    struct SizeSymbols {
+        std::vector<std::string> names;
+        Json document;
+    };
+    std::shared_ptr<const SizeSymbols> size_symbols;
 
     // Throws unless the network has numbers: equations with a size that has no value
     // answer only in symbols (shapes and parameter counts).
@@ -46,6 +54,8 @@ struct Problem {
 
 // Parses the text of a problem file. Throws ProblemError with a JSON path or a layer.
 Problem parse_problem(const std::string& text);
+// A problem whose sizes in symbols take these values (a layer file with "dims").
+Problem parse_problem_at(const Problem::SizeSymbols& symbols, const std::map<std::string, int64_t>& values);
 
 // Reads a file, or `standard_input` for "-". Throws ProblemError when it cannot be read.
 std::string read_problem_text(const std::string& path, std::istream& standard_input);

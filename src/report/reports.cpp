@@ -2,6 +2,7 @@
 
 #include "equations/system.h"
 #include "report/equation_reports.h"
+#include "report/symbolic_params.h"
 
 #include <set>
 
@@ -220,6 +221,7 @@ Worksheet shapes_worksheet(const Problem& problem, const Analysis& analysis) {
 
 Worksheet params_worksheet(const Problem& problem, const Analysis& analysis) {
     if (problem.equations) return equation_params_worksheet(problem);
+    if (problem.size_symbols) return symbolic_params_worksheet(problem);
     Worksheet sheet = base_worksheet(problem);
     sheet.sections.push_back(params_section(problem, analysis));
     add_param_answers(sheet.answers, problem, analysis);
@@ -245,7 +247,7 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
             if (first_time("jacobian")) append(equation_backward_worksheet(problem));
             continue;
         }
-        if (q.topic != "shapes" && q.topic != "params") problem.require_numbers(fmt::format("\"{}\"", q.topic));
+        if (q.topic != "params" && (q.topic != "shapes" || problem.size_symbols)) problem.require_numbers(fmt::format("\"{}\"", q.topic));
         if (q.topic == "receptive_field") {
             if (first_time("rf " + q.layer)) append(rf_worksheet(problem, analysis, q.layer));
             continue;
@@ -304,6 +306,10 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
 
 Json all_answers(const Problem& problem, const Analysis& analysis) {
     Json answers = Json::object();
+    if (problem.size_symbols) {
+        add_symbolic_param_answers(answers, problem);
+        return answers;
+    }
     if (problem.equations) {
         add_equation_answers(answers, problem);
         add_equation_derivative_answers(answers, problem);

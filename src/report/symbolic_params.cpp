@@ -1,0 +1,165 @@
+#include "report/symbolic_params.h"
+
+#include <fmt/format.h>
+
+#include "equations/sizes.h"
+#include "passes/analysis.h"
+#include "problem/error.h"
+
+namespace dlsolve {
+namespace {
+
+constexpr int64_t kNodes[] = {8, 9, 10, 11};  // a cubic in each symbol at most
+constexpr size_t kNodeCount = std::size(kNodes);
+
+struct Figure {
+    std::string layer;        // name (class)
+    Expr worked;              // the count at the first sample, for its structure
+    std::vector<GiNaC::ex> leaves;  // every figure of the formula, as a polynomial
+    GiNaC::ex total;
+};
+
+GiNaC::ex exact(const Expr& e, const std::string& where) {
+    if (e.is_real()) throw ProblemError("/dims", fmt::format("{}: a figure is not an exact number, so it cannot be written in symbols", where));
+    return GiNaC::numeric(static_cast<long>(e.numerator()), static_cast<long>(e.denominator()));
+}
+
+class Interpolation {
+public:
+    explicit Interpolation(const Problem::SizeSymbols& s) : s_(s) {
+        for (const auto& name : s.names) symbols_.emplace_back(name);
+    }
+
+    std::vector<Figure> figures() {
+        // Every point of the grid kNodes^k, its counts, and Lagrange's basis there.
+        const size_t k = symbols_.size();
+        size_t points = 1;
+        for (size_t i = 0; i < k; ++i) points *= kNodeCount;
+        std::vector<Figure> out;
+        for (size_t g = 0; g < points; ++g) {
+            std::map<std::string, int64_t> values;
+            GiNaC::ex basis = 1;
+            size_t rest = g;
+            for (size_t i = 0; i < k; ++i) {
+                const size_t at = rest % kNodeCount;
+                rest /= kNodeCount;
+                values[s_.names[i]] = kNodes[at];
+                for (size_t j = 0; j < kNodeCount; ++j)
+                    if (j != at) basis *= (symbols_[i] - kNodes[j]) / GiNaC::numeric(kNodes[at] - kNodes[j]);
+            }
+            const auto counts = counts_at(values);
+            if (g == 0) {
+                for (const auto& [layer, e] : counts) out.push_back({layer, e, std::vector<GiNaC::ex>(e.leaves().size(), 0), 0});
+            }
+            for (size_t l = 0; l < out.size(); ++l) {
+                const auto leaves = counts[l].second.leaves();
+                if (leaves.size() != out[l].leaves.size())
+                    throw ProblemError("/dims", fmt::format("the formula of {} changes with the sizes {}: give them values", out[l].layer,
+                                                            fmt::join(s_.names, ", ")));
+                for (size_t i = 0; i < leaves.size(); ++i) out[l].leaves[i] += basis * exact(leaves[i], out[l].layer);
+                out[l].total += basis * exact(counts[l].second, out[l].layer);
+            }
+        }
+        for (auto& f : out) {
+            for (auto& leaf : f.leaves) leaf = leaf.expand();
+            f.total = f.total.expand();
+        }
+        verify(out);
+        return out;
+    }
+
+private:
+    const Problem::SizeSymbols& s_;
+    std::vector<GiNaC::symbol> symbols_;
+
+    std::vector<std::pair<std::string, Expr>> counts_at(const std::map<std::string, int64_t>& values) const {
+        const Problem p = parse_problem_at(s_, values);
+        const Analysis a = analyse(p, false);
+        std::vector<std::pair<std::string, Expr>> out;
+        for (size_t i : p.graph.order()) {
+            const auto& r = a.layers[i];
+            if (r.params.total.value() == 0 && i != 0 && r.params.total.is_leaf()) continue;
+            if (i == 0) continue;
+            out.emplace_back(fmt::format("{} ({})", p.graph.layer(i).name, r.class_name), r.params.total);
+        }
+        return out;
+    }
+    // Beyond the grid: a polynomial of degree ≤ 3 in each symbol is fixed by the grid, so
+    // a disagreement here means the count is not one.
+    void verify(const std::vector<Figure>& figures) const {
+        for (int64_t probe : {13, 17}) {
+            std::map<std::string, int64_t> values;
+            GiNaC::exmap at;
+            for (size_t i = 0; i < symbols_.size(); ++i) {
+                values[s_.names[i]] = probe + static_cast<int64_t>(i);
+                at[symbols_[i]] = probe + static_cast<int64_t>(i);
+            }
+            const auto counts = counts_at(values);
+            for (size_t l = 0; l < figures.size(); ++l)
+                if (counts.size() != figures.size() || !(exact(counts[l].second, figures[l].layer) - figures[l].total.subs(at)).expand().is_zero())
+                    throw ProblemError("/dims", fmt::format("the parameters of {} are not a polynomial in {} (at {} = {} they are {}): give "
+                                                            "the sizes values",
+                                                            figures[l].layer, fmt::join(s_.names, ", "), s_.names[0], probe,
+                                                            counts[l].second.value_text()));
+        }
+    }
+};
+
+Json answer_of(const GiNaC::ex& e) {
+    if (GiNaC::is_a<GiNaC::numeric>(e) && GiNaC::ex_to<GiNaC::numeric>(e).is_integer()) return GiNaC::ex_to<GiNaC::numeric>(e).to_long();
+    return equations::size_text(e);
+}
+
+// The layer's formula with each figure that depends on the symbols written in them.
+std::string worked(const Figure& f) {
+    const auto leaf = [&](size_t i) -> std::optional<std::string> {
+        const GiNaC::ex& e = f.leaves[i];
+        if (GiNaC::is_a<GiNaC::numeric>(e)) return std::nullopt;
+        const std::string text = equations::size_text(e);
+        return GiNaC::is_a<GiNaC::add>(e) ? fmt::format("({})", text) : text;
+    };
+    const std::string formula = f.worked.is_leaf() ? "" : f.worked.formula_with(leaf);
+    const std::string total = equations::size_text(f.total);
+    return formula.empty() || formula == total ? total : formula + " = " + total;
+}
+
+}  // namespace
+
+void add_symbolic_param_answers(Json& answers, const Problem& problem) {
+    const auto figures = Interpolation(*problem.size_symbols).figures();
+    GiNaC::ex total = 0;
+    for (const auto& f : figures) {
+        answers["params." + f.layer.substr(0, f.layer.find(' '))] = answer_of(f.total);
+        total += f.total;
+    }
+    answers["params.total"] = answer_of(total.expand());
+}
+
+Worksheet symbolic_params_worksheet(const Problem& problem) {
+    const auto figures = Interpolation(*problem.size_symbols).figures();
+    Worksheet sheet;
+    sheet.title = fmt::format("{}: \"{}\" ({}), sizes in symbols: {}", problem.convention->table_title, problem.title, problem.convention->name,
+                              fmt::join(problem.size_symbols->names, ", "));
+    sheet.notes = problem.notes;
+    Section section{"Parameters", {}, {}};
+    Table table{{"Layer (type)", "Param #"}, {false, false}, {}};
+    std::vector<std::string> parts;
+    GiNaC::ex total = 0;
+    for (const auto& f : figures) {
+        table.rows.push_back({{f.layer, {}}, {worked(f), {}}});
+        if (!f.total.is_zero()) parts.push_back(equations::size_text(f.total));
+        total += f.total;
+    }
+    section.tables.push_back(std::move(table));
+    const std::string simplified = equations::size_text(total.expand());
+    if (parts.size() > 1)
+        for (size_t i = 0; i < parts.size(); ++i)
+            if (parts[i].find(' ') != std::string::npos) parts[i] = fmt::format("({})", parts[i]);
+    const std::string sum = fmt::format("{}", fmt::join(parts, " + "));
+    section.lines.push_back({"Total params", {sum == simplified ? simplified : sum + " = " + simplified, {}}});
+    sheet.sections.push_back(std::move(section));
+    add_symbolic_param_answers(sheet.answers, problem);
+    return sheet;
+}
+
+}  // namespace dlsolve
