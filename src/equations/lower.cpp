@@ -1,5 +1,6 @@
 #include "equations/lower.h"
 
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -111,10 +112,11 @@ private:
             case Node::Kind::Add: case Node::Kind::Sub: case Node::Kind::Mul: case Node::Kind::Div: {
                 const Node& a = *n.args[0];
                 const Node& b = *n.args[1];
-                if (n.kind == Node::Kind::Mul && a.kind == Node::Kind::Number) return make(scale(a.number), {node(b, "")});
-                if ((n.kind == Node::Kind::Mul || n.kind == Node::Kind::Div) && b.kind == Node::Kind::Number) {
-                    if (n.kind == Node::Kind::Div && b.number == 0) fail(fmt::format("{} divides by 0", to_text(n)));
-                    return make(scale(n.kind == Node::Kind::Mul ? b.number : 1.0 / b.number), {node(a, "")});
+                const std::optional<double> ca = constant(a), cb = constant(b);
+                if (n.kind == Node::Kind::Mul && ca) return make(scale(*ca), {node(b, "")});
+                if ((n.kind == Node::Kind::Mul || n.kind == Node::Kind::Div) && cb) {
+                    if (n.kind == Node::Kind::Div && *cb == 0) fail(fmt::format("{} divides by 0", to_text(n)));
+                    return make(scale(n.kind == Node::Kind::Mul ? *cb : 1.0 / *cb), {node(a, "")});
                 }
                 if (n.kind == Node::Kind::Div) fail(fmt::format("{}: division is by a number only", to_text(n)));
                 if (a.kind == Node::Kind::Number || b.kind == Node::Kind::Number)
@@ -128,6 +130,23 @@ private:
                 fail(fmt::format("{}: a transpose is computed only as a factor of @", to_text(n)));
         }
         fail("unknown operation");
+    }
+    // The value of a sub-expression made of numbers only (−0.5 in −0.5 * z, 3 / 2), or none.
+    static std::optional<double> constant(const Node& n) {
+        switch (n.kind) {
+            case Node::Kind::Number: return n.number;
+            case Node::Kind::Neg: {
+                const std::optional<double> v = constant(*n.args[0]);
+                if (v) return -*v;
+                return std::nullopt;
+            }
+            case Node::Kind::Mul: case Node::Kind::Div: {
+                const std::optional<double> a = constant(*n.args[0]), b = constant(*n.args[1]);
+                if (!a || !b || (n.kind == Node::Kind::Div && *b == 0)) return std::nullopt;
+                return n.kind == Node::Kind::Mul ? *a * *b : *a / *b;
+            }
+            default: return std::nullopt;
+        }
     }
     static Json scale(double factor) { return Json{{"type", "scale"}, {"factor", factor}}; }
 };

@@ -190,3 +190,14 @@ TEST_CASE("layers with sizes in symbols: counts as polynomials equal to the coun
     }
     CHECK(e.find("are not a polynomial in H") != std::string::npos);
 }
+
+TEST_CASE("a signed number or a product of numbers scales a tensor: −0.5 * z, 3 / 2 * z, z * (2 * 4)", "[equations][lower]") {
+    // −0.5 parses as −(0.5): it is still the number −0.5, not a tensor of its own.
+    const auto n = dlsolve::test::run_numeric(R"J({"title": "t", "dims": {"D": 2},
+        "inputs": {"x": {"shape": ["D", 1], "values": [[1.0], [-2.0]]}},
+        "equations": ["a = -0.5 * x", "b = 3 / 2 * a", "c = b * (2 * 4)", "d = c / -4"]})J");
+    CHECK(n.output("a").data == std::vector<double>{-0.5, 1.0});
+    CHECK(n.output("b").data == std::vector<double>{-0.75, 1.5});
+    CHECK(n.output("c").data == std::vector<double>{-6.0, 12.0});
+    CHECK(n.output("d").data == std::vector<double>{1.5, -3.0});
+}
