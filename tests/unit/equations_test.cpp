@@ -13,6 +13,7 @@
 #include "report/reports.h"
 
 using namespace dlsolve;
+using dlsolve::test::error_of_text;
 using dlsolve::test::solve_text;
 
 namespace {
@@ -26,14 +27,6 @@ std::string parse_error(const std::string& equation) {
     return "";
 }
 
-std::string error_of_text(const std::string& text) {
-    try {
-        solve_text(text);
-    } catch (const ProblemError& e) {
-        return e.what();
-    }
-    return "";
-}
 
 const char* kSiamese = R"J({"title": "siamese", "dims": {"D": null, "D_a1": null, "m": null}, "examples": "m",
     "inputs": {"x": {"shape": ["D", 1]}, "x'": {"shape": ["D", 1]}}, "targets": {"y": {"shape": [1, 1]}},

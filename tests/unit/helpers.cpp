@@ -34,6 +34,15 @@ std::string error_of(const std::string& framework, const std::string& input_shap
     return "";
 }
 
+std::string error_of_text(const std::string& problem_json) {
+    try {
+        solve_text(problem_json);
+    } catch (const ProblemError& e) {
+        return e.what();
+    }
+    return "";
+}
+
 size_t Numeric::node(const std::string& name) const {
     const Graph& graph = solved->problem.graph;
     for (size_t i = 0; i < graph.size(); ++i)

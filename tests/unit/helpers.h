@@ -24,6 +24,8 @@ Solved solve(const std::string& framework, const std::string& input_shape, const
 Solved solve_text(const std::string& problem_json);
 // The message a bad problem raises ("" when it parses and solves).
 std::string error_of(const std::string& framework, const std::string& input_shape, const std::string& layers);
+// The same for a whole problem file's text.
+std::string error_of_text(const std::string& problem_json);
 
 // The numeric engine over a problem with values: the forward pass, and the backward
 // pass when the problem has a loss.

@@ -11,14 +11,7 @@ using dlsolve::test::solve;
 using dlsolve::test::solve_text;
 
 namespace {
-std::string problem_error(const std::string& text) {
-    try {
-        solve_text(text);
-    } catch (const ProblemError& e) {
-        return e.what();
-    }
-    return "";
-}
+std::string problem_error(const std::string& text) { return dlsolve::test::error_of_text(text); }
 }  // namespace
 
 TEST_CASE("unnamed Keras layers are named per class as Keras does", "[problem][naming]") {
