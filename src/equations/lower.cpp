@@ -12,7 +12,7 @@ namespace {
 
 class Lowering {
 public:
-    Lowering(const System& s, Lowered& out) : s_(s), out_(out) {}
+    Lowering(const System& s, Lowered& out, bool softmax_last_axis) : s_(s), out_(out), softmax_last_axis_(softmax_last_axis) {}
 
     void run() {
         bool first = true;
@@ -52,6 +52,7 @@ public:
 private:
     const System& s_;
     Lowered& out_;
+    bool softmax_last_axis_;
     size_t at_ = 0;
     std::set<std::string> taken_;
 
@@ -125,7 +126,9 @@ private:
                 return make(Json{{"type", type}}, {node(a, ""), node(b, "")});
             }
             case Node::Kind::Neg: return make(scale(-1), {node(*n.args[0], "")});
-            case Node::Kind::Call: return make(Json{{"type", n.text}}, {node(*n.args[0], "")});
+            case Node::Kind::Call:
+                if (n.text == "softmax") check_softmax(n, wanted);
+                return make(Json{{"type", n.text}}, {node(*n.args[0], "")});
             case Node::Kind::Transpose:
                 fail(fmt::format("{}: a transpose is computed only as a factor of @", to_text(n)));
         }
@@ -149,15 +152,27 @@ private:
         }
     }
     static Json scale(double factor) { return Json{{"type", "scale"}, {"factor", factor}}; }
+
+    // The softmax layer normalises the convention's channel axis: Keras's is the last, so a
+    // column vector z (K × 1) would be normalised over its axis of size 1, every entry 1.
+    void check_softmax(const Node& n, const std::string& wanted) const {
+        if (!softmax_last_axis_) return;
+        const Tensor* t = n.args[0]->kind == Node::Kind::Name ? s_.find(n.args[0]->text) : (wanted.empty() ? nullptr : s_.find(wanted));
+        const bool column = t && t->shape && t->shape->size() == 2 && s_.evaluate((*t->shape)[1]).is_equal(GiNaC::ex(1));
+        if (!t || column)
+            fail(fmt::format("{}: Keras's softmax normalises the last axis, of size 1 in a column vector; write \"framework\": \"pytorch\" "
+                             "to normalise the column",
+                             to_text(n)));
+    }
 };
 
 }  // namespace
 
-Lowered lower(const System& system) {
+Lowered lower(const System& system, const Convention& convention) {
     if (!system.numeric())
         throw std::logic_error("lower() needs every size to have a value");
     Lowered out;
-    Lowering(system, out).run();
+    Lowering(system, out, convention.channels_last).run();
     return out;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "equations/system.h"
+#include "ir/convention.h"
 
 namespace dlsolve::equations {
 
@@ -18,6 +19,7 @@ struct Lowered {
     std::vector<std::string> paths;  // where each layer comes from: /equations/k or /params/W1
 };
 
-Lowered lower(const System& system);
+// `convention` decides the softmax axis (a column vector needs PyTorch's, the channel axis).
+Lowered lower(const System& system, const Convention& convention);
 
 }  // namespace dlsolve::equations

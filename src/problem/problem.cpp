@@ -348,7 +348,7 @@ Problem parse_problem(const std::string& text) {
         if (top.has("input")) top.fail("input", "no \"input\" beside \"equations\": give the inputs in \"inputs\"");
         system = std::make_shared<equations::System>(equations::read_system(top));
         if (system->numeric()) {
-            lowered = equations::lower(*system);
+            lowered = equations::lower(*system, convention);
         } else {
             // Only symbols: a stand-in input, never shown (every command but shapes and params refuses).
             const auto& first = *std::find_if(system->tensors.begin(), system->tensors.end(),
