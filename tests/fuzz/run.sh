@@ -30,6 +30,7 @@ cp -r "$here/corpus" "$work/corpus" || exit 2
 # error"), an input over 20 s, 2 GiB of memory, or a broken command-line contract
 # (fuzz_cli.cpp). Leaks are findings too.
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/../lsan.supp:print_suppressions=0} \
     "$fuzzer" "$work/corpus" -dict="$here/dlsolve.dict" -max_len=4096 -rss_limit_mb=2048 -timeout=20 \
     -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$work/" 2>&1 | grep -v -e '^#[0-9]*.*\(NEW\|REDUCE\|pulse\)' -e 'NEW_FUNC' -e '^"' -e '^###'
 status=${PIPESTATUS[0]}
