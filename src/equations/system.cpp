@@ -173,7 +173,10 @@ System read_system(Fields& top) {
     // Shapes the file states for tensors the equations make (the exam's "D_a1 hidden units").
     if (const Json* shapes = top.raw("shapes")) {
         if (!shapes->is_object()) top.fail("shapes", "an object: tensor name → shape");
-        for (const auto& [name, shape] : shapes->items()) {
+        for (const auto& item : shapes->items()) {
+            // Named copies, not a structured binding: the lambdas below capture them (clang 14).
+            const std::string& name = item.key();
+            const Json& shape = item.value();
             const std::string path = "/shapes/" + name;
             // A recurrence's h gives the shape of every step h1 … hT.
             std::vector<std::string> names{name};
