@@ -85,7 +85,6 @@ std::string shape_text(const std::vector<GiNaC::ex>& shape) {
     return fmt::format("{}", fmt::join(parts, " \u00D7 "));
 }
 
-std::string product_text(const std::vector<GiNaC::ex>& factors) { return shape_text(factors); }
 
 namespace {
 

@@ -17,8 +17,6 @@ namespace dlsolve::equations {
 std::string size_text(const GiNaC::ex& size);
 // "D_a1 × D"
 std::string shape_text(const std::vector<GiNaC::ex>& shape);
-// A product of sizes kept as written, for the worked form: "D_a1 × D".
-std::string product_text(const std::vector<GiNaC::ex>& factors);
 
 // Whether an answer key written in symbols ("27*C^2", "D_a1 × D") equals a computed
 // one after simplification. Shapes compare dimension by dimension.

@@ -137,14 +137,14 @@ Worksheet equation_params_worksheet(const Problem& problem) {
         const bool simplifies = GiNaC::is_a<GiNaC::add>(n) || std::any_of(t.shape->begin(), t.shape->end(), [](const GiNaC::ex& d) {
             return GiNaC::is_a<GiNaC::numeric>(d) || GiNaC::is_a<GiNaC::add>(d.expand());
         });
-        const std::string worked = !simplifies ? equations::product_text(*t.shape)
-                                               : equations::product_text(*t.shape) + " = " + equations::size_text(n);
+        const std::string worked = !simplifies ? equations::shape_text(*t.shape)
+                                               : equations::shape_text(*t.shape) + " = " + equations::size_text(n);
         const GiNaC::ex value = s.evaluate(n);
         const std::string with_value = value.is_equal(n) ? worked : worked + " = " + equations::size_text(value);
         table.rows.push_back({{t.name, {}}, {shape_with_values(s, *t.shape), {}}, {with_value, {}}, {fmt::format("{}", fmt::join(users, ", ")), {}}});
         names.push_back(t.name);
         products.push_back(simplifies ? (GiNaC::is_a<GiNaC::add>(n) ? fmt::format("({})", equations::size_text(n)) : equations::size_text(n))
-                                      : equations::product_text(*t.shape));
+                                      : equations::shape_text(*t.shape));
     }
     section.tables.push_back(std::move(table));
     std::string line = fmt::format("{} = {}", fmt::join(names, " + "), fmt::join(products, " + "));

@@ -78,8 +78,7 @@ private:
         std::vector<std::pair<std::string, Expr>> out;
         for (size_t i : p.graph.order()) {
             const auto& r = a.layers[i];
-            if (r.params.total.value() == 0 && i != 0 && r.params.total.is_leaf()) continue;
-            if (i == 0) continue;
+            if (p.graph.is_input(i) || (r.params.total.is_leaf() && r.params.total.value() == 0)) continue;  // no parameters
             out.emplace_back(fmt::format("{} ({})", p.graph.layer(i).name, r.class_name), r.params.total);
         }
         return out;
