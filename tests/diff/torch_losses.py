@@ -24,12 +24,13 @@ C, cross-entropy counting the zero classes as log(1e-12)) and must report mismat
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 
 import torch
 import torch.nn.functional as F
+
+from difftools import answers, arguments, close
 
 torch.set_default_dtype(torch.float64)
 
@@ -81,10 +82,6 @@ def reference(case, values, target, wrong):
     return loss.item(), p.grad.tolist()
 
 
-def close(a, b):
-    return abs(a - b) <= max(1e-9 * max(abs(a), abs(b)), 1e-12)
-
-
 def compare(got_loss, got_grad, ref_loss, ref_grad, nan_is_zero=True):
     """Differences between dlsolve's loss and ∂L/∂p and PyTorch's. With `nan_is_zero`, a NaN
     gradient in PyTorch (0 · 1/0 at a zero probability whose target is 0) expects 0."""
@@ -101,20 +98,8 @@ def compare(got_loss, got_grad, ref_loss, ref_grad, nan_is_zero=True):
     return bad
 
 
-def arguments(argv):
-    """(self_test, count, binary) from [--self-test] [--count N] DLSOLVE."""
-    self_test = "--self-test" in argv
-    args = [a for a in argv[1:] if a != "--self-test"]
-    count = 100
-    if "--count" in args:
-        i = args.index("--count")
-        count = int(args[i + 1])
-        del args[i:i + 2]
-    return self_test, count, args[0]
-
-
 def main(argv):
-    self_test, count, binary = arguments(argv)
+    self_test, count, binary = arguments(argv, 100)
     rng = random.Random(15)
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -125,14 +110,14 @@ def main(argv):
                 path = os.path.join(tmp, f"{case}-{index}.json")
                 with open(path, "w", encoding="utf-8") as f:
                     json.dump(doc, f)
-                r = subprocess.run([binary, "backward", "--format", "json", path], capture_output=True, text=True)
-                if r.returncode != 0:
+                try:
+                    got = answers(binary, "backward", path)
+                except RuntimeError as e:
                     failures += 1
-                    print(f"FAIL {case} #{index}: exit {r.returncode}: {r.stderr.strip()}\n  {json.dumps(doc)}")
+                    print(f"FAIL {case} #{index}: {e}\n  {json.dumps(doc)}")
                     continue
-                answers = json.loads(r.stdout)["answers"]
                 ref_loss, ref_grad = reference(case, values, target, self_test)
-                bad = compare(answers["loss"], answers["grad.p"], ref_loss, ref_grad)
+                bad = compare(got["loss"], got["grad.p"], ref_loss, ref_grad)
                 if self_test:
                     caught += bool(bad)
                 elif bad:

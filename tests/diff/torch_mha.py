@@ -37,13 +37,14 @@ import json
 import math
 import os
 import random
-import subprocess
 import sys
 import tempfile
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from difftools import answers, arguments, differences, flat
 
 torch.set_default_dtype(torch.float64)
 REL, ABS = 1e-9, 1e-12
@@ -85,23 +86,11 @@ def measured_macs(module, *inputs):
 
 
 def run(binary, command, path):
-    r = subprocess.run([binary, command, "--format", "json", path], capture_output=True, text=True, timeout=120)
-    if r.returncode != 0:
-        return None, r.stderr.strip()
-    return json.loads(r.stdout)["answers"], None
-
-
-def close(a, b):
-    return abs(a - b) <= max(ABS, REL * max(abs(a), abs(b)))
-
-
-def flat(x):
-    if isinstance(x, (list, tuple)):
-        out = []
-        for v in x:
-            out.extend(flat(v))
-        return out
-    return [x]
+    """(answers, None), or (None, dlsolve's message) when it refuses the problem."""
+    try:
+        return answers(binary, command, path, timeout=120), None
+    except RuntimeError as e:
+        return None, str(e)
 
 
 # ---- counts ------------------------------------------------------------------------
@@ -307,19 +296,23 @@ def torch_reference(layer, x, heads, plant):
     return y, params
 
 
+def run_numeric(binary, path):
+    """backward's and forward's answers in one dictionary, or dlsolve's message."""
+    got, err = run(binary, "backward", path)
+    if not err:
+        forward, err = run(binary, "forward", path)
+    return (None, err) if err else ({**got, **forward}, None)
+
+
 def compare_values(binary, work, k, keras, rng, plant):
     problem, heads, head_dim = values_case(rng, keras)
     layer = problem["layers"][0]
     path = os.path.join(work, f"values-{k}.json")
     with open(path, "w") as f:
         json.dump(problem, f)
-    got, err = run(binary, "backward", path)
+    got, err = run_numeric(binary, path)
     if err:
-        return [f"values {k}: dlsolve failed: {err}"]
-    forward, err = run(binary, "forward", path)
-    if err:
-        return [f"values {k}: dlsolve forward failed: {err}"]
-    got.update(forward)
+        return [f"values {k}: {err}"]
     x = torch.tensor(problem["input"]["values"], requires_grad=True)
     if keras:
         y, params = keras_reference(layer, x, heads, head_dim, plant)
@@ -330,13 +323,8 @@ def compare_values(binary, work, k, keras, rng, plant):
     truth = {"forward.mha": flat(y.tolist()), "loss": [loss.item()], "grad.x": flat(x.grad.tolist())}
     for role, t in params.items():
         truth[f"grad.mha.{role}"] = flat(t.grad.tolist())
-    bad = []
-    for key, want in truth.items():
-        have = got.get(key)
-        have = flat(have) if have is not None else None
-        if have is None or len(have) != len(want) or not all(close(a, b) for a, b in zip(have, want)):
-            bad.append(f"values {k} ({problem['framework']}): {key} differs: dlsolve {have}, reference {want}")
-    return bad
+    return [f"values {k} ({problem['framework']}): {line}"
+            for line in differences([(key, got.get(key), want) for key, want in truth.items()], REL, ABS)]
 
 
 def block_values_case(binary, work, k, rng, decoder, plant):
@@ -365,13 +353,9 @@ def block_values_case(binary, work, k, rng, decoder, plant):
     path = os.path.join(work, f"block-{k}.json")
     with open(path, "w") as f:
         json.dump(problem, f)
-    got, err = run(binary, "backward", path)
+    got, err = run_numeric(binary, path)
     if err:
-        return [f"block values {k}: dlsolve failed: {err}"]
-    forward, err = run(binary, "forward", path)
-    if err:
-        return [f"block values {k}: dlsolve forward failed: {err}"]
-    got.update(forward)
+        return [f"block values {k}: {err}"]
     if plant:  # the other LayerNorm placement
         m.norm_first = not m.norm_first
     m.train()
@@ -382,27 +366,12 @@ def block_values_case(binary, work, k, rng, decoder, plant):
     truth = {"forward.block": flat(y.tolist()), "loss": [loss.item()], "grad.x": flat(x.grad.tolist())}
     for name, p in m.named_parameters():
         truth[f"grad.block.{name}"] = flat(p.grad.tolist())
-    bad = []
-    for key, want in truth.items():
-        have = got.get(key)
-        have = flat(have) if have is not None else None
-        if have is None or len(have) != len(want) or not all(close(a, b) for a, b in zip(have, want)):
-            bad.append(f"block values {k} ({cls.__name__}): {key} differs: dlsolve {have}, reference {want}")
-    return bad
+    return [f"block values {k} ({cls.__name__}): {line}"
+            for line in differences([(key, got.get(key), want) for key, want in truth.items()], REL, ABS)]
 
 
 def main(argv):
-    self_test = "--self-test" in argv
-    args = [a for a in argv[1:] if a != "--self-test"]
-    count = 60
-    if "--count" in args:
-        i = args.index("--count")
-        count = int(args[i + 1])
-        del args[i:i + 2]
-    if len(args) != 1:
-        print(__doc__)
-        return 2
-    binary = args[0]
+    self_test, count, binary = arguments(argv, 60)
     rng = random.Random(9)
     torch.manual_seed(9)
     families = {

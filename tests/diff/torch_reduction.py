@@ -20,7 +20,6 @@ report mismatches.
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 
@@ -29,7 +28,7 @@ import torch.nn.functional as F
 
 # One comparison rule with the losses' own test; PyTorch gives no NaN gradient here.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_losses import arguments  # noqa: E402
+from difftools import answers, arguments  # noqa: E402
 from torch_losses import compare as compare_with_nan  # noqa: E402
 
 
@@ -103,7 +102,7 @@ def reference(loss, values, target, reduction, weights, wrong):
 
 
 def main(argv):
-    self_test, count, binary = arguments(argv)
+    self_test, count, binary = arguments(argv, 100)
     rng = random.Random(1515)
     failures = 0
     total = 0
@@ -115,14 +114,14 @@ def main(argv):
                 path = os.path.join(tmp, f"{loss}-{index}.json")
                 with open(path, "w", encoding="utf-8") as f:
                     json.dump(doc, f)
-                r = subprocess.run([binary, "backward", "--format", "json", path], capture_output=True, text=True)
-                if r.returncode != 0:
+                try:
+                    got = answers(binary, "backward", path)
+                except RuntimeError as e:
                     failures += 1
-                    print(f"FAIL {loss} #{index}: exit {r.returncode}: {r.stderr.strip()}\n  {json.dumps(doc)}")
+                    print(f"FAIL {loss} #{index}: {e}\n  {json.dumps(doc)}")
                     continue
-                answers = json.loads(r.stdout)["answers"]
                 ref_loss, ref_grad = reference(loss, values, target, reduction, weights, self_test)
-                bad = compare(answers["loss"], answers["grad.p"], ref_loss, ref_grad)
+                bad = compare(got["loss"], got["grad.p"], ref_loss, ref_grad)
                 if self_test:
                     caught += bool(bad)
                 elif bad:
