@@ -69,3 +69,47 @@ def arguments(argv, count):
     if len(args) != 1:
         sys.exit(sys.modules["__main__"].__doc__)
     return self_test, count, args[0]
+
+
+def write_json(path, doc):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+
+
+def suite(cases, count, self_test, one, required=lambda case: True):
+    """Runs one(case, index, path) `count` times per case; it writes its generated problem
+    to `path` and returns the disagreements with the framework (messages). A dlsolve
+    failure (RuntimeError) always fails. With self_test, `one` compares with a planted
+    wrong reference and every required case must catch it at least once. Prints a line
+    per case and the verdict; returns the exit status."""
+    import os
+    import tempfile
+    failures = total = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in cases:
+            agree = caught = 0
+            for index in range(count):
+                path = os.path.join(tmp, f"{case}-{index}.json")
+                try:
+                    bad = one(case, index, path)
+                except RuntimeError as e:
+                    failures += 1
+                    print(f"FAIL {case} #{index}: {e}\n  {open(path).read() if os.path.exists(path) else ''}")
+                    continue
+                if self_test:
+                    caught += bool(bad)
+                elif bad:
+                    failures += 1
+                    print(f"FAIL {case} #{index}:\n  " + "\n  ".join(bad[:6]) + f"\n  {open(path).read()}")
+                else:
+                    agree += 1
+            total += agree
+            if self_test:
+                if required(case) and caught == 0:
+                    failures += 1
+                print(f"{case}: the wrong reference was caught on {caught}/{count}{'' if required(case) else ' (not required)'}")
+            else:
+                print(f"{case}: {agree}/{count} agree")
+    print(f"all {total} agree" if failures == 0 and not self_test else
+          "self-test passed" if failures == 0 else f"{failures} failure(s)")
+    return 1 if failures else 0

@@ -33,17 +33,14 @@ as a sum, matmul in float32, the scale factor off by 1e-8 relative, attention sc
 1/d_k instead of 1/√d_k, the causal mask one key wider, hard attention taking the last of
 equal maxima on rows built with ties) and must report mismatches for each case.
 """
-import json
 import math
-import os
 import random
 import sys
-import tempfile
 
 import torch
 import torch.nn.functional as F
 
-from difftools import answers, arguments, differences
+from difftools import answers, arguments, differences, suite, write_json
 
 torch.set_default_dtype(torch.float64)
 
@@ -250,43 +247,16 @@ def check(binary, path, doc, values, layer, spec, wrong):
 def main(argv):
     self_test, count, binary = arguments(argv, 25)
     rng = random.Random(9)
-    failures = total = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        for case in CASES:
-            agree = caught = 0
-            for index in range(count):
-                doc, values, layer, spec = generate(case, rng, self_test)
-                # the target: random numbers shaped like the output (one sample, or the batch)
-                _, out = reference(values, layer, spec, doc.get("batch"), False)
-                doc["target"] = tensor_values(rng, list(out.shape))
-                path = os.path.join(tmp, f"{case}-{index}.json")
-                with open(path, "w", encoding="utf-8") as f:
-                    json.dump(doc, f)
-                total += 1
-                try:
-                    bad = check(binary, path, doc, values, layer, spec, self_test)
-                except RuntimeError as e:
-                    bad = [str(e)]
-                    if self_test:
-                        failures += 1
-                if self_test:
-                    caught += bool(bad)
-                elif bad:
-                    failures += 1
-                    print(f"FAIL {case} #{index}:\n  " + "\n  ".join(bad[:6]) + f"\n  {json.dumps(doc)}")
-                else:
-                    agree += 1
-            if self_test:
-                if caught == 0:
-                    failures += 1
-                print(f"{case}: the wrong reference was caught on {caught}/{count}")
-            else:
-                print(f"{case}: {agree}/{count} agree with PyTorch")
-    if not self_test:
-        print(f"{total} problems")
-    print("all agree" if failures == 0 and not self_test else
-          "self-test passed" if failures == 0 else f"{failures} failure(s)")
-    return 1 if failures else 0
+
+    def one(case, index, path):
+        doc, values, layer, spec = generate(case, rng, self_test)
+        # the target: random numbers shaped like the output (one sample, or the batch)
+        _, out = reference(values, layer, spec, doc.get("batch"), False)
+        doc["target"] = tensor_values(rng, list(out.shape))
+        write_json(path, doc)
+        return check(binary, path, doc, values, layer, spec, self_test)
+
+    return suite(CASES, count, self_test, one)
 
 
 if __name__ == "__main__":
