@@ -245,16 +245,29 @@ def values_case(rng, keras):
         shapes = {r: s for r, s in shapes.items() if "bias" not in r}
     for role, shape in shapes.items():
         layer[role] = small(rng, shape)
+    # a mask on two problems in five: causal, or 0/1 (1 = may attend) with a key in every row
+    allowed = None
+    if rng.random() < 0.4:
+        if rng.random() < 0.5:
+            layer["mask"] = "causal"
+            allowed = [[int(j <= i) for j in range(t)] for i in range(t)]
+        else:
+            allowed = [[rng.randint(0, 1) for _ in range(t)] for _ in range(t)]
+            for row in allowed:
+                row[rng.randrange(t)] = 1
+            layer["mask"] = allowed
     x = small(rng, [batch, t, d])
     target = small(rng, [batch, t, out])
     problem = {"title": "generated attention values", "framework": "keras" if keras else "pytorch", "batch": batch,
                "input": {"name": "x", "shape": [t, d], "values": x}, "layers": [layer], "target": target,
                "loss": "mse", "ask": ["forward", "loss"]}
-    return problem, heads, head_dim
+    return problem, heads, head_dim, allowed
 
 
-def keras_reference(layer, x, heads, key_dim, plant):
-    """keras MultiHeadAttention.call() on query = value = key = x, in torch."""
+def keras_reference(layer, x, heads, key_dim, plant, allowed):
+    """keras MultiHeadAttention.call() on query = value = key = x, in torch; `allowed` is
+    its attention_mask (1 = may attend; Keras adds a large negative number elsewhere
+    before the softmax, whose exponential is 0 in float64 as −inf's is)."""
     p = {r: torch.tensor(layer[r], requires_grad=True) for r in layer if r.endswith(("_kernel", "_bias")) and r != "use_bias"}
     q = torch.einsum("btd,dhk->bthk", x, p["query_kernel"])
     k = torch.einsum("btd,dhk->bthk", x, p["key_kernel"])
@@ -263,6 +276,8 @@ def keras_reference(layer, x, heads, key_dim, plant):
         q, k, v = q + p["query_bias"], k + p["key_bias"], v + p["value_bias"]
     scale = 1.0 / math.sqrt(key_dim * heads if plant else key_dim)
     scores = torch.einsum("bshk,bthk->bhts", k, q * scale)
+    if allowed is not None:
+        scores = scores.masked_fill(~torch.tensor(allowed, dtype=torch.bool), float("-inf"))
     weights = torch.softmax(scores, dim=-1)
     context = torch.einsum("bhts,bshk->bthk", weights, v)
     y = torch.einsum("bthk,hko->bto", context, p["attention_output_kernel"])
@@ -271,7 +286,7 @@ def keras_reference(layer, x, heads, key_dim, plant):
     return y, p
 
 
-def torch_reference(layer, x, heads, plant):
+def torch_reference(layer, x, heads, plant, allowed):
     d = layer["embed_dim"]
     m = nn.MultiheadAttention(d, heads, dropout=0.0, bias=layer["bias"], batch_first=True)
     with torch.no_grad():
@@ -289,7 +304,9 @@ def torch_reference(layer, x, heads, plant):
             with torch.no_grad():
                 m.out_proj.weight.mul_(-1.0)
     m.train()
-    y = m(x, x, x, need_weights=False)[0]
+    # nn.MultiheadAttention's boolean attn_mask: True where a position may NOT attend
+    mask = None if allowed is None else ~torch.tensor(allowed, dtype=torch.bool)
+    y = m(x, x, x, need_weights=False, attn_mask=mask)[0]
     params = {"in_proj_weight": m.in_proj_weight, "out_proj.weight": m.out_proj.weight}
     if layer["bias"]:
         params.update({"in_proj_bias": m.in_proj_bias, "out_proj.bias": m.out_proj.bias})
@@ -305,7 +322,7 @@ def run_numeric(binary, path):
 
 
 def compare_values(binary, work, k, keras, rng, plant):
-    problem, heads, head_dim = values_case(rng, keras)
+    problem, heads, head_dim, allowed = values_case(rng, keras)
     layer = problem["layers"][0]
     path = os.path.join(work, f"values-{k}.json")
     with open(path, "w") as f:
@@ -315,9 +332,9 @@ def compare_values(binary, work, k, keras, rng, plant):
         return [f"values {k}: {err}"]
     x = torch.tensor(problem["input"]["values"], requires_grad=True)
     if keras:
-        y, params = keras_reference(layer, x, heads, head_dim, plant)
+        y, params = keras_reference(layer, x, heads, head_dim, plant, allowed)
     else:
-        y, params = torch_reference(layer, x, heads, plant)
+        y, params = torch_reference(layer, x, heads, plant, allowed)
     loss = F.mse_loss(y, torch.tensor(problem["target"]))
     loss.backward()
     truth = {"forward.mha": flat(y.tolist()), "loss": [loss.item()], "grad.x": flat(x.grad.tolist())}
