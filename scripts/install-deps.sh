@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what dlsolve needs on Debian: the build dependencies (help2man writes the man
 # page), and with --test the tools of the test suite (man-db and xmllint for the install
-# and JUnit tests, jsonschema, PyTorch, Node with @tensorflow/tfjs from npm, and clang with its runtimes for the fuzzer: libFuzzer and the sanitizers are in libclang-rt-dev).
+# and JUnit tests, jsonschema, PyTorch, Node with @tensorflow/tfjs from npm, and clang
+# with its runtimes for the fuzzer: libFuzzer and the sanitizers are in libclang-rt-dev).
 set -euo pipefail
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
