@@ -5,11 +5,13 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "import/import.h"
 #include "passes/analysis.h"
 #include "problem/error.h"
 #include "problem/problem.h"
@@ -31,6 +33,7 @@ struct Options {
     int precision = 10;           // significant digits of printed reals
     int64_t max_elements = kDefaultMaxElements;  // the numeric engine's budget (--max-elements)
     bool quiet = false;           // flops, solve --quiet: no convention paragraph
+    ReadOptions read;             // --from, --framework, --input: reading Python model code
 };
 
 // --quiet: the worksheet without its "Convention" lines (the cost convention paragraph).
@@ -100,7 +103,7 @@ int answer(const std::vector<std::string>& files, Options options, bool with_cos
     try {
         for (const auto& file : files) {
             current = shown_name(file);
-            problems.push_back(parse_problem(read_problem_text(file, in)));
+            problems.push_back(load_problem(file, in, options.read));
             problems.back().numeric.max_elements = options.max_elements;
             // Equations answer in symbols where the command says so; layers with sizes in symbols only params.
             const Problem& p = problems.back();
@@ -116,7 +119,7 @@ int answer(const std::vector<std::string>& files, Options options, bool with_cos
         text = render(sheet, options.format);
     } catch (const ProblemError& e) {
         progress.clear();
-        err << printable_line(current + ": " + e.what()) << "\n";
+        err << printable_line(error_line(current, e)) << "\n";
         return 2;
     } catch (const ArithmeticError& e) {
         progress.clear();
@@ -134,6 +137,21 @@ int answer(const std::vector<std::string>& files, Options options, bool with_cos
 }
 
 DataType chosen_type(const Options& options) { return *data_type(options.dtype); }
+
+// convert: the JSON problem a Python listing builds, checked by the problem parser.
+int run_convert(const std::string& file, ReadOptions read, std::istream& in, std::ostream& out, std::ostream& err) {
+    if (read.from.empty()) read.from = "python";
+    try {
+        const std::string text = problem_document(file, in, read);
+        std::istringstream again(text);
+        load_problem("-", again, ReadOptions{"json", "", {}});
+        out << text;
+        return 0;
+    } catch (const ProblemError& e) {
+        err << printable_line(error_line(shown_name(file), e)) << "\n";
+        return 2;
+    }
+}
 
 }  // namespace
 
@@ -201,10 +219,20 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
                                     kDefaultMaxElements, kDefaultMaxElements * 8 / (1 << 20)))
             ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
     };
+    const auto add_code_options = [&](CLI::App* sub) {
+        sub->add_option("--from", options.read.from, "read the file as json or python (default: python for a name ending in .py)")
+            ->check(CLI::IsMember({"json", "python"}));
+        sub->add_option("--framework", options.read.framework, "keras or pytorch, for Python code that could be either")
+            ->check(CLI::IsMember({"keras", "pytorch"}));
+        sub->add_option("--input", options.read.input, "the input size of PyTorch code without an example input, as C,H,W")
+            ->delimiter(',')
+            ->check(CLI::PositiveNumber);
+    };
     for (const auto& c : commands) {
         CLI::App* sub = app.add_subcommand(c.name, c.help);
-        sub->add_option("file", files, "problem file (JSON), or - for standard input")->required()->expected(1);
+        sub->add_option("file", files, "problem file (JSON, or Python model code: .py), or - for standard input")->required()->expected(1);
         add_format(sub);
+        add_code_options(sub);
         if (std::string(c.name) == "rf")
             sub->add_option("--layer,-l", options.layer, "one layer, with its recurrence worked forward and backward");
         const std::string name = c.name;
@@ -240,6 +268,11 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     compare->footer("Example:\n  dlsolve compare problems/000-4b-arch1-5x5.json problems/000-4b-arch2-1x1-bottleneck.json");
     builders[compare] = {[](auto& p, auto& a, auto& o) { return compare_worksheet(*p[0], *a[0], *p[1], *a[1], chosen_type(o)); }, true, {"compare", false}};
 
+    CLI::App* convert = app.add_subcommand("convert", "write the JSON problem that Python model code (Keras or PyTorch) builds");
+    convert->add_option("file", files, "Python model code (.py), or - with --from python")->required()->expected(1);
+    add_code_options(convert);
+    convert->footer("Example:\n  dlsolve convert problems/code/004-gap-classifier-64x64.py > model.json");
+
     std::vector<std::string> paths;
     CLI::App* check = app.add_subcommand("check", "compare every problem's answers with its \"expect\" answer key");
     check->add_option("paths", paths, "problem files or directories (searched for *.json)")->required();
@@ -255,6 +288,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         return status == 0 ? 0 : 2;
     }
     if (check->parsed()) return run_check(paths, options.max_elements, in, out, err);
+    if (convert->parsed()) return run_convert(files[0], options.read, in, out, err);
     for (const auto& [sub, command] : builders)
         if (sub->parsed()) {
             set_real_precision(options.precision);
