@@ -1,5 +1,7 @@
 // Calls: framework constructors and functions, layer objects applied to tensors,
 // module instances and their methods, tensor methods (view, flatten, size).
+#include <algorithm>
+
 #include "import/layers.h"
 #include "import/reader_impl.h"
 
@@ -87,7 +89,8 @@ ValuePtr Reader::make_layer(const std::string& class_name, CallSite site) {
             a.where["input_shape"] = shape->second;
             layer->input_shape = to_int_list(a, "input_shape");
         }
-        if (auto dim = site.take("input_dim")) {
+        const bool own_input_dim = std::find(cls->signature.begin(), cls->signature.end(), "input_dim") != cls->signature.end();
+        if (auto dim = own_input_dim ? std::nullopt : site.take("input_dim")) {
             if (dim->first->kind != V::Int) throw CodeError(dim->second, describe(*dim->first) + " as input_dim: an int is supported");
             layer->input_shape = Json::array({dim->first->integer});
         }

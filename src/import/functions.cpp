@@ -39,6 +39,7 @@ ValuePtr Reader::call(const ValuePtr& callee, CallSite site) {
         if (callee->text == "ignore" || callee->text == "print") return Value::make(V::None);
         if (callee->text == "len") {
             Args a = bind_site("len", site, {"obj"});
+            if (!a.has("obj")) throw CodeError(site.at, "len without an argument: len(a tuple or list) is supported");
             const auto& v = a.named.at("obj");
             if (v->kind != V::Tuple && v->kind != V::List) throw CodeError(site.at, "len of " + describe(*v) + ": len of a tuple or list is supported");
             return Value::of_int(static_cast<int64_t>(v->items.size()));
@@ -79,6 +80,7 @@ ValuePtr Reader::call_method(const ValuePtr& method, CallSite site) {
     if (self->kind == V::Sequential) {
         if (name == "add" && self->text != "Model") {
             Args a = bind_site("add", site, {"layer"});
+            if (!a.has("layer")) throw CodeError(site.at, "model.add without a layer: model.add(LAYER) is supported");
             const auto& layer = a.named.at("layer");
             if (layer->kind != V::Layer && !(layer->kind == V::Tensor && self->items.empty()))
                 throw CodeError(a.where.at("layer"), describe(*layer) + " added to a Sequential: layers are supported");
@@ -173,6 +175,7 @@ ValuePtr Reader::call_framework(const std::string& path, CallSite site) {
             CallSite s = site;
             auto name = s.take("name");
             Args a = bind_site("Bidirectional", s, {"layer", "merge_mode"});
+            if (!a.has("layer")) throw CodeError(site.at, "Bidirectional without a layer: Bidirectional(LSTM(...)) is supported");
             const auto& inner = a.named.at("layer");
             if (inner->kind != V::Layer || !inner->layer->spec.contains("units"))
                 throw CodeError(a.where.at("layer"), describe(*inner) + " in Bidirectional: SimpleRNN, LSTM or GRU is supported");

@@ -220,6 +220,7 @@ std::string keras_snake_name(const std::string& s) {
 }
 
 std::string activation_word(const Args& a, const std::string& key) {
+    if (!a.has(key)) throw CodeError(a.call, a.callee + " without its argument " + key + ": give " + key + "='relu' or another activation");
     const auto& v = *a.named.at(key);
     if (v.kind == V::None) return "linear";
     const std::string word = to_text(a, key);

@@ -62,7 +62,11 @@ private:
 
     std::string dotted() {
         std::string path = expect_name("a module name");
-        while (is_op(".")) take(), path += "." + expect_name("a module name after .");
+        while (is_op(".")) {
+            take();
+            path += '.';
+            path += expect_name("a module name after .");
+        }
         return path;
     }
 
@@ -270,8 +274,8 @@ private:
         NodePtr value = atom();
         while (true) {
             if (is_op("(")) {
-                const Place at = take().at;
-                Node call{Kind::Call, at, "", {}, {}, value, {}};
+                take();
+                Node call{Kind::Call, value->at, "", {}, {}, value, {}};  // placed where the callee starts
                 while (!is_op(")")) {
                     if (is_op("*") || is_op("**")) throw CodeError(peek().at, "an unpacked argument (*args, **kwargs): write the arguments out");
                     if (peek().kind == Tok::Name && is_op("=", 1)) {
@@ -288,8 +292,8 @@ private:
                 expect_op(")", "closing the call");
                 value = make(std::move(call));
             } else if (is_op(".")) {
-                const Place at = take().at;
-                value = make({Kind::Attribute, at, expect_name("an attribute name after ."), {}, {}, value, {}});
+                take();
+                value = make({Kind::Attribute, value->at, expect_name("an attribute name after ."), {}, {}, value, {}});
             } else if (is_op("[")) {
                 const Place at = take().at;
                 std::vector<NodePtr> index;

@@ -103,8 +103,7 @@ const std::vector<LayerClass>& classes() {
              Json j{{"type", "layernorm"}};
              if (a.has("eps")) j["epsilon"] = to_real(a, "eps");
              const Json shape = to_int_list(a, "normalized_shape");
-             if (shape.size() != 1) throw CodeError(a.where.at("normalized_shape"), "a LayerNorm over several axes: the last axis is supported");
-             j["normalized_shape"] = shape[0];
+             j["normalized_shape"] = shape.size() == 1 ? shape[0] : shape;
              return j;
          }},
         {"Dropout", {"p", "inplace"}, [](const Args& a) { return Json{{"type", "dropout"}, {"rate", a.has("p") ? to_real(a, "p") : 0.5}}; }},
@@ -142,7 +141,14 @@ const std::vector<LayerClass>& classes() {
                  throw CodeError(a.where.at("align_corners"), "align_corners=True: align_corners=False is supported");
              return j;
          }},
-        {"ZeroPad2d", {"padding"}, [](const Args& a) { return Json{{"type", "zeropadding2d"}, {"padding", to_int_list(a, "padding").size() == 1 ? to_size(a, "padding") : to_int_list(a, "padding")}}; }},
+        // padding.py: ZeroPad2d(padding), an int or (left, right, top, bottom); dlsolve writes [top, bottom, left, right]
+        {"ZeroPad2d", {"padding"},
+         [](const Args& a) {
+             const Json p = to_int_list(a, "padding");
+             if (p.size() == 1) return Json{{"type", "zeropadding2d"}, {"padding", p[0]}};
+             if (p.size() != 4) throw CodeError(a.where.at("padding"), "a ZeroPad2d padding of " + std::to_string(p.size()) + " sizes: an int or (left, right, top, bottom) is supported");
+             return Json{{"type", "zeropadding2d"}, {"padding", Json::array({p[2], p[3], p[0], p[1]})}};
+         }},
         {"Embedding", {"num_embeddings", "embedding_dim"},
          [](const Args& a) { return Json{{"type", "embedding"}, {"input_dim", to_int(a, "num_embeddings")}, {"output_dim", to_int(a, "embedding_dim")}}; }},
         {"Identity", {}, [](const Args&) { return Json(); }},

@@ -30,6 +30,8 @@ Args bind_args(const std::string& callee, const std::vector<ValuePtr>& positiona
           const std::vector<std::pair<std::string, ValuePtr>>& keywords, const std::vector<Place>& keyword_at,
           const std::vector<std::string>& signature, const std::vector<std::string>& ignored) {
     Args args;
+    args.callee = callee;
+    if (!positional_at.empty()) args.call = positional_at[0];
     if (positional.size() > signature.size())
         throw CodeError(positional_at[signature.size()],
                         callee + " with " + std::to_string(positional.size()) + " positional arguments: it takes at most " +
@@ -58,6 +60,11 @@ Args bind_args(const std::string& callee, const std::vector<ValuePtr>& positiona
 }
 
 namespace {
+const Value& need(const Args& a, const std::string& key) {
+    if (!a.has(key)) throw CodeError(a.call, a.callee + " without its argument " + key + ": give " + key + "=...");
+    return *a.named.at(key);
+}
+
 [[noreturn]] void wrong(const Args& a, const std::string& key, const std::string& wanted) {
     const auto at = a.where.count(key) ? a.where.at(key) : a.call;
     throw CodeError(at, describe(*a.named.at(key)) + " as " + key + ": " + wanted + " is supported there");
@@ -67,32 +74,32 @@ namespace {
 bool is_none(const Args& a, const std::string& key) { return !a.has(key) || a.named.at(key)->kind == V::None; }
 
 int64_t to_int(const Args& a, const std::string& key) {
-    const auto& v = *a.named.at(key);
+    const auto& v = need(a, key);
     if (v.kind != V::Int) wrong(a, key, "an int");
     return v.integer;
 }
 
 double to_real(const Args& a, const std::string& key) {
-    const auto& v = *a.named.at(key);
+    const auto& v = need(a, key);
     if (v.kind == V::Int) return static_cast<double>(v.integer);
     if (v.kind != V::Float) wrong(a, key, "a number");
     return v.real;
 }
 
 bool to_bool(const Args& a, const std::string& key) {
-    const auto& v = *a.named.at(key);
+    const auto& v = need(a, key);
     if (v.kind != V::Bool) wrong(a, key, "True or False");
     return v.integer != 0;
 }
 
 std::string to_text(const Args& a, const std::string& key) {
-    const auto& v = *a.named.at(key);
+    const auto& v = need(a, key);
     if (v.kind != V::Str) wrong(a, key, "a string");
     return v.text;
 }
 
 Json to_size(const Args& a, const std::string& key) {
-    const auto& v = *a.named.at(key);
+    const auto& v = need(a, key);
     if (v.kind == V::Int) return v.integer;
     if ((v.kind == V::Tuple || v.kind == V::List) && v.items.size() == 2 && v.items[0]->kind == V::Int && v.items[1]->kind == V::Int)
         return Json::array({v.items[0]->integer, v.items[1]->integer});
@@ -101,7 +108,7 @@ Json to_size(const Args& a, const std::string& key) {
 }
 
 Json to_int_list(const Args& a, const std::string& key) {
-    const auto& v = *a.named.at(key);
+    const auto& v = need(a, key);
     if (v.kind == V::Int) return Json::array({v.integer});
     Json list = Json::array();
     if (v.kind != V::Tuple && v.kind != V::List) wrong(a, key, "a tuple of ints");

@@ -72,6 +72,7 @@ struct Args {
     std::map<std::string, ValuePtr> named;
     std::map<std::string, Place> where;
     Place call;
+    std::string callee;
     bool has(const std::string& key) const { return named.count(key) > 0; }
 };
 
