@@ -11,6 +11,7 @@ Usage: listings.py DLSOLVE PROBLEMS_DIR [--self-test]
   file's own example input); every module's output shape (without the batch axis) and
   parameter and buffer counts must equal dlsolve's answers under the module's name, and
   so must the totals and the model's output shape.
+- every file: `dlsolve convert FILE` writes a document valid under schemas/problem.schema.json.
 --self-test plants one wrong count on each side and checks that both comparisons fail.
 Needs /usr/bin/python3 with torch (Debian's python3-torch).
 """
@@ -107,6 +108,14 @@ def main():
         print("self test:", "planted mismatches caught" if caught else "FAIL: a planted mismatch was not caught")
         return 0 if caught else 1
     failures = []
+    import jsonschema
+    schema = json.loads((Path(sys.argv[2]).parent / "schemas" / "problem.schema.json").read_text())
+    for code in keras + torch_files:
+        out = subprocess.run([dlsolve, "convert", str(code)], capture_output=True, text=True)
+        try:
+            jsonschema.validate(json.loads(out.stdout), schema)
+        except (ValueError, jsonschema.ValidationError) as e:
+            failures.append(f"{code.name}: convert does not write a schema-valid document: {str(e).splitlines()[0]} {out.stderr.strip()}")
     for code in keras:
         found = check_keras(dlsolve, code)
         print(("FAIL " if found else "ok ") + code.name)
