@@ -112,7 +112,7 @@ ValuePtr Reader::call_method(const ValuePtr& method, CallSite site) {
                 if (sizes[i]->kind != V::Int) throw CodeError(site.positional_at.back(), describe(*sizes[i]) + " as a size: ints are supported");
                 target.push_back(sizes[i]->integer);
             }
-            if (target == Json::array({-1})) return emit_function("flatten", Json{{"type", "flatten"}}, {self}, site.at);
+            if (target == Json::array({-1})) return emit_function(name, Json{{"type", "flatten"}}, {self}, site.at);
             if (sizes[0]->kind == V::Int && std::find(target.begin(), target.end(), Json(-1)) != target.end())
                 throw CodeError(site.at, "two -1 sizes in x." + name + ": the batch axis first and one -1 is supported");
             return emit_function(name, Json{{"type", "reshape"}, {"target_shape", target}}, {self}, site.at);
