@@ -127,6 +127,8 @@ ValuePtr Reader::apply(const ValuePtr& callable, const std::vector<ValuePtr>& in
             throw CodeError(at, "the layer " + layer.name + " applied a second time (shared weights): each layer with weights applied once is supported");
         const bool again = layer.applied;
         layer.applied = true;
+        if (fw == Fw::Keras && layer.spec.value("type", "") == "attention" && inputs.size() == 3)
+            return emit(layer.spec, layer.name, {inputs[0], inputs[2], inputs[1]}, at);  // Keras [query, value, key] → dlsolve [query, key, value]
         if (layer.name.empty() || again) return emit_function(layer.name.empty() ? keras_snake_name(layer.class_name) : layer.name, layer.spec, inputs, at);
         return emit(layer.spec, layer.name, inputs, at);
     }

@@ -58,7 +58,8 @@ ValuePtr Reader::call(const ValuePtr& callee, CallSite site) {
     case V::Layer:
     case V::Sequential:
     case V::Instance: {
-        if (callee->kind == V::Instance && !site.keywords.empty()) throw CodeError(site.keyword_at[0], "a keyword argument to a module call: forward's tensors, positionally, are supported");
+        site.take("training");  // dropout and normalisation mode: no shape or count changes
+        if (!site.keywords.empty()) throw CodeError(site.keyword_at[0], "the keyword " + site.keywords[0].first + "= in a call of " + describe(*callee) + ": its tensors, positionally, are supported");
         if (site.positional.size() == 1 && site.positional[0]->kind == V::Tensor && site.positional[0]->text.empty())
             return site.positional[0];  // the model run on the example input: the reader runs it itself
         std::vector<ValuePtr> inputs = site.positional;

@@ -61,6 +61,8 @@ void Reader::name_modules(const ValuePtr& value, const std::string& path) {
 
 Json Reader::finish(Place end) {
     if (fw == Fw::Keras) {
+        if (!options_.input.empty())
+            throw CodeError(end, "--input with Keras code: the input shape comes from Input(shape=...) or input_shape= in the code");
         if (model && model->kind == V::Sequential && model->text != "Model") {
             if (!layers.empty()) throw CodeError(model_at, "a Sequential model beside layers applied to tensors: one model per file is supported");
             auto items = model->items;

@@ -173,6 +173,13 @@ const std::vector<LayerClass>& classes() {
              if (a.has("offset") && to_real(a, "offset") != 0) throw CodeError(a.where.at("offset"), "an offset: Rescaling(scale) is supported");
              return Json{{"type", "scale"}, {"factor", to_real(a, "scale")}};
          }},
+        // attention/attention.py: Attention(use_scale=False, score_mode="dot", dropout=0.0); called on [query, value] or [query, value, key]
+        {"Attention", {"use_scale", "score_mode", "dropout"},
+         [](const Args& a) {
+             if (a.has("use_scale") && to_bool(a, "use_scale")) throw CodeError(a.where.at("use_scale"), "use_scale=True (a learned scale): Attention() without a scale is supported");
+             if (a.has("score_mode") && to_text(a, "score_mode") != "dot") throw CodeError(a.where.at("score_mode"), "score_mode='" + to_text(a, "score_mode") + "': 'dot' is supported");
+             return Json{{"type", "attention"}, {"scale", "none"}};
+         }},
         // attention/multi_head_attention.py: (num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None, ...)
         {"MultiHeadAttention", {"num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape"},
          [](const Args& a) {

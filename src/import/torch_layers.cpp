@@ -74,6 +74,24 @@ Json batchnorm(const Args& a) {
 
 Json plain(const char* type) { return Json{{"type", type}}; }
 
+Json transformer(const char* type, const Args& a) {
+    if (!a.has("batch_first") || !to_bool(a, "batch_first"))
+        throw CodeError(a.has("batch_first") ? a.where.at("batch_first") : a.call,
+                        std::string(a.callee) + " without batch_first=True: sequences [batch, T, d_model] (batch_first=True) are supported");
+    if (a.has("layer_norm_eps") && to_real(a, "layer_norm_eps") != 1e-5)
+        throw CodeError(a.where.at("layer_norm_eps"), "a layer_norm_eps other than 1e-5: PyTorch's default is supported");
+    Json j{{"type", type}, {"d_model", to_int(a, "d_model")}, {"nhead", to_int(a, "nhead")}};
+    if (a.has("dim_feedforward")) j["dim_feedforward"] = to_int(a, "dim_feedforward");
+    if (a.has("activation")) {
+        const std::string act = to_text(a, "activation");
+        if (act != "relu" && act != "gelu") throw CodeError(a.where.at("activation"), "activation='" + act + "': 'relu' and 'gelu' are supported");
+        j["activation"] = act;
+    }
+    if (a.has("norm_first")) j["norm_first"] = to_bool(a, "norm_first");
+    if (a.has("bias")) j["bias"] = to_bool(a, "bias");
+    return j;
+}
+
 const std::vector<LayerClass>& classes() {
     static const std::vector<LayerClass> table{
         {"Conv2d", {"in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode"},
@@ -152,6 +170,12 @@ const std::vector<LayerClass>& classes() {
         {"Embedding", {"num_embeddings", "embedding_dim"},
          [](const Args& a) { return Json{{"type", "embedding"}, {"input_dim", to_int(a, "num_embeddings")}, {"output_dim", to_int(a, "embedding_dim")}}; }},
         {"Identity", {}, [](const Args&) { return Json(); }},
+        // transformer.py: TransformerEncoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=relu,
+        // layer_norm_eps=1e-5, batch_first=False, norm_first=False); dlsolve reads [T, d_model] per sample: batch_first=True
+        {"TransformerEncoderLayer", {"d_model", "nhead", "dim_feedforward", "dropout", "activation", "layer_norm_eps", "batch_first", "norm_first", "bias"},
+         [](const Args& a) { return transformer("transformer_encoder", a); }},
+        {"TransformerDecoderLayer", {"d_model", "nhead", "dim_feedforward", "dropout", "activation", "layer_norm_eps", "batch_first", "norm_first", "bias"},
+         [](const Args& a) { return transformer("transformer_decoder", a); }},
     };
     return table;
 }
@@ -165,7 +189,7 @@ const LayerClass* torch_class(const std::string& name) {
 }
 
 const std::vector<std::string>& torch_ignored() {
-    static const std::vector<std::string> words{"device", "dtype", "inplace", "momentum"};
+    static const std::vector<std::string> words{"device", "dtype", "inplace", "momentum", "dropout"};
     return words;
 }
 

@@ -152,3 +152,24 @@ TEST_CASE("the command line reads .py files, stdin with --from python, and conve
     CHECK(out.empty());
     CHECK(err == "<stdin>:1:5: the layer dense, units: expected a positive integer, found 0\n");
 }
+
+TEST_CASE("attention and transformer layers from code") {
+    // Keras Attention is called on [query, value, key]; dlsolve's attention takes [query, key, value]
+    const Json keras = read(
+        "from keras.layers import Input, Attention\n"
+        "q = Input(shape=(3, 4))\nv = Input(shape=(5, 6), name='v')\nk = Input(shape=(5, 4), name='k')\n"
+        "o = Attention()([q, v, k])\n");
+    REQUIRE(keras["layers"].size() == 3);
+    CHECK(keras["layers"][2]["type"] == "attention");
+    CHECK(keras["layers"][2]["scale"] == "none");
+    CHECK(keras["layers"][2]["inputs"] == Json::array({"input", "k", "v"}));
+    // TransformerEncoderLayer(16, 2, dim_feedforward=32, batch_first=True): torch counts 2,224 parameters (sum of numel over nn.TransformerEncoderLayer(16, 2, dim_feedforward=32, batch_first=True).parameters())
+    std::string out, err;
+    REQUIRE(run({"params", "--from", "python", "--format", "json", "-"},
+                "import torch.nn as nn\nmodel = nn.Sequential(nn.TransformerEncoderLayer(16, 2, dim_feedforward=32, batch_first=True))\n"
+                "x = torch.randn(1, 7, 16)\n",
+                out, err) == 0);
+    CHECK(out.find("\"params.total\": 2224") != std::string::npos);
+    CHECK(refusal("import torch.nn as nn\nmodel = nn.Sequential(nn.TransformerEncoderLayer(16, 2))\n") ==
+          "2:23: TransformerEncoderLayer without batch_first=True: sequences [batch, T, d_model] (batch_first=True) are supported");
+}
