@@ -227,6 +227,12 @@ private:
     }
 
     NodePtr expression() {
+        // nesting deeper than any listing needs would exhaust the stack of this recursion
+        if (++depth_ > 100) throw CodeError(peek().at, "expressions nested more than 100 deep: name the inner values");
+        struct Leave {
+            int& depth;
+            ~Leave() { --depth; }
+        } leave{depth_};
         if (is_name("lambda")) throw CodeError(peek().at, "a lambda: name a layer or call a function directly");
         if (is_name("not")) throw CodeError(peek().at, "a boolean operator (not): straight-line arithmetic is supported");
         NodePtr value = arithmetic();
@@ -372,6 +378,7 @@ private:
 
     std::vector<Token> t_;
     size_t p_ = 0;
+    int depth_ = 0;
 };
 
 }  // namespace
