@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "import/import.h"
 #include "passes/analysis.h"
 #include "problem/error.h"
 #include "problem/problem.h"
@@ -39,6 +40,7 @@ struct Options {
     int precision = 10;           // significant digits of printed reals
     int64_t max_elements = kDefaultMaxElements;  // the numeric engine's budget (--max-elements)
     bool quiet = false;           // --quiet: no notes, no convention paragraph
+    ReadOptions read;             // --from, --framework, --input: reading Python model code
 };
 
 // --quiet: the worksheet without the problem's notes and its "Convention" lines (the
@@ -110,7 +112,7 @@ int answer(const std::vector<std::string>& files, Options options, bool with_cos
     try {
         for (const auto& file : files) {
             current = shown_name(file);
-            problems.push_back(parse_problem(read_problem_text(file, in)));
+            problems.push_back(load_problem(file, in, options.read));
             problems.back().numeric.max_elements = options.max_elements;
             // Equations answer in symbols where the command says so; layers with sizes in symbols only params.
             const Problem& p = problems.back();
@@ -126,7 +128,7 @@ int answer(const std::vector<std::string>& files, Options options, bool with_cos
         text = render(sheet, options.format);
     } catch (const ProblemError& e) {
         progress.clear();
-        err << printable_line(current + ": " + e.what()) << "\n";
+        err << printable_line(error_line(current, e)) << "\n";
         return 2;
     } catch (const ArithmeticError& e) {
         progress.clear();
@@ -209,6 +211,21 @@ CLI::Option* add_choice(CLI::App* sub, const std::string& flags, std::string& ta
         ->type_name(fmt::format("{}", fmt::join(words, "|")));
 }
 
+// convert: the JSON problem a Python listing builds, checked by the problem parser.
+int run_convert(const std::string& file, ReadOptions read, std::istream& in, std::ostream& out, std::ostream& err) {
+    if (read.from.empty()) read.from = "python";
+    try {
+        const std::string text = problem_document(file, in, read);
+        std::istringstream again(text);
+        load_problem("-", again, ReadOptions{"json", "", {}});
+        out << text;
+        return 0;
+    } catch (const ProblemError& e) {
+        err << printable_line(error_line(shown_name(file), e)) << "\n";
+        return 2;
+    }
+}
+
 }  // namespace
 
 void leave_memory_to_exit() { memory_left_to_exit = true; }
@@ -281,13 +298,21 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
                                     kDefaultMaxElements, kDefaultMaxElements * 8 / (1 << 20)))
             ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
     };
+    const auto add_code_options = [&](CLI::App* sub) {
+        add_choice(sub, "--from", options.read.from, {"json", "python"}, "read the file as json or python (default: python for a name ending in .py)");
+        add_choice(sub, "--framework", options.read.framework, {"keras", "pytorch"}, "keras or pytorch, for Python code that could be either");
+        sub->add_option("--input", options.read.input, "the input size of PyTorch code without an example input, as C,H,W")
+            ->delimiter(',')
+            ->check(CLI::PositiveNumber);
+    };
     for (const auto& c : commands) {
         CLI::App* sub = app.add_subcommand(c.name, c.help);
-        sub->add_option("files", files, "problem files (JSON), answered one after another, or - for standard input")->required();
+        sub->add_option("files", files, "problem files (JSON, or Python model code: .py), answered one after another, or - for standard input")->required();
         if (std::string(c.name) == "graph")
             add_choice(sub, "--format,-f", format_word, {"dot", "json"}, "output format (default dot, Graphviz)");
         else
             add_format(sub);
+        add_code_options(sub);
         const std::string name = c.name;
         add_quiet(sub, name == "flops" || name == "solve" ? "leave out the problem's notes and the convention paragraph (what MACs and FLOPs count)"
                                                           : "leave out the problem's notes");
@@ -322,6 +347,11 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
 
     CheckOptions check_options;
     std::string check_format = "text";
+    CLI::App* convert = app.add_subcommand("convert", "write the JSON problem that Python model code (Keras or PyTorch) builds");
+    convert->add_option("file", files, "Python model code (.py), or - with --from python")->required()->expected(1);
+    add_code_options(convert);
+    convert->footer("Example:\n  dlsolve convert problems/code/004-gap-classifier-64x64.py");
+
     CLI::App* check = app.add_subcommand("check", "compare every problem's answers with its \"expect\" answer key");
     check->add_option("paths", check_options.paths, "problem files or directories (searched for *.json)")->required();
     add_choice(check, "--format,-f", check_format, {"text", "json"}, "output format (default text)");
@@ -359,6 +389,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         check_options.color = &out == &std::cout && isatty(STDOUT_FILENO) && !(no_color && *no_color);
         return run_check(check_options, in, out, err);
     }
+    if (convert->parsed()) return run_convert(files[0], options.read, in, out, err);
     for (const auto& [sub, command] : builders)
         if (sub->parsed()) {
             set_real_precision(options.precision);
