@@ -43,6 +43,12 @@ Json pool(const std::string& type, const Args& a) {
     return j;
 }
 
+Json global_pool(const std::string& type, const Args& a) {
+    data_format(a);
+    if (a.has("keepdims") && to_bool(a, "keepdims")) throw CodeError(a.where.at("keepdims"), "keepdims=True: the [C] output is supported");
+    return Json{{"type", type}};
+}
+
 Json recurrent(const std::string& type, const Args& a) {
     Json j{{"type", type}, {"units", to_int(a, "units")}};
     if (a.has("activation")) j["activation"] = activation_word(a, "activation");
@@ -82,19 +88,19 @@ const std::vector<LayerClass>& classes() {
         {"AveragePooling2D", {"pool_size", "strides", "padding", "data_format"}, [](const Args& a) { return pool("avgpool2d", a); }},
         {"MaxPool2D", {"pool_size", "strides", "padding", "data_format"}, [](const Args& a) { return pool("maxpool2d", a); }},
         {"AvgPool2D", {"pool_size", "strides", "padding", "data_format"}, [](const Args& a) { return pool("avgpool2d", a); }},
+        // pooling/max_pooling1d.py: MaxPooling1D(pool_size=2, strides=None, padding="valid", data_format=None), likewise average.
+        {"MaxPooling1D", {"pool_size", "strides", "padding", "data_format"}, [](const Args& a) { return pool("maxpool1d", a); }},
+        {"AveragePooling1D", {"pool_size", "strides", "padding", "data_format"}, [](const Args& a) { return pool("avgpool1d", a); }},
+        {"MaxPool1D", {"pool_size", "strides", "padding", "data_format"}, [](const Args& a) { return pool("maxpool1d", a); }},
+        {"AvgPool1D", {"pool_size", "strides", "padding", "data_format"}, [](const Args& a) { return pool("avgpool1d", a); }},
+        // pooling/global_max_pooling1d.py: (data_format=None, keepdims=False), likewise average.
+        {"GlobalMaxPooling1D", {"data_format", "keepdims"}, [](const Args& a) { return global_pool("global_maxpool1d", a); }},
+        {"GlobalAveragePooling1D", {"data_format", "keepdims"}, [](const Args& a) { return global_pool("global_avgpool1d", a); }},
+        {"GlobalMaxPool1D", {"data_format", "keepdims"}, [](const Args& a) { return global_pool("global_maxpool1d", a); }},
+        {"GlobalAvgPool1D", {"data_format", "keepdims"}, [](const Args& a) { return global_pool("global_avgpool1d", a); }},
         // pooling/global_average_pooling2d.py: (data_format=None, keepdims=False)
-        {"GlobalAveragePooling2D", {"data_format", "keepdims"},
-         [](const Args& a) {
-             data_format(a);
-             if (a.has("keepdims") && to_bool(a, "keepdims")) throw CodeError(a.where.at("keepdims"), "keepdims=True: the [C] output is supported");
-             return Json{{"type", "global_avgpool2d"}};
-         }},
-        {"GlobalMaxPooling2D", {"data_format", "keepdims"},
-         [](const Args& a) {
-             data_format(a);
-             if (a.has("keepdims") && to_bool(a, "keepdims")) throw CodeError(a.where.at("keepdims"), "keepdims=True: the [C] output is supported");
-             return Json{{"type", "global_maxpool2d"}};
-         }},
+        {"GlobalAveragePooling2D", {"data_format", "keepdims"}, [](const Args& a) { return global_pool("global_avgpool2d", a); }},
+        {"GlobalMaxPooling2D", {"data_format", "keepdims"}, [](const Args& a) { return global_pool("global_maxpool2d", a); }},
         // reshaping/up_sampling2d.py: (size=(2, 2), data_format=None, interpolation="nearest")
         {"UpSampling2D", {"size", "data_format", "interpolation"},
          [](const Args& a) {

@@ -8,6 +8,8 @@
 // kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
 // divisor_override=None); batchnorm.py BatchNorm2d(num_features, eps=1e-5, momentum=0.1,
 // affine=True, track_running_stats=True); dropout.py Dropout(p=0.5, inplace=False).
+#include <fmt/format.h>
+
 #include "import/layers.h"
 
 namespace dlsolve::code {
@@ -63,6 +65,17 @@ Json adaptive(bool average, const Args& a) {
     return Json{{"type", "adaptive_avgpool2d"}, {"output", size}};
 }
 
+// AdaptiveAvgPool1d(1) / AdaptiveMaxPool1d(1) are the global poolings of a sequence.
+Json adaptive_1d(bool average, const Args& a) {
+    if (to_size(a, "output_size") != Json(1))
+        throw CodeError(a.where.at("output_size"), fmt::format("{} to a size other than 1: {}(1) is supported",
+                                                               average ? "AdaptiveAvgPool1d" : "AdaptiveMaxPool1d",
+                                                               average ? "AdaptiveAvgPool1d" : "AdaptiveMaxPool1d"));
+    if (a.has("return_indices") && to_bool(a, "return_indices"))
+        throw CodeError(a.where.at("return_indices"), "return_indices=True: the pooled tensor alone is supported");
+    return Json{{"type", average ? "global_avgpool1d" : "global_maxpool1d"}};
+}
+
 Json batchnorm(const Args& a) {
     for (const char* k : {"affine", "track_running_stats"})
         if (a.has(k) && !to_bool(a, k)) throw CodeError(a.where.at(k), std::string(k) + "=False: PyTorch's default (True) is supported");
@@ -107,6 +120,12 @@ const std::vector<LayerClass>& classes() {
              j["in_features"] = to_int(a, "in_features");
              return j;
          }},
+        // pooling.py: MaxPool1d(kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False),
+        // AvgPool1d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True)
+        {"MaxPool1d", {"kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"}, [](const Args& a) { return pool("maxpool1d", a); }},
+        {"AvgPool1d", {"kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"}, [](const Args& a) { return pool("avgpool1d", a); }},
+        {"AdaptiveAvgPool1d", {"output_size"}, [](const Args& a) { return adaptive_1d(true, a); }},
+        {"AdaptiveMaxPool1d", {"output_size", "return_indices"}, [](const Args& a) { return adaptive_1d(false, a); }},
         {"MaxPool2d", {"kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"}, [](const Args& a) { return pool("maxpool2d", a); }},
         {"AvgPool2d", {"kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"}, [](const Args& a) { return pool("avgpool2d", a); }},
         {"AdaptiveAvgPool2d", {"output_size"}, [](const Args& a) { return adaptive(true, a); }},

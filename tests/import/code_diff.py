@@ -112,11 +112,13 @@ def keras_source(net):
                                              ("padding", l.get("padding")), ("output_padding", l.get("output_padding")),
                                              ("dilation_rate", l.get("dilation")), ("groups", l.get("groups")),
                                              ("activation", act), ("use_bias", l.get("use_bias"))] + common) + ")"
-        elif t in ("maxpool2d", "avgpool2d"):
-            cls = "MaxPooling2D" if t == "maxpool2d" else "AveragePooling2D"
+        elif t in ("maxpool2d", "avgpool2d", "maxpool1d", "avgpool1d"):
+            cls = {"maxpool2d": "MaxPooling2D", "avgpool2d": "AveragePooling2D", "maxpool1d": "MaxPooling1D", "avgpool1d": "AveragePooling1D"}[t]
             call = f"layers.{cls}(" + args([("pool_size", l.get("pool")), ("strides", l.get("stride")), ("padding", l.get("padding"))] + common) + ")"
-        elif t in ("global_avgpool2d", "global_maxpool2d"):
-            call = f"layers.{'GlobalAveragePooling2D' if t == 'global_avgpool2d' else 'GlobalMaxPooling2D'}(" + args(common) + ")"
+        elif t in ("global_avgpool2d", "global_maxpool2d", "global_avgpool1d", "global_maxpool1d"):
+            cls = {"global_avgpool2d": "GlobalAveragePooling2D", "global_maxpool2d": "GlobalMaxPooling2D",
+                   "global_avgpool1d": "GlobalAveragePooling1D", "global_maxpool1d": "GlobalMaxPooling1D"}[t]
+            call = f"layers.{cls}(" + args(common) + ")"
         elif t == "upsampling2d":
             call = "layers.UpSampling2D(" + args([("size", l.get("size")), ("interpolation", l.get("interpolation"))] + common) + ")"
         elif t == "zeropadding2d":
@@ -187,10 +189,12 @@ def torch_source(net, shapes):
             module = f"nn.{cls}(" + args([(None, in_shape[0]), (None, l["filters"]), (None, l["kernel"]), ("stride", l.get("stride")),
                                           ("padding", l.get("padding")), ("output_padding", l.get("output_padding")),
                                           ("dilation", l.get("dilation")), ("groups", l.get("groups")), ("bias", l.get("use_bias"))]) + ")"
-        elif t in ("maxpool2d", "avgpool2d"):
-            cls = "MaxPool2d" if t == "maxpool2d" else "AvgPool2d"
+        elif t in ("maxpool2d", "avgpool2d", "maxpool1d", "avgpool1d"):
+            cls = {"maxpool2d": "MaxPool2d", "avgpool2d": "AvgPool2d", "maxpool1d": "MaxPool1d", "avgpool1d": "AvgPool1d"}[t]
             module = f"nn.{cls}(" + args([(None, l["pool"]), ("stride", l.get("stride")), ("padding", l.get("padding")),
                                           ("dilation", l.get("dilation")), ("ceil_mode", l.get("ceil_mode"))]) + ")"
+        elif t in ("global_avgpool1d", "global_maxpool1d"):
+            module = f"nn.{'AdaptiveMaxPool1d' if t == 'global_maxpool1d' else 'AdaptiveAvgPool1d'}(1)"
         elif t in ("global_avgpool2d", "global_maxpool2d", "adaptive_avgpool2d"):
             cls = "AdaptiveMaxPool2d" if t == "global_maxpool2d" else "AdaptiveAvgPool2d"
             module = f"nn.{cls}({py(l.get('output', 1))})"
@@ -273,8 +277,9 @@ def main(argv):
     count, seed, keep = int(opt("--count", "560")), int(opt("--seed", "13")), opt("--keep", None)
     self_test = "--self-test" in argv
     problems = [torch_numeric.generate(seed, i)[0] for i in range(count)]
-    # recurrent networks: Keras only (the reader does not read PyTorch's recurrent layers, whose output is a tuple)
-    problems += [recurrent_counts.generate(k, seed)[1] for k in range(0, count // 3, 2)]
+    # recurrent networks: Keras only (the reader does not read PyTorch's recurrent layers, whose output is a tuple);
+    # the 1-D convolution and pooling networks (every third) in both frameworks
+    problems += [recurrent_counts.generate(k, seed)[1] for k in range(0, count // 3) if k % 2 == 0 or k % 3 == 2]
     compared = {"keras": 0, "pytorch": 0}
     skipped, failures, planted, caught = {}, [], 0, 0
     work = keep or tempfile.mkdtemp(prefix="code_diff_")
