@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "export/export.h"
 #include "passes/analysis.h"
 #include "problem/error.h"
 #include "problem/problem.h"
@@ -31,6 +32,7 @@ struct Options {
     int precision = 10;           // significant digits of printed reals
     int64_t max_elements = kDefaultMaxElements;  // the numeric engine's budget (--max-elements)
     bool quiet = false;           // flops, solve --quiet: no convention paragraph
+    bool standalone = false;      // --standalone: LaTeX as a whole document
 };
 
 // --quiet: the worksheet without its "Convention" lines (the cost convention paragraph).
@@ -113,7 +115,7 @@ int answer(const std::vector<std::string>& files, Options options, bool with_cos
         for (size_t i = 0; i < problems.size(); ++i) p.push_back(&problems[i]), a.push_back(&analyses[i]);
         sheet = build(p, a, options);
         if (options.quiet) drop_conventions(sheet);
-        text = render(sheet, options.format);
+        text = render(sheet, options.format, options.standalone);
     } catch (const ProblemError& e) {
         progress.clear();
         err << printable_line(current + ": " + e.what()) << "\n";
@@ -154,7 +156,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
 
     Options options;
     std::vector<std::string> files;
-    const std::map<std::string, Format> formats{{"text", Format::Text}, {"json", Format::Json}, {"markdown", Format::Markdown}};
+    const std::map<std::string, Format> formats{{"text", Format::Text}, {"json", Format::Json}, {"markdown", Format::Markdown}, {"latex", Format::Latex}};
     using Build = Worksheet (*)(const std::vector<const Problem*>&, const std::vector<const Analysis*>&, const Options&);
     struct Command {
         const char* name;
@@ -192,8 +194,9 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     };
     std::map<CLI::App*, Builder> builders;
     const auto add_format = [&](CLI::App* sub) {
-        sub->add_option("--format,-f", options.format, "text (default), json or markdown")
+        sub->add_option("--format,-f", options.format, "text (default), json, markdown or latex")
             ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+        sub->add_flag("--standalone", options.standalone, "with --format latex: a whole document (article, amsmath, booktabs), not a fragment");
     };
     const auto add_budget = [&](CLI::App* sub) {
         sub->add_option("--max-elements", options.max_elements,
@@ -247,6 +250,16 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     check->footer("Example:\n  dlsolve check problems/\n\nPrints one line per problem and ends with \"N passed, N failed\".\n"
                   "Exit status: 0 all pass, 1 an answer differs, 2 a file cannot be read or is invalid, 70 an internal error.");
 
+    std::string export_to, export_out;
+    CLI::App* exporter = app.add_subcommand("export", "problem files with an answer key as numerical questions: Moodle XML, QTI 2.1 or PrairieLearn");
+    exporter->add_option("paths", paths, "problem files or directories (searched for *.json)")->required();
+    exporter->add_option("--to", export_to, "moodle-xml, qti or prairielearn")->required()
+        ->check(CLI::IsMember({"moodle-xml", "qti", "prairielearn"}));
+    exporter->add_option("--out,-o", export_out, "moodle-xml: a file (default standard output); qti, prairielearn: a folder");
+    exporter->footer("Example:\n  dlsolve export --to moodle-xml problems/001-6-backpropagation.json > quiz.xml\n\n"
+                     "Answers are dlsolve's for the keys in \"expect\"; a real answer accepts the file's \"tolerance\" (relative,\n"
+                     "default 0.01, at least 1e-8 absolute), an integer only itself.");
+
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     try {
         app.parse(reversed);
@@ -255,6 +268,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         return status == 0 ? 0 : 2;
     }
     if (check->parsed()) return run_check(paths, options.max_elements, in, out, err);
+    if (exporter->parsed()) return run_export(paths, export_to, export_out, in, out, err);
     for (const auto& [sub, command] : builders)
         if (sub->parsed()) {
             set_real_precision(options.precision);
