@@ -17,9 +17,12 @@ The rules checked, and where they are published:
   exact|absolute|relative and, for relative, tolerance in percent; modalFeedback requires
   outcomeIdentifier, showHide and identifier. imsmanifest.xml (IMS Content Packaging 1.1)
   lists each item as a resource of type imsqti_item_xmlv2p1 with its href.
-- PrairieLearn (prairielearn.readthedocs.io, "Question info.json" and the schema
-  apps/prairielearn/src/schemas/infoQuestion.json): info.json requires uuid (a UUID),
-  title and topic; type "v3" for question.html + server.py; pl-number-input needs
+- PrairieLearn (prairielearn.readthedocs.io, "Question info.json", and the JSON schema
+  apps/prairielearn/src/schemas/schemas/infoQuestion.json of PrairieLearn/PrairieLearn at
+  commit 0196741593bf28442dab652c5d539bf9e835433f, not copied here: the project is AGPL):
+  "required": ["uuid", "type", "title", "topic"], "additionalProperties": false, uuid
+  matching ^[0-9a-fA-F]{8}-…-[0-9a-fA-F]{12}$, type one of its enum ("v3" for
+  question.html + server.py), tags an array of strings; pl-number-input needs
   answers-name, and server.py's generate(data) fills data["correct_answers"][name].
 
 Usage: check_export.py DLSOLVE PROBLEMS [--self-test]
@@ -162,7 +165,14 @@ def check_prairielearn(folder, keys):
         q = os.path.join(folder, name)
         with open(os.path.join(q, "info.json"), encoding="utf-8") as f:
             info = json.load(f)
-        for field in ("uuid", "title", "topic"):
+        # infoQuestion.json's properties (those the export may use) and its required list
+        allowed = {"comment", "uuid", "type", "title", "topic", "tags", "clientFiles", "singleVariant",
+                   "showCorrectAnswer", "partialCredit", "gradingMethod"}
+        if set(info) - allowed:
+            fail(f"prairielearn: {name}/info.json: properties the schema does not allow: {sorted(set(info) - allowed)}")
+        if not isinstance(info.get("tags", []), list) or not all(isinstance(t, str) for t in info.get("tags", [])):
+            fail(f"prairielearn: {name}/info.json: tags must be strings")
+        for field in ("uuid", "type", "title", "topic"):
             if not isinstance(info.get(field), str) or not info[field]:
                 fail(f"prairielearn: {name}/info.json: {field} missing")
         if not UUID.match(info.get("uuid", "")):
