@@ -2,6 +2,10 @@
 // (src/expr/latex_symbols.h): every expected string is written out by hand.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
 #include "expr/expr.h"
 #include "expr/latex_symbols.h"
 #include "render/render.h"
@@ -79,4 +83,22 @@ TEST_CASE("a worksheet in LaTeX: booktabs table, math parts, pmatrix, standalone
     CHECK(document.find("\\usepackage{booktabs}") != std::string::npos);
     CHECK(document.find(fragment) != std::string::npos);
     CHECK(document.substr(document.size() - 15) == "\\end{document}\n");
+}
+
+TEST_CASE("symbols, names and broken UTF-8 become ASCII LaTeX, never a stray character", "[latex]") {
+    // Fixed-seed pseudo-random strings over ASCII, the symbols dlsolve prints, and broken UTF-8.
+    const std::vector<std::string> pieces{"a", "w", "1", "_", "{", "}", ".", " ", "\\", "^", "%", "ŷ", "m̂", "α", "∂", "⁽", "⁾",
+                                          "²", "ᵀ", "−", "×", "\xff", "\xe2\x88", "☃", "\n", "\"", "-", "_{", "h_{t"};
+    uint64_t state = 12345;
+    for (int n = 0; n < 2000; ++n) {
+        std::string s;
+        for (int k = 0; k < 12; ++k) {
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            s += pieces[(state >> 33) % pieces.size()];
+        }
+        for (const std::string& out : {latex_math(s), latex_text(s)}) {
+            const bool ascii = std::all_of(out.begin(), out.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+            if (!ascii) FAIL_CHECK("not ASCII: " << out << " from " << s);
+        }
+    }
 }
