@@ -4,7 +4,7 @@
 # against `dlsolve --help`.
 _dlsolve() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="params shapes rf flops summary forward backward train solve graph compare check convert"
+    local commands="params shapes rf flops summary forward backward train solve graph compare check convert export"
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
         return
@@ -14,8 +14,10 @@ _dlsolve() {
         -f|--format)
             if [ "$command" = check ]; then COMPREPLY=($(compgen -W "text json" -- "$cur"))
             elif [ "$command" = graph ]; then COMPREPLY=($(compgen -W "dot json" -- "$cur"))
-            else COMPREPLY=($(compgen -W "text json markdown" -- "$cur")); fi
+            else COMPREPLY=($(compgen -W "text json markdown latex" -- "$cur")); fi
             return ;;
+        --to) COMPREPLY=($(compgen -W "moodle-xml qti prairielearn" -- "$cur")); return ;;
+        -o|--out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --from) COMPREPLY=($(compgen -W "json python" -- "$cur")); return ;;
         --framework) COMPREPLY=($(compgen -W "keras pytorch" -- "$cur")); return ;;
         --input) return ;;
@@ -24,9 +26,11 @@ _dlsolve() {
         -l|--layer|-p|--param|-n|--steps|-e|--epochs|--precision|--max-elements|-j|--jobs) return ;;
     esac
     if [[ $cur == -* ]]; then
-        local options="-h --help -f --format -q --quiet --from --framework --input"
+        local options="-h --help -f --format --standalone -q --quiet --from --framework --input"
         case $command in
             convert) options="-h --help --from --framework --input" ;;
+            graph) options="-h --help -f --format -q --quiet --from --framework --input" ;;
+            export) options="-h --help --to -o --out" ;;
             rf) options+=" -l --layer" ;;
             summary|compare) options+=" --dtype" ;;
             forward|solve) options+=" --all --precision --max-elements" ;;

@@ -7,7 +7,7 @@ set -euo pipefail
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 build_packages="g++ cmake pkg-config help2man libcli11-dev nlohmann-json3-dev libfmt-dev catch2 libeigen3-dev libutf8proc-dev libginac-dev"
-test_packages="python3 man-db libxml2-utils python3-jsonschema python3-torch python3-torchvision clang libclang-rt-dev graphviz"
+test_packages="python3 man-db libxml2-utils python3-jsonschema python3-torch python3-torchvision clang libclang-rt-dev graphviz texlive-latex-base texlive-latex-recommended"
 packages=$build_packages
 [ "${1:-}" = "--test" ] && packages="$packages $test_packages"
 command -v node >/dev/null && command -v npm >/dev/null || { [ "${1:-}" = "--test" ] && packages="$packages nodejs npm"; }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "import/import.h"
+#include "export/export.h"
 #include "passes/analysis.h"
 #include "problem/error.h"
 #include "problem/problem.h"
@@ -41,6 +42,7 @@ struct Options {
     int64_t max_elements = kDefaultMaxElements;  // the numeric engine's budget (--max-elements)
     bool quiet = false;           // --quiet: no notes, no convention paragraph
     ReadOptions read;             // --from, --framework, --input: reading Python model code
+    bool standalone = false;      // --standalone: LaTeX as a whole document
 };
 
 // --quiet: the worksheet without the problem's notes and its "Convention" lines (the
@@ -125,7 +127,7 @@ int answer(const std::vector<std::string>& files, Options options, bool with_cos
         for (size_t i = 0; i < problems.size(); ++i) p.push_back(&problems[i]), a.push_back(&analyses[i]);
         sheet = build(p, a, options);
         if (options.quiet) drop_notes(sheet);
-        text = render(sheet, options.format);
+        text = render(sheet, options.format, options.standalone);
     } catch (const ProblemError& e) {
         progress.clear();
         err << printable_line(error_line(current, e)) << "\n";
@@ -247,9 +249,9 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     Options options;
     std::vector<std::string> files;
     std::string format_word = "text";
-    const std::vector<std::string> format_words{"text", "json", "markdown"};
-    const std::map<std::string, Format> formats{
-        {"text", Format::Text}, {"json", Format::Json}, {"markdown", Format::Markdown}, {"dot", Format::Dot}};
+    const std::vector<std::string> format_words{"text", "json", "markdown", "latex"};
+    const std::map<std::string, Format> formats{{"text", Format::Text},         {"json", Format::Json}, {"markdown", Format::Markdown},
+                                                {"latex", Format::Latex},       {"dot", Format::Dot}};
     struct Command {
         const char* name;
         const char* help;
@@ -290,7 +292,10 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         CommandName command;
     };
     std::map<CLI::App*, Builder> builders;
-    const auto add_format = [&](CLI::App* sub) { add_choice(sub, "--format,-f", format_word, format_words, "output format (default text)"); };
+    const auto add_format = [&](CLI::App* sub) {
+        add_choice(sub, "--format,-f", format_word, format_words, "output format (default text)");
+        sub->add_flag("--standalone", options.standalone, "with --format latex: a whole document (article, amsmath, booktabs), not a fragment");
+    };
     const auto add_quiet = [&](CLI::App* sub, const char* help) { sub->add_flag("--quiet,-q", options.quiet, help); };
     const auto add_budget = [&](CLI::App* sub) {
         sub->add_option("--max-elements", options.max_elements,
@@ -363,6 +368,16 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
                   "Prints one line per problem and ends with \"N passed, N failed\".\n"
                   "Exit status: 0 all pass, 1 an answer differs, 2 a file cannot be read or is invalid, 70 an internal error.");
 
+    std::string export_to, export_out;
+    std::vector<std::string> export_paths;
+    CLI::App* exporter = app.add_subcommand("export", "problem files with an answer key as numerical questions: Moodle XML, QTI 2.1 or PrairieLearn");
+    exporter->add_option("paths", export_paths, "problem files or directories (searched for *.json)")->required();
+    add_choice(exporter, "--to", export_to, {"moodle-xml", "qti", "prairielearn"}, "the format (required)")->required();
+    exporter->add_option("--out,-o", export_out, "moodle-xml: a file (default standard output); qti, prairielearn: a folder");
+    exporter->footer("Example:\n  dlsolve export --to moodle-xml problems/001-6-backpropagation.json\n\n"
+                     "Answers are dlsolve's for the keys in \"expect\"; a real answer accepts the file's \"tolerance\" (relative,\n"
+                     "default 0.01, at least 1e-8 absolute), an integer only itself.");
+
     // An unknown first word is a misspelt command: name it and suggest the nearest.
     if (!args.empty() && !args[0].empty() && args[0][0] != '-') {
         std::vector<std::string> names;
@@ -390,6 +405,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         return run_check(check_options, in, out, err);
     }
     if (convert->parsed()) return run_convert(files[0], options.read, in, out, err);
+    if (exporter->parsed()) return run_export(export_paths, export_to, export_out, in, out, err);
     for (const auto& [sub, command] : builders)
         if (sub->parsed()) {
             set_real_precision(options.precision);

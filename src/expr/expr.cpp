@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "expr/latex_symbols.h"
+
 namespace dlsolve {
 
 namespace {
@@ -39,14 +41,28 @@ struct Expr::Node {
     std::vector<Expr> children;
 };
 
+namespace {
+
+std::string unicode_function(const std::string& name) { return name == "sigmoid" ? "σ" : name; }
+
+std::string latex_function(const std::string& name) {
+    if (name == "sigmoid") return "\\sigma";
+    if (name == "exp" || name == "log" || name == "tanh" || name == "sin" || name == "cos") return "\\" + name;
+    return "\\mathrm{" + name + "}";
+}
+
+}  // namespace
+
 const Notation& Notation::unicode() {
-    static const Notation n{" × ", "·", " − ", " + ", "/", "⌊", "⌋", "⌈", "⌉", "(", ")", "max", " = ", "−", ",", "√", "²"};
+    static const Notation n{" × ", "·", " − ", " + ", "/", "⌊", "⌋", "⌈", "⌉", "(", ")", "max", " = ", "−", ",", "√", "²",
+                            nullptr, false, "min", unicode_function};
     return n;
 }
 
 const Notation& Notation::latex() {
     static const Notation n{" \\times ", " \\cdot ", " - ", " + ", "/", "\\lfloor ", " \\rfloor",
-                            "\\lceil ", " \\rceil", "(", ")", "\\max", " = ", "-", "{,}", "\\sqrt", "^2"};
+                            "\\lceil ", " \\rceil", "(", ")", "\\max", " = ", "-", "{,}", "\\sqrt", "^{2}",
+                            latex_math, true, "\\min", latex_function};
     return n;
 }
 
@@ -142,7 +158,9 @@ std::string literal(int64_t v, const Notation& n) {
 }
 
 std::string literal(int64_t num, int64_t den, const Notation& n) {
-    return den == 1 ? literal(num, n) : literal(num, n) + n.divide + std::to_string(den);
+    if (den == 1) return literal(num, n);
+    if (n.braces) return (num < 0 ? n.negative : "") + fmt::format("\\frac{{{}}}{{{}}}", num < 0 ? std::to_string(num).substr(1) : std::to_string(num), den);
+    return literal(num, n) + n.divide + std::to_string(den);
 }
 
 }  // namespace
@@ -395,8 +413,8 @@ struct Renderer {
 
     std::string leaf(const Expr& e) const {
         if (replace)
-            if (auto text = (*replace)(leaves_seen++)) return *text;
-        if (symbolic && !e.name().empty()) return e.name();
+            if (auto text = (*replace)(leaves_seen++)) return n.symbol ? n.symbol(*text) : *text;
+        if (symbolic && !e.name().empty()) return n.symbol ? n.symbol(e.name()) : e.name();
         return e.value_text(n);
     }
 
@@ -411,7 +429,7 @@ struct Renderer {
         const bool shows_value = child.is_leaf() && !(symbolic && !child.name().empty());
         bool bracket = precedence(child.op()) < parent || (strict && precedence(child.op()) == parent);
         if (shows_value && negative(child)) bracket = !(leads && parent == 1);
-        else if (shows_value && fraction(child)) bracket = parent >= 2;
+        else if (shows_value && fraction(child)) bracket = parent >= 2 && !n.braces;
         return bracket ? fmt::format("{}{}{}", n.paren_open, text, n.paren_close) : text;
     }
 
@@ -439,8 +457,13 @@ std::string Renderer::render(const Expr& e) const {
             const std::string a = operand(kids[0], 2, false);
             return a + (e.tight() ? n.tight_times : n.times) + operand(kids[1], 2, false);
         }
-        case Expr::Op::ExactDiv:
-        case Expr::Op::Divide: {
+        case Expr::Op::Divide:
+            if (n.braces) {
+                const std::string a = render(kids[0]);
+                return fmt::format("\\frac{{{}}}{{{}}}", a, render(kids[1]));
+            }
+            [[fallthrough]];
+        case Expr::Op::ExactDiv: {
             const std::string a = operand(kids[0], 2, false);
             return a + n.divide + operand(kids[1], 2, true);
         }
@@ -459,13 +482,13 @@ std::string Renderer::render(const Expr& e) const {
         case Expr::Op::Min: {
             const std::string a = render(kids[0]);
             const std::string b = render(kids[1]);
-            return fmt::format("min{}{}, {}{}", n.paren_open, a, b, n.paren_close);
+            return fmt::format("{}{}{}, {}{}", n.min_name, n.paren_open, a, b, n.paren_close);
         }
         case Expr::Op::Neg: return n.negative + operand(kids[0], 3, false);  // −x, −(a × b)
         case Expr::Op::Square: return operand(kids[0], 4, false) + n.squared;
         case Expr::Op::Func: {
-            if (e.name() == "sqrt") return n.sqrt_name + operand(kids[0], 4, false);
-            const char* shown = e.name() == "sigmoid" ? "σ" : e.name().c_str();
+            if (e.name() == "sqrt") return n.braces ? fmt::format("{}{{{}}}", n.sqrt_name, render(kids[0])) : n.sqrt_name + operand(kids[0], 4, false);
+            const std::string shown = n.function ? n.function(e.name()) : e.name();
             return fmt::format("{}{}{}{}", shown, n.paren_open, render(kids[0]), n.paren_close);
         }
         case Expr::Op::Leaf: break;

@@ -43,6 +43,12 @@ struct Notation {
     const char* thousands;    // digit group separator for results shown Keras-style: ","
     const char* sqrt_name;    // "√"
     const char* squared;      // "²"
+    // LaTeX sets these: symbol names in math mode (w11 → w_{11}, ŷ1 → \hat{y}_{1});
+    // divisions and fraction values as \frac{a}{b}, roots as \sqrt{x}; functions as commands.
+    std::string (*symbol)(const std::string&) = nullptr;  // nullptr: names as written
+    bool braces = false;
+    const char* min_name = "min";
+    std::string (*function)(const std::string&) = nullptr;  // "sigmoid" → "σ"
 
     static const Notation& unicode();
     static const Notation& latex();

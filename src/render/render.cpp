@@ -33,6 +33,31 @@ std::string markdown_escape(const std::string& s) {
 
 }  // namespace
 
+std::string matrix_text(const Matrix& m) {
+    const size_t cols = m.columns, rows = m.values.size() / cols;
+    std::vector<std::string> cells;
+    size_t width = 0;
+    for (double x : m.values) cells.push_back(format_real(x)), width = std::max(width, cells.back().size());
+    if (m.one_line) {  // [[a, b], [c, d]], [[3]] for one element
+        std::vector<std::string> parts;
+        for (size_t r = 0; r < rows; ++r)
+            parts.push_back(fmt::format("[{}]", fmt::join(cells.begin() + static_cast<std::ptrdiff_t>(r * cols),
+                                                         cells.begin() + static_cast<std::ptrdiff_t>((r + 1) * cols), ", ")));
+        return fmt::format("[{}]", fmt::join(parts, ", "));
+    }
+    const bool aligned = rows > 1;
+    std::string out;
+    for (size_t r = 0; r < rows; ++r) {
+        out += rows > 1 ? (r == 0 ? "[[" : "\n  [") : "[";
+        for (size_t c = 0; c < cols; ++c) {
+            const std::string& cell = cells[r * cols + c];
+            out += (c ? ", " : "") + (aligned ? std::string(width - cell.size(), ' ') : "") + cell;
+        }
+        out += rows > 1 ? (r + 1 == rows ? "]]" : "]") : "]";
+    }
+    return out;
+}
+
 size_t display_width(const std::string& s) {
     const auto* at = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
     auto left = static_cast<utf8proc_ssize_t>(s.size());
@@ -54,11 +79,13 @@ std::string render_part(const Part& part, const Notation& notation) {
     std::string figure = part.worked                                   ? part.expr.worked(notation, part.group_digits)
                          : part.group_digits && part.expr.is_integer() ? group_digits(part.expr.value(), notation.thousands)
                                                                        : part.expr.value_text(notation);
+    if (part.symbolic) figure = part.expr.symbolic(notation) + notation.equals + figure;
     return part.label.empty() ? figure : part.label + notation.equals + figure;
 }
 
 std::string render_cell(const Cell& cell, const Notation& notation) {
     std::string out = cell.text;
+    if (cell.matrix.columns > 0) out += matrix_text(cell.matrix);
     for (size_t i = 0; i < cell.parts.size(); ++i) {
         if (i > 0) out += ", ";
         else if (!out.empty() && out.back() != ' ') out += "  ";
@@ -161,9 +188,10 @@ std::string render_json(const Worksheet& sheet) {
     return out.dump(2, ' ', false, Json::error_handler_t::strict) + "\n";
 }
 
-std::string render(const Worksheet& sheet, Format format) {
+std::string render(const Worksheet& sheet, Format format, bool standalone) {
     switch (format) {
         case Format::Markdown: return render_markdown(sheet);
+        case Format::Latex: return render_latex(sheet, standalone);
         case Format::Json: return render_json(sheet);
         case Format::Dot: return render_dot(sheet);
         case Format::Text: break;

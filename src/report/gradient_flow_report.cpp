@@ -8,14 +8,10 @@
 namespace dlsolve {
 namespace {
 
-std::string matrix_text(const std::vector<std::vector<double>>& rows) {
-    std::vector<std::string> parts;
-    for (const auto& row : rows) {
-        std::vector<std::string> cells;
-        for (double v : row) cells.push_back(format_real(v));
-        parts.push_back(fmt::format("[{}]", fmt::join(cells, ", ")));
-    }
-    return fmt::format("[{}]", fmt::join(parts, ", "));
+Matrix matrix_of(const std::vector<std::vector<double>>& rows) {
+    Matrix m{{}, rows.empty() ? 0 : rows[0].size(), true};
+    for (const auto& row : rows) m.values.insert(m.values.end(), row.begin(), row.end());
+    return m;
 }
 
 std::string eigenvalue_text(double re, double im) {
@@ -38,7 +34,7 @@ void add_gradient_flow(Worksheet& sheet, const Problem& problem, const Analysis&
     const GradientFlow g = gradient_flow(problem, analysis, layer);
     const std::string key = "gradient_flow." + g.layer;
     Section section{fmt::format("Gradient flow through {} ({} steps)", g.layer, g.steps), {}, {}};
-    section.lines.push_back({"W_h", {matrix_text(g.w_h), {}}});
+    section.lines.push_back({"W_h", {"", {}, matrix_of(g.w_h)}});
     const bool identity = g.activation == "linear";
     section.lines.push_back({"∂h_t/∂h_{t−1}", {identity ? "diag(f′(a_t))·W_h = W_h (f is the identity)"
                                                         : fmt::format("diag(f′(a_t))·W_h, f = {}", g.activation), {}}});

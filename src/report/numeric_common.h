@@ -13,8 +13,8 @@ namespace dlsolve {
 inline constexpr size_t kShownElements = 32;  // larger tensors show this many worked elements unless --all
 
 Worksheet titled(const Problem& problem);
-// A tensor as text: a vector inline, a matrix one aligned row per line.
-std::string tensor_text(const Tensor& t, bool keep_batch_axis);
+// A tensor's values as a cell: a scalar as text, else a matrix of rows (the last axis).
+Cell tensor_cell(const Tensor& t, bool keep_batch_axis);
 // The scalars whose chain rule or update is worked: --param, else every named
 // parameter, else every parameter of a small network.
 std::vector<ScalarRef> shown_scalars(const Engine& engine, const NumericOptions& options);

@@ -20,23 +20,10 @@ Worksheet titled(const Problem& problem) {
     return sheet;
 }
 
-std::string tensor_text(const Tensor& t, bool keep_batch_axis) {
+Cell tensor_cell(const Tensor& t, bool keep_batch_axis) {
     Dims shape = keep_batch_axis ? t.shape : Dims(t.shape.begin() + 1, t.shape.end());
-    if (shape.empty()) return format_real(t[0]);
-    const size_t cols = static_cast<size_t>(shape.back()), rows = t.size() / cols;
-    std::vector<std::string> cells;
-    size_t width = 0;
-    for (double x : t.data) cells.push_back(format_real(x)), width = std::max(width, cells.back().size());
-    std::string out;
-    for (size_t r = 0; r < rows; ++r) {
-        out += rows > 1 ? (r == 0 ? "[[" : "\n  [") : "[";
-        for (size_t c = 0; c < cols; ++c) {
-            const std::string& cell = cells[r * cols + c];
-            out += (c ? ", " : "") + (rows > 1 ? std::string(width - cell.size(), ' ') : "") + cell;
-        }
-        out += rows > 1 ? (r + 1 == rows ? "]]" : "]") : "]";
-    }
-    return out;
+    if (shape.empty()) return {format_real(t[0]), {}};
+    return {"", {}, {t.data, static_cast<size_t>(shape.back())}};
 }
 
 namespace {
@@ -98,10 +85,10 @@ Section forward_section(const Engine& engine, const Pass& pass, Worksheet& sheet
         const Layer& layer = graph.layer(i);
         const Tensor& out = pass.outputs[i];
         const std::string heading = fmt::format("{} ({})", layer.name, layer.type);
-        section.lines.push_back({heading, {tensor_text(out, keep_batch(problem)), {}}});
+        section.lines.push_back({heading, tensor_cell(out, keep_batch(problem))});
         if (graph.is_input(i) || layer.type == "parameter") continue;  // given values, nothing to work out
         for (const WorkedStage& stage : engine.stages(pass, i)) {
-            section.lines.push_back({"  " + stage.title, {tensor_text(stage.values, keep_batch(problem)), {}}});
+            section.lines.push_back({"  " + stage.title, tensor_cell(stage.values, keep_batch(problem))});
             const size_t listed = options.all ? stage.elements.size() : std::min(stage.elements.size(), kShownElements);
             for (size_t f = 0; f < listed; ++f) {
                 section.lines.push_back({"    " + stage.elements[f].first, {"", {{"", stage.elements[f].second}}}});
@@ -225,8 +212,8 @@ Worksheet element_backward_worksheet(const Problem& problem, const Analysis& ana
     for (size_t i = 0; i < graph.size(); ++i)
         for (size_t r = 0; r < engine.params[i].size(); ++r)
             section.lines.push_back({fmt::format("∂L/∂{}.{}", graph.layer(i).name, graph.layer(i).values[r].role),
-                                     {tensor_text(pass.param_grads[i][r], true), {}}});
-    section.lines.push_back({fmt::format("∂L/∂{}", graph.layer(0).name), {tensor_text(pass.grads[0], keep_batch(problem)), {}}});
+                                     tensor_cell(pass.param_grads[i][r], true)});
+    section.lines.push_back({fmt::format("∂L/∂{}", graph.layer(0).name), tensor_cell(pass.grads[0], keep_batch(problem))});
     for (const auto& s : shown_scalars(engine, options)) {
         const std::string name = s.kind == ScalarRef::Kind::Param ? engine.param_name(s.node, s.role, s.flat) : engine.output_name(s.node, s.flat);
         Expr chain;
@@ -237,7 +224,7 @@ Worksheet element_backward_worksheet(const Problem& problem, const Analysis& ana
             section.lines.push_back({"Chain rule", {fmt::format("not written out: {}", e.what()), {}}});
             break;
         }
-        section.lines.push_back({"∂L/∂" + name, {chain.symbolic() + " = ", {{"", chain}}}});
+        section.lines.push_back({"∂L/∂" + name, {"", {{"", chain, true, false, true}}}});
         sheet.steps.push_back({"grad." + name, "∂L/∂" + name, chain});
         sheet.answers["grad." + name] = chain.to_double();
     }

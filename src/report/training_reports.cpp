@@ -72,7 +72,7 @@ void add_tensor_lines(Section& section, const Engine& engine, const std::string&
     for (size_t i = 0; i < graph.size(); ++i)
         for (size_t r = 0; r < engine.params[i].size(); ++r)
             section.lines.push_back({fmt::format("{}.{}{}", graph.layer(i).name, graph.layer(i).values[r].role, suffix),
-                                     {tensor_text(engine.params[i][r], true), {}}});
+                                     tensor_cell(engine.params[i][r], true)});
 }
 
 std::string optimizer_name(const OptimizerSpec& spec) {

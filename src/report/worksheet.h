@@ -18,11 +18,21 @@ struct Part {
     Expr expr;
     bool worked = true;         // formula = value; false: the value alone
     bool group_digits = false;  // 52,163 as Keras prints counts
+    bool symbolic = false;      // written in symbols first: F × (k × C + 1) = 16 × (5 × 3 + 1) = 256
+};
+
+// A tensor's values as rows of columns (a vector is one row); the renderers lay it out:
+// text as [[a, b]\n  [c, d]] (or on one line), LaTeX as a pmatrix.
+struct Matrix {
+    std::vector<double> values;
+    size_t columns = 0;  // 0: no matrix
+    bool one_line = false;  // text: [[a, b], [c, d]]
 };
 
 struct Cell {
     std::string text;          // plain text (names, shapes)
     std::vector<Part> parts;   // figures after the text, joined by ", "
+    Matrix matrix = {};        // values after the text
 };
 
 struct Table {

@@ -4,7 +4,7 @@
 //   - without a NUL, the bytes are the problem, given as "-" (standard input), and the
 //     input's length chooses one command (params, shapes, rf, flops, summary, forward,
 //     backward, train, solve, check, compare, graph: length mod 12) and one format (text,
-//     json, markdown; graph: dot for text and markdown: length / 12 mod 3).
+//     json, markdown, latex; graph: dot for all but json: length / 12 mod 4).
 //   - with a NUL, the bytes after it are one command and its options separated by
 //     spaces ("backward --param=w11 --format=json"); the problem, the bytes before the
 //     NUL, is given as "-" (standard input) and, for compare, also as a file.
@@ -77,7 +77,7 @@ std::string as_file(std::string_view problem) {
 void some_command(std::string_view problem) {
     static const char* const commands[] = {"params", "shapes",   "rf",    "flops", "summary", "forward",
                                            "backward", "train", "solve", "check", "compare", "graph"};
-    static const char* const formats[] = {"text", "json", "markdown"};
+    static const char* const formats[] = {"text", "json", "markdown", "latex"};
     const std::string command = commands[problem.size() % std::size(commands)];
     std::string format = formats[problem.size() / std::size(commands) % std::size(formats)];
     if (command == "graph" && format != "json") format = "dot";  // graph writes DOT or JSON

@@ -45,7 +45,7 @@ for c in $commands; do
     done
 done
 check "completion of pa" [ "$(complete_words pa)" = params ]
-check "completion of --format" [ "$(complete_words params --format "" | tr '\n' ' ')" = "text json markdown " ]
+check "completion of --format" [ "$(complete_words params --format "" | tr '\n' ' ')" = "text json markdown latex " ]
 check "completion of check --format" [ "$(complete_words check -f "" | tr '\n' ' ')" = "text json " ]
 check "completion of --dtype" grep -qx bfloat16 <(complete_words summary --dtype "")
 mkdir -p "$tmp/files/sub"

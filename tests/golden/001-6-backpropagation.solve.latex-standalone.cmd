@@ -1,0 +1,1 @@
+solve --format latex --standalone problems/001-6-backpropagation.json

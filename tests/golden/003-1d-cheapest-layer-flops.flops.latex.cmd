@@ -1,0 +1,1 @@
+flops --format latex problems/003-1d-cheapest-layer-flops.json

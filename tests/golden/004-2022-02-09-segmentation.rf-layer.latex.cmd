@@ -1,0 +1,1 @@
+rf --format latex --layer batchNorm problems/004-2022-02-09-segmentation.json

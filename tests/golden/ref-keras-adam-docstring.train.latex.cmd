@@ -1,0 +1,1 @@
+train --format latex problems/ref-keras-adam-docstring.json
