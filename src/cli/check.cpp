@@ -3,10 +3,13 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <ostream>
 
 #include <fmt/format.h>
 
+#include "check/explain.h"
+#include "check/tolerance.h"
 #include "equations/system.h"
 
 #include "cli/commands.h"
@@ -19,29 +22,6 @@ namespace dlsolve {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool holds_text(const Json& v) {
-    return v.is_string() || (v.is_array() && std::any_of(v.begin(), v.end(), [](const Json& item) { return holds_text(item); }));
-}
-
-// Integers and words compare exactly; a real on either side compares with a relative
-// tolerance; sizes and counts in symbols ("D_a1 × D", "27*C^2") compare after simplification.
-// `sizes`: the values of a network of equations' size symbols (an answer key in
-// symbols compares with numbers computed from them).
-bool same_answer(const Json& expected, const Json& computed, double tolerance, const std::map<std::string, int64_t>& sizes) {
-    if (expected == computed) return true;
-    if (holds_text(expected) || holds_text(computed)) return equations::same_symbolic(expected, computed, sizes);
-    if (expected.is_array() || computed.is_array()) {
-        if (!expected.is_array() || !computed.is_array() || expected.size() != computed.size()) return false;
-        for (size_t i = 0; i < expected.size(); ++i)
-            if (!same_answer(expected[i], computed[i], tolerance, sizes)) return false;
-        return true;
-    }
-    if (!expected.is_number() || !computed.is_number()) return false;
-    if (expected.is_number_integer() && computed.is_number_integer()) return expected.get<int64_t>() == computed.get<int64_t>();
-    const double a = expected.get<double>(), b = computed.get<double>();
-    return std::fabs(a - b) <= tolerance * std::max(std::fabs(a), std::fabs(b));
-}
 
 // Every *.json file under the paths, sorted within each directory. What cannot be
 // looked at (an unreadable directory, a broken link) is listed in `unreadable` with why.
@@ -94,7 +74,8 @@ int run_check(const std::vector<std::string>& paths, int64_t max_elements, std::
     for (const auto& file : files) {
         Json computed;
         Json expect;
-        double tolerance = 1e-6;
+        std::string text;
+        std::optional<Problem> problem;
         std::map<std::string, int64_t> sizes;
         const auto report = [&](const std::string& what) {
             err << printable_line(file + ": " + what) << "\n";
@@ -102,13 +83,13 @@ int run_check(const std::vector<std::string>& paths, int64_t max_elements, std::
             ++failed;
         };
         try {
-            Problem problem = parse_problem(read_problem_text(file, in));
-            problem.numeric.max_elements = max_elements;
-            const Analysis analysis = analyse(problem);
-            computed = all_answers(problem, analysis);
-            expect = problem.expect;
-            tolerance = problem.tolerance;
-            sizes = problem.equations ? problem.equations->dim_values : std::map<std::string, int64_t>{};
+            text = read_problem_text(file, in);
+            problem = parse_problem(text);
+            problem->numeric.max_elements = max_elements;
+            const Analysis analysis = analyse(*problem);
+            computed = all_answers(*problem, analysis);
+            expect = problem->expect;
+            sizes = problem->equations ? problem->equations->dim_values : std::map<std::string, int64_t>{};
         } catch (const ProblemError& e) {
             report(e.what());
             invalid = true;
@@ -128,12 +109,18 @@ int run_check(const std::vector<std::string>& paths, int64_t max_elements, std::
             continue;
         }
         std::vector<std::string> differences;
+        // A differing key says why when a known convention or slip gives its value (check/explain.h).
+        std::optional<Explainer> explainer;
         for (const auto& [key, value] : expect.items()) {
             auto it = computed.find(key);
-            if (it == computed.end())
+            if (it == computed.end()) {
                 differences.push_back(fmt::format("{}: expected {}, computed nothing (dlsolve has no answer with this key)", key, value.dump()));
-            else if (!same_answer(value, *it, tolerance, sizes))
-                differences.push_back(fmt::format("{}: expected {}, computed {}", key, value.dump(), it->dump()));
+                continue;
+            }
+            if (same_answer(value, *it, problem->tolerance_of(key), sizes)) continue;
+            if (!explainer) explainer.emplace(text, *problem, computed, max_elements);
+            const std::string why = explainer->explain(key, value);
+            differences.push_back(fmt::format("{}: expected {}, computed {}{}", key, value.dump(), it->dump(), why.empty() ? "" : ": " + why));
         }
         if (differences.empty()) {
             out << "pass  " << file << " (" << expect.size() << (expect.size() == 1 ? " answer)\n" : " answers)\n");

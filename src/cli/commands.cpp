@@ -1,4 +1,5 @@
 #include "cli/commands.h"
+#include "vary/vary.h"
 
 #include <chrono>
 #include <iostream>
@@ -247,6 +248,15 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     check->footer("Example:\n  dlsolve check problems/\n\nPrints one line per problem and ends with \"N passed, N failed\".\n"
                   "Exit status: 0 all pass, 1 an answer differs, 2 a file cannot be read or is invalid, 70 an internal error.");
 
+    VaryOptions vary_options;
+    CLI::App* vary = app.add_subcommand("vary", "draw variants of a problem within its \"vary\" ranges, each solved, with its answer key");
+    vary->add_option("file", vary_options.file, "a problem file with a \"vary\" object")->required();
+    vary->add_option("--n", vary_options.count, "how many variants (default 10)")->check(CLI::Range(int64_t{1}, int64_t{10000}));
+    vary->add_option("--seed", vary_options.seed, "the seed of dlsolve's SplitMix64 generator (default 1): the same seed writes the same files");
+    vary->add_option("--out", vary_options.out_dir, "the directory to write the variants and index.tsv to")->required();
+    add_budget(vary);
+    vary->footer("Example:\n  dlsolve vary problems/001-6-backpropagation.json --n 30 --seed 7 --out variants/");
+
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     try {
         app.parse(reversed);
@@ -255,6 +265,10 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         return status == 0 ? 0 : 2;
     }
     if (check->parsed()) return run_check(paths, options.max_elements, in, out, err);
+    if (vary->parsed()) {
+        vary_options.max_elements = options.max_elements;
+        return run_vary(vary_options, in, out, err);
+    }
     for (const auto& [sub, command] : builders)
         if (sub->parsed()) {
             set_real_precision(options.precision);
