@@ -20,6 +20,57 @@ namespace fs = std::filesystem;
 
 constexpr int kTries = 1000;  // draws per variant before giving up
 
+bool holds_object(const Json& v) {
+    if (v.is_object()) return true;
+    if (v.is_array())
+        for (const auto& item : v)
+            if (holds_object(item)) return true;
+    return false;
+}
+
+// JSON as the problem files are written: an object's keys one per line, an array
+// without objects on one line ([[1.5, 1.0], [-1.0, 0.5]]).
+void write_json(std::string& out, const Json& v, int indent) {
+    const std::string pad(static_cast<size_t>(indent) + 2, ' ');
+    if (v.is_object() && !v.empty()) {
+        out += "{\n";
+        size_t i = 0;
+        for (const auto& [key, value] : v.items()) {
+            out += pad + Json(key).dump() + ": ";
+            write_json(out, value, indent + 2);
+            out += ++i < v.size() ? ",\n" : "\n";
+        }
+        out += std::string(static_cast<size_t>(indent), ' ') + "}";
+    } else if (v.is_array() && holds_object(v)) {
+        out += "[\n";
+        for (size_t i = 0; i < v.size(); ++i) {
+            out += pad;
+            write_json(out, v[i], indent + 2);
+            out += i + 1 < v.size() ? ",\n" : "\n";
+        }
+        out += std::string(static_cast<size_t>(indent), ' ') + "]";
+    } else if (v.is_array()) {
+        out += "[";
+        for (size_t i = 0; i < v.size(); ++i) {
+            if (i > 0) out += ", ";
+            write_json(out, v[i], indent);
+        }
+        out += "]";
+    } else {
+        out += v.dump();
+    }
+}
+
+// A real answer to 12 significant digits (0.68124999999999991 → 0.68125): the key of a
+// variant is read by people; check compares it with a relative tolerance.
+Json rounded(const Json& v) {
+    if (v.is_number_float()) return Json(std::stod(fmt::format("{:.12g}", v.get<double>())));
+    if (!v.is_array()) return v;
+    Json out = Json::array();
+    for (const auto& item : v) out.push_back(rounded(item));
+    return out;
+}
+
 // The file with the drawn values, solved: its "expect" holds dlsolve's answers for the
 // keys the original file's key has (with their own tolerances). Empty when the draw is
 // invalid (the file does not parse, a size does not tile, a rule fails, a key is missing).
@@ -39,7 +90,8 @@ std::optional<Json> variant(const Json& original, const VarySpec& spec, const st
     }
     if (!keeps(spec.keep, answers, why)) return std::nullopt;
     Json expect = Json::object();
-    for (const auto& [key, given] : original.value("expect", Json::object()).items()) {
+    const Json key_in = original.value("expect", Json::object());
+    for (const auto& [key, given] : key_in.items()) {
         auto it = answers.find(key);
         if (it == answers.end()) {
             why = key + ": no answer";
@@ -47,10 +99,10 @@ std::optional<Json> variant(const Json& original, const VarySpec& spec, const st
         }
         if (given.is_object()) {
             Json with = given;
-            with["value"] = *it;
+            with["value"] = rounded(*it);
             expect[key] = with;
         } else {
-            expect[key] = *it;
+            expect[key] = rounded(*it);
         }
     }
     doc["expect"] = expect;
@@ -103,7 +155,9 @@ int run_vary(const VaryOptions& o, std::istream& in, std::ostream& out, std::ost
         (*doc)["note"] = Json::array({fmt::format("Numbers drawn by dlsolve vary within the \"vary\" ranges of {}; the key is dlsolve's answer.",
                                                   fs::path(o.file).filename().string())});
         std::ofstream file(fs::path(o.out_dir) / name, std::ios::binary);
-        file << doc->dump(2) << "\n";
+        std::string text;
+        write_json(text, *doc, 0);
+        file << text << "\n";
         if (!file) {
             err << printable_line(fmt::format("{}: cannot write", (fs::path(o.out_dir) / name).string())) << "\n";
             return 2;
