@@ -79,7 +79,7 @@ const Json* Explainer::answers_of(size_t i) {
                 Problem p = parse_problem(doc.dump());
                 p.numeric.max_elements = max_elements_;
                 answers = all_answers(p, analyse(p));
-            } catch (const std::exception&) {  // the file is not valid under this change: it explains nothing
+            } catch (...) {  // the file is not valid under this change: it explains nothing
             }
         }
         answers_[i] = std::move(answers);
@@ -123,11 +123,33 @@ std::string Explainer::contradiction(const std::string& key) const {
 
 // Conventions that are definitions: the same quantity in another unit or count.
 std::string Explainer::by_definition(const std::string& key, const Json& expected) const {
-    if (!expected.is_number()) return "";
-    const double e = expected.get<double>();
     const auto c = number_of(computed_, key);
     const std::string family = family_of(key), rest = key.size() > family.size() ? key.substr(family.size() + 1) : "";
     const std::string e_text = expected.dump();
+    // A size rounded up where the framework floors it (PyTorch's pooling has its own
+    // ceil_mode, which the alternatives try).
+    const Layer* layer = family == "shapes" ? problem_.graph.find(rest) : nullptr;
+    const bool own_ceil_mode = layer && problem_.convention->pooling_has_ceil_mode && layer->type.find("pool") != std::string::npos;
+    if (family == "shapes" && !own_ceil_mode) {
+        auto shape = computed_.find(key);
+        auto h = computed_.find("exact." + rest + ".H"), w = computed_.find("exact." + rest + ".W");
+        if (shape != computed_.end() && shape->is_array() && shape->size() >= 3 && (h != computed_.end() || w != computed_.end())) {
+            Json ceiled = *shape;
+            const size_t rank = shape->size(), at_h = problem_.convention->channels_last ? rank - 3 : rank - 2;
+            std::vector<std::string> sizes;
+            for (const auto& [exact, at] : {std::pair{h, at_h}, std::pair{w, at_h + 1}}) {
+                if (exact == computed_.end()) continue;
+                ceiled[at] = static_cast<int64_t>(std::ceil(exact->get<double>()));
+                sizes.push_back(fmt::format("⌈{}⌉ = {}", exact->dump(), ceiled[at].dump()));
+            }
+            if (sizes.size() == 2 && sizes[0] == sizes[1]) sizes.pop_back();
+            if (same_answer(expected, ceiled, problem_.tolerance_of(key), {}))
+                return fmt::format("{} rounds the output size up ({}) where {} floors it (the windows do not tile the input)", e_text,
+                                   fmt::join(sizes, ", "), problem_.convention->name);
+        }
+    }
+    if (!expected.is_number()) return "";
+    const double e = expected.get<double>();
     if (key == "params.total") {
         auto trainable = number_of(computed_, "params.trainable"), frozen = number_of(computed_, "params.non_trainable");
         if (trainable && frozen && *frozen > 0 && equal_count(e, *trainable))

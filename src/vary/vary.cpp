@@ -139,7 +139,8 @@ int run_vary(const VaryOptions& o, std::istream& in, std::ostream& out, std::ost
         std::optional<Json> doc;
         std::vector<Json> drawn;
         std::string why;
-        for (int t = 0; t < kTries && !doc; ++t) {
+        int tries = 0;
+        for (; tries < kTries && !doc; ++tries) {
             drawn.clear();
             for (const auto& v : spec.values) drawn.push_back(v.draw(random));
             doc = variant(original, spec, drawn, o.max_elements, why);
@@ -165,7 +166,10 @@ int run_vary(const VaryOptions& o, std::istream& in, std::ostream& out, std::ost
         index += name;
         for (const auto& d : drawn) index += "\t" + d.dump();
         index += "\n";
-        out << name << "\n";
+        const size_t answers = (*doc)["expect"].size();
+        out << name << " (" << answers << (answers == 1 ? " answer" : " answers");
+        if (tries > 1) out << "; " << tries - 1 << (tries == 2 ? " invalid draw" : " invalid draws") << " redrawn";
+        out << ")\n";
     }
     std::ofstream file(fs::path(o.out_dir) / "index.tsv", std::ios::binary);
     file << index;

@@ -135,6 +135,11 @@ write("maxpool-ceil-mode.json", {"title": "MaxPool2d(2) on a 1×7×7 map, key wi
       "source": "torch.nn.functional.max_pool2d(x, 2, ceil_mode=True).shape", "framework": "pytorch",
       "input": {"shape": [1, 7, 7]}, "layers": [{"name": "pool", "type": "maxpool2d", "pool": 2}],
       "expect": {"shapes.pool": list(pooled.shape[1:])}}, "rounds the pooled size up (ceil_mode=True)")
+write("conv-size-ceiled.json", {"title": "Conv2D(1, 3, strides=2) on 10×10×3 (CS231n's invalid stride), key rounding the size up",
+      "source": "CS231n notes, 'Constraints on strides': (10 − 3)/2 + 1 = 4.5; the key takes ⌈4.5⌉ where Keras floors",
+      "framework": "keras", "input": {"shape": [10, 10, 3]},
+      "layers": [{"name": "conv", "type": "conv2d", "filters": 1, "kernel": 3, "stride": 2}],
+      "expect": {"shapes.conv": [math.ceil((10 - 3) / 2 + 1)] * 2 + [1]}}, "rounds the output size up (⌈4.5⌉ = 5")
 # 19, 20: optimizer defaults and rules.
 rms = json.load(open(os.path.join(HERE, "..", "..", "problems", "ref-keras-rmsprop-docstring.json")))
 write("rmsprop-pytorch-file-keras-key.json", {"title": "torch RMSprop on var1 = 10, key from the Keras docstring",
