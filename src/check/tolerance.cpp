@@ -33,11 +33,12 @@ Tolerance read_tolerance(const Json& value, const std::string& path) {
     Tolerance t;
     if (value.is_number()) {
         const double r = value.get<double>();
-        if (!(r > 0 && r <= 1)) throw ProblemError(path, "a number greater than 0 and at most 1, found " + describe(value));
+        if (r > 1) throw ProblemError(path, "expected a number from 0 to 1, found " + describe(value));
+        if (!(r > 0)) throw ProblemError(path, "expected a number greater than 0 and at most 1, found " + describe(value));
         t.rtol = r;
         return t;
     }
-    if (!value.is_object()) throw ProblemError(path, "a relative tolerance or an object {\"mode\": …}, found " + describe(value));
+    if (!value.is_object()) throw ProblemError(path, "expected a number from 0 to 1 or an object {\"mode\": …}, found " + describe(value));
     Fields f(value, path);
     const std::string mode = f.word("mode", {"rel", "abs", "relabs", "sigfig", "decimals"}, "relabs");
     t.rtol = 1e-2;

@@ -422,7 +422,7 @@ Problem parse_problem(const std::string& text) {
         for (const auto& [key, given] : e->items()) {
             // {"value": v, "tolerance": {…}}: the key's own comparison.
             const Json* value = &given;
-            if (given.is_object()) {
+            if (given.is_object() && given.contains("value")) {
                 Fields k(given, "/expect/" + key);
                 value = k.raw("value");
                 if (!value) k.missing("value", "the expected answer");

@@ -45,7 +45,7 @@ TEST_CASE("decimals: 2 digits of 3.14159 allow 3.14, not 3.15") {
     CHECK_FALSE(close_enough(3.15, 3.14159, t));
 }
 
-TEST_CASE("a plain number keeps the relative test; a named mode compares integers too") {
+TEST_CASE("a plain number keeps the relative test, a named mode compares integers too") {
     const Tolerance plain = read_tolerance(Json(1e-3), "/tolerance");
     CHECK_FALSE(plain.named());
     CHECK_FALSE(dlsolve::same_answer(Json(1000), Json(1001), plain, {}));  // integers exact
