@@ -371,7 +371,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     vary->add_option("--seed", vary_options.seed, "the seed of dlsolve's SplitMix64 generator (default 1): the same seed writes the same files");
     vary->add_option("--out", vary_options.out_dir, "the directory to write the variants and index.tsv to")->required();
     add_budget(vary);
-    vary->footer("Example:\n  dlsolve vary problems/001-6-backpropagation.json --n 30 --seed 7 --out variants/");
+    vary->footer("Example:\n  dlsolve vary problems/001-6-backpropagation.json --n 30 --seed 7 --out /tmp/variants");
 
     // An unknown first word is a misspelt command: name it and suggest the nearest.
     if (!args.empty() && !args[0].empty() && args[0][0] != '-') {
