@@ -4,7 +4,7 @@
 # against `dlsolve --help`.
 _dlsolve() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="params shapes rf flops summary forward backward train solve graph compare check convert export"
+    local commands="params shapes rf flops summary forward backward train solve graph compare check convert export vary"
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
         return
@@ -37,6 +37,7 @@ _dlsolve() {
             backward) options+=" --all --precision --max-elements -p --param" ;;
             train) options+=" --all --precision --max-elements -p --param -n --steps -e --epochs" ;;
             check) options="-h --help -f --format -q --quiet --junit -j --jobs --max-elements" ;;
+            vary) options="-h --help --n --seed --out --max-elements" ;;
         esac
         COMPREPLY=($(compgen -W "$options" -- "$cur"))
         return

@@ -6,11 +6,14 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "check/explain.h"
+#include "check/tolerance.h"
 #include "equations/system.h"
 
 #include "cli/check_report.h"
@@ -43,7 +46,7 @@ bool holds_text(const Json& v) {
 // tolerance; sizes and counts in symbols ("D_a1 × D", "27*C^2") compare after simplification.
 // `sizes`: the values of a network of equations' size symbols (an answer key in
 // symbols compares with numbers computed from them).
-bool same_answer(const Json& expected, const Json& computed, double tolerance, const std::map<std::string, int64_t>& sizes) {
+bool matches(const Json& expected, const Json& computed, const Tolerance& tolerance, const std::map<std::string, int64_t>& sizes) {
     if (expected == computed) return true;
     if (holds_text(expected) || holds_text(computed)) {
         const std::lock_guard lock(symbolic_lock);
@@ -52,13 +55,10 @@ bool same_answer(const Json& expected, const Json& computed, double tolerance, c
     if (expected.is_array() || computed.is_array()) {
         if (!expected.is_array() || !computed.is_array() || expected.size() != computed.size()) return false;
         for (size_t i = 0; i < expected.size(); ++i)
-            if (!same_answer(expected[i], computed[i], tolerance, sizes)) return false;
+            if (!matches(expected[i], computed[i], tolerance, sizes)) return false;
         return true;
     }
-    if (!expected.is_number() || !computed.is_number()) return false;
-    if (expected.is_number_integer() && computed.is_number_integer()) return expected.get<int64_t>() == computed.get<int64_t>();
-    const double a = expected.get<double>(), b = computed.get<double>();
-    return std::fabs(a - b) <= tolerance * std::max(std::fabs(a), std::fabs(b));
+    return dlsolve::same_answer(expected, computed, tolerance, sizes);  // numbers: check/tolerance.h
 }
 
 // Every *.json file under the paths, sorted within each directory. What cannot be
@@ -102,7 +102,8 @@ CheckResult check_file(const std::string& file, int64_t max_elements, std::istre
     CheckResult r;
     r.file = file;
     Json computed;
-    double tolerance = 1e-6;
+    std::string text;
+    std::optional<Problem> problem;
     std::map<std::string, int64_t> sizes;
     const auto report = [&](const std::string& what) {
         r.message = printable_line(file + ": " + what);
@@ -110,19 +111,18 @@ CheckResult check_file(const std::string& file, int64_t max_elements, std::istre
     };
     std::unique_lock lock(symbolic_lock, std::defer_lock);
     try {
-        const std::string text = read_problem_text(file, in);
+        text = read_problem_text(file, in);
         if (may_use_symbols(text)) lock.lock();
-        Problem problem = parse_problem(text);
-        problem.numeric.max_elements = max_elements;
-        const Analysis analysis = analyse(problem);
+        problem = parse_problem(text);
+        problem->numeric.max_elements = max_elements;
+        const Analysis analysis = analyse(*problem);
         // The memory answers build the whole summary table: only when the key has one.
         bool memory = false;
-        if (problem.expect.is_object())
-            for (const auto& item : problem.expect.items()) memory = memory || item.key().rfind("memory.", 0) == 0;
-        computed = all_answers(problem, analysis, memory);
-        r.expect = problem.expect;
-        tolerance = problem.tolerance;
-        sizes = problem.equations ? problem.equations->dim_values : std::map<std::string, int64_t>{};
+        if (problem->expect.is_object())
+            for (const auto& item : problem->expect.items()) memory = memory || item.key().rfind("memory.", 0) == 0;
+        computed = all_answers(*problem, analysis, memory);
+        r.expect = problem->expect;
+        sizes = problem->equations ? problem->equations->dim_values : std::map<std::string, int64_t>{};
     } catch (const ProblemError& e) {
         report(e.what());
         return r;
@@ -139,6 +139,7 @@ CheckResult check_file(const std::string& file, int64_t max_elements, std::istre
         return r;
     }
     r.computed = Json::object();
+    std::optional<Explainer> explainer;
     for (const auto& [key, value] : r.expect.items()) {
         auto it = computed.find(key);
         if (it == computed.end()) {
@@ -147,8 +148,11 @@ CheckResult check_file(const std::string& file, int64_t max_elements, std::istre
             continue;
         }
         r.computed[key] = *it;
-        if (!same_answer(value, *it, tolerance, sizes)) {
-            r.differences.push_back(fmt::format("{}: expected {}, computed {}", key, value.dump(), it->dump()));
+        if (!matches(value, *it, problem->tolerance_of(key), sizes)) {
+            // Why, when a known convention or slip gives the key's value (check/explain.h).
+            if (!explainer) explainer.emplace(text, *problem, computed, max_elements);
+            const std::string why = explainer->explain(key, value);
+            r.differences.push_back(fmt::format("{}: expected {}, computed {}{}", key, value.dump(), it->dump(), why.empty() ? "" : ": " + why));
             r.differing.push_back(key);
         }
     }

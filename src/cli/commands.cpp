@@ -1,4 +1,5 @@
 #include "cli/commands.h"
+#include "vary/vary.h"
 
 #include <algorithm>
 #include <cctype>
@@ -378,6 +379,15 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
                      "Answers are dlsolve's for the keys in \"expect\"; a real answer accepts the file's \"tolerance\" (relative,\n"
                      "default 0.01, at least 1e-8 absolute), an integer only itself.");
 
+    VaryOptions vary_options;
+    CLI::App* vary = app.add_subcommand("vary", "draw variants of a problem within its \"vary\" ranges, each solved, with its answer key");
+    vary->add_option("file", vary_options.file, "a problem file with a \"vary\" object")->required();
+    vary->add_option("--n", vary_options.count, "how many variants (default 10)")->check(CLI::Range(int64_t{1}, int64_t{10000}));
+    vary->add_option("--seed", vary_options.seed, "the seed of dlsolve's SplitMix64 generator (default 1): the same seed writes the same files");
+    vary->add_option("--out", vary_options.out_dir, "the directory to write the variants and index.tsv to")->required();
+    add_budget(vary);
+    vary->footer("Example:\n  dlsolve vary problems/001-6-backpropagation.json --n 30 --seed 7 --out /tmp/variants");
+
     // An unknown first word is a misspelt command: name it and suggest the nearest.
     if (!args.empty() && !args[0].empty() && args[0][0] != '-') {
         std::vector<std::string> names;
@@ -393,6 +403,10 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     } catch (const CLI::ParseError& e) {
         const int status = app.exit(e, out, err);
         return status == 0 ? 0 : 2;
+    }
+    if (vary->parsed()) {
+        vary_options.max_elements = options.max_elements;
+        return run_vary(vary_options, in, out, err);
     }
     if (app.got_subcommand("graph") && format_word == "text") format_word = "dot";
     options.format = formats.at(format_word);

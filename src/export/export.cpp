@@ -80,8 +80,7 @@ std::optional<ExportQuestion> question_of(const std::string& file, std::istream&
         return std::nullopt;
     }
     const Json raw = Json::parse(text, nullptr, false);
-    const double rtol = raw.is_object() && raw.contains("tolerance") && raw["tolerance"].is_number() ? raw["tolerance"].get<double>()
-                                                                                                    : kExportRelativeTolerance;
+    const bool file_number = raw.is_object() && raw.contains("tolerance") && raw["tolerance"].is_number();
     const Analysis analysis = analyse(problem);
     const Json computed = all_answers(problem, analysis);
     ExportQuestion q{file, stem_name(file), problem.title, uuid5("dlsolve export\n" + text), {}, {}};
@@ -89,8 +88,20 @@ std::optional<ExportQuestion> question_of(const std::string& file, std::istream&
     for (const auto& [key, expected] : problem.expect.items()) {
         const auto it = computed.find(key);
         if (it == computed.end() || !it->is_number()) continue;  // words, symbols and lists are left to the solution
-        ExportAnswer a{key, identifier(key), it->get<double>(), it->is_number_integer(), 0, 0};
-        if (!a.integer) a.rtol = rtol, a.atol = kExportAbsoluteTolerance;
+        // check's comparison for the key, as the formats can state it: a plain number in the
+        // file is relative; a mode its own rtol/atol; sigfig and decimals their margin at this value.
+        const Tolerance& t = problem.tolerance_of(key);
+        ExportAnswer a{key, identifier(key), it->get<double>(), it->is_number_integer() && !t.named(), 0, 0};
+        if (!a.integer) {
+            switch (t.mode) {
+                case Tolerance::Mode::Legacy: a.rtol = file_number ? t.rtol : kExportRelativeTolerance, a.atol = kExportAbsoluteTolerance; break;
+                case Tolerance::Mode::Rel: a.rtol = t.rtol; break;
+                case Tolerance::Mode::Abs: a.atol = t.atol; break;
+                case Tolerance::Mode::RelAbs: a.rtol = t.rtol, a.atol = t.atol; break;
+                case Tolerance::Mode::Sigfig:
+                case Tolerance::Mode::Decimals: a.atol = digits_margin(t, a.value); break;
+            }
+        }
         while (!ids.insert(a.id).second) a.id += "_";
         q.answers.push_back(std::move(a));
     }

@@ -72,8 +72,9 @@ std::vector<ExportFile> qti_items(const std::vector<ExportQuestion>& questions) 
                              xml_escape(a.key), a.id);
         x += "  </itemBody>\n  <responseProcessing>\n";
         for (const auto& a : q.answers) {
-            const std::string mode = a.integer ? "toleranceMode=\"exact\""
-                                               : fmt::format("toleranceMode=\"relative\" tolerance=\"{}\"", number(a.rtol * 100));
+            const std::string mode = a.integer            ? "toleranceMode=\"exact\""
+                                     : a.rtol == 0 ? fmt::format("toleranceMode=\"absolute\" tolerance=\"{}\"", number(a.atol))
+                                                   : fmt::format("toleranceMode=\"relative\" tolerance=\"{}\"", number(a.rtol * 100));
             x += fmt::format("    <responseCondition>\n      <responseIf>\n        <equal {}>\n"
                              "          <variable identifier=\"{}\"/>\n          <correct identifier=\"{}\"/>\n        </equal>\n"
                              "        <setOutcomeValue identifier=\"SCORE\">\n          <sum>\n            <variable identifier=\"SCORE\"/>\n"

@@ -333,8 +333,12 @@ Problem parse_problem(const std::string& text) {
     const Convention& convention = framework == "pytorch" ? Convention::pytorch() : Convention::keras();
     const auto batch = top.optional_positive("batch");
     const auto notes = read_notes(top);
-    const double tolerance = top.number("tolerance", 1e-6, 0.0, 1.0);
-    if (tolerance <= 0) top.fail("tolerance", "a number greater than 0 and at most 1");
+    double tolerance = 1e-6;
+    Tolerance compare;
+    if (const Json* t = top.raw("tolerance")) {
+        compare = read_tolerance(*t, "/tolerance");
+        if (!compare.named()) tolerance = compare.rtol;
+    }
 
     NumericSpec numeric;
     std::vector<std::unique_ptr<Layer>> layers;
@@ -411,13 +415,28 @@ Problem parse_problem(const std::string& text) {
     }
 
     Json expect;
+    std::map<std::string, Tolerance> key_tolerances;
     if (const Json* e = top.raw("expect")) {
         if (!e->is_object()) top.fail("expect", "an object of answer keys");
-        for (const auto& [key, value] : e->items())
-            if (!is_answer_value(value) && !(value.is_string() && key.ends_with(".verdict")) && !(system && is_symbolic_answer(value)))
-                throw ProblemError("/expect/" + key, "expected a number or an array of numbers, found " + describe(value));
-        expect = *e;
+        expect = Json::object();
+        for (const auto& [key, given] : e->items()) {
+            // {"value": v, "tolerance": {…}}: the key's own comparison.
+            const Json* value = &given;
+            if (given.is_object() && given.contains("value")) {
+                Fields k(given, "/expect/" + key);
+                value = k.raw("value");
+                if (!value) k.missing("value", "the expected answer");
+                if (const Json* t = k.raw("tolerance")) key_tolerances[key] = read_tolerance(*t, "/expect/" + key + "/tolerance");
+                k.finish();
+            }
+            if (!is_answer_value(*value) && !(value->is_string() && key.ends_with(".verdict")) && !(system && is_symbolic_answer(*value)))
+                throw ProblemError("/expect/" + key, "expected a number or an array of numbers, found " + describe(*value));
+            expect[key] = *value;
+        }
     }
+    // What `dlsolve vary` may change: read there (src/vary/spec.cpp); a problem only carries it.
+    if (const Json* v = top.raw("vary"); v && !v->is_object())
+        top.fail("vary", "an object: the numbers a variant may change and the rules every variant keeps");
     const Json* ask = top.raw("ask");
     read_training(top, numeric, batch, layers[0]->output_shape({}, convention).values(), convention, system && !system->numeric());
     top.finish();
@@ -425,8 +444,11 @@ Problem parse_problem(const std::string& text) {
     Graph graph(std::move(layers));
     if (numeric.rule) check_rule_network(graph, convention, numeric);
     auto questions = read_ask(ask, graph, numeric, system.get());
-    return Problem{title,     source,  notes, &convention, batch, std::move(graph), std::move(questions), std::move(expect),
-                   tolerance, std::move(numeric), std::move(system)};
+    Problem problem{title,     source,  notes, &convention, batch, std::move(graph), std::move(questions), std::move(expect),
+                    tolerance, std::move(numeric), std::move(system)};
+    problem.compare = compare;
+    problem.key_tolerances = std::move(key_tolerances);
+    return problem;
 }
 
 }  // namespace dlsolve

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "check/tolerance.h"
 #include "ir/convention.h"
 #include "ir/graph.h"
 #include "numeric/spec.h"
@@ -46,6 +47,14 @@ struct Problem {
         Json document;
     };
     std::shared_ptr<const SizeSymbols> size_symbols;
+    // How check compares: the file's "tolerance" (a number is `tolerance` above) and the
+    // keys of "expect" written {"value": …, "tolerance": {…}}.
+    Tolerance compare;
+    std::map<std::string, Tolerance> key_tolerances;
+    const Tolerance& tolerance_of(const std::string& key) const {
+        auto it = key_tolerances.find(key);
+        return it == key_tolerances.end() ? compare : it->second;
+    }
 
     // Throws unless the network has numbers: equations with a size that has no value
     // answer only in symbols (shapes and parameter counts).

@@ -58,15 +58,26 @@ def xmllint(path):
 
 
 def keys_of(problems):
-    """answer key -> expected value, per problem stem, for the numeric scalar keys."""
+    """answer key -> expected value, per problem stem, for the numeric scalar keys (a key
+    written {"value": v, "tolerance": …} counts by its value), in the folder and below it
+    (problems/variants/), as export reads them; a tolerance object counts by its rtol
+    (PrairieLearn's 0.01 when it has none)."""
     out = {}
-    for name in sorted(os.listdir(problems)):
-        if not name.endswith(".json"):
-            continue
-        with open(os.path.join(problems, name), encoding="utf-8") as f:
-            p = json.load(f)
-        expect = {k: v for k, v in (p.get("expect") or {}).items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        out[name[:-5]] = (expect, p.get("tolerance"))
+    for root, _, names in os.walk(problems):
+        for name in sorted(names):
+            if not name.endswith(".json"):
+                continue
+            with open(os.path.join(root, name), encoding="utf-8") as f:
+                p = json.load(f)
+            expect = {}
+            for k, v in (p.get("expect") or {}).items():
+                v = v.get("value") if isinstance(v, dict) else v
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    expect[k] = v
+            tolerance = p.get("tolerance")
+            if isinstance(tolerance, dict):
+                tolerance = tolerance.get("rtol", 0.01)
+            out[name[:-5]] = (expect, tolerance)
     return out
 
 
