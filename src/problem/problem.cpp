@@ -249,6 +249,37 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph, const Numeri
     return questions;
 }
 
+// "model": how the framework's own summary names the model (see ModelInfo).
+ModelInfo read_model(const Json& object, const Graph& graph, const Convention& convention) {
+    if (!object.is_object()) throw ProblemError("/model", "expected an object such as {\"name\": \"sequential\"}, found " + describe(object));
+    Fields fields(object, "/model");
+    ModelInfo model;
+    model.name = fields.optional_string("name").value_or("");
+    if (convention.framework == Framework::Keras) {
+        model.functional = fields.word("api", {"sequential", "functional"}, "sequential") == "functional";
+    } else {
+        model.calls = fields.names("calls");
+        if (const Json* classes = fields.raw("classes")) {
+            if (!classes->is_object()) fields.fail("classes", "an object of layer name → module class");
+            for (const auto& [layer, cls] : classes->items()) {
+                if (!cls.is_string() || cls.get<std::string>().empty()) fields.fail("classes", "an object of layer name → module class");
+                model.classes[layer] = cls.get<std::string>();
+            }
+        }
+    }
+    fields.finish();
+    const auto known = [&](const std::string& name) {
+        for (size_t i = 0; i < graph.size(); ++i)
+            if (graph.layer(i).name == name) return true;
+        return false;
+    };
+    for (const auto& name : model.calls)
+        if (!known(name)) throw ProblemError("/model/calls", fmt::format("unknown layer \"{}\"", name));
+    for (const auto& [name, cls] : model.classes)
+        if (!known(name)) throw ProblemError("/model/classes", fmt::format("unknown layer \"{}\"", name));
+    return model;
+}
+
 // The keys whose strings are words, never sizes: a layer named "C" stays "C".
 bool holds_words(const std::string& key) {
     static const std::set<std::string> words{"title", "source", "note", "name", "type", "inputs", "framework", "ask", "expect",
@@ -420,13 +451,16 @@ Problem parse_problem(const std::string& text) {
     }
     const Json* ask = top.raw("ask");
     read_training(top, numeric, batch, layers[0]->output_shape({}, convention).values(), convention, system && !system->numeric());
+    const Json* model = top.raw("model");
     top.finish();
 
     Graph graph(std::move(layers));
     if (numeric.rule) check_rule_network(graph, convention, numeric);
     auto questions = read_ask(ask, graph, numeric, system.get());
-    return Problem{title,     source,  notes, &convention, batch, std::move(graph), std::move(questions), std::move(expect),
-                   tolerance, std::move(numeric), std::move(system)};
+    Problem problem{title,     source,  notes, &convention, batch, std::move(graph), std::move(questions), std::move(expect),
+                    tolerance, std::move(numeric), std::move(system), nullptr, {}};
+    if (model) problem.model = read_model(*model, problem.graph, convention);
+    return problem;
 }
 
 }  // namespace dlsolve

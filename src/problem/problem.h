@@ -25,6 +25,16 @@ struct Question {
     std::string layer;   // empty: every layer
 };
 
+// How the framework's own summary names the model (dlsolve params --style): Keras's
+// model name and API, PyTorch's module class, and which steps of forward() are
+// functional calls rather than submodules (torchinfo lists only modules).
+struct ModelInfo {
+    std::string name;                  // Keras: Model: "name"; PyTorch: the root module's class
+    bool functional = false;           // Keras: built with keras.Input / keras.Model (InputLayer row)
+    std::vector<std::string> calls;    // PyTorch: layers that are F.relu, F.max_pool2d, x.view, … in forward()
+    std::map<std::string, std::string> classes;  // module class per layer where it is not dlsolve's (Dropout2d)
+};
+
 struct Problem {
     std::string title;
     std::string source;
@@ -46,6 +56,7 @@ struct Problem {
         Json document;
     };
     std::shared_ptr<const SizeSymbols> size_symbols;
+    ModelInfo model{};
 
     // Throws unless the network has numbers: equations with a size that has no value
     // answer only in symbols (shapes and parameter counts).

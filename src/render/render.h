@@ -11,6 +11,8 @@ enum class Format { Text, Markdown, Json };
 
 std::string render(const Worksheet& sheet, Format format);
 std::string render_text(const Worksheet& sheet);
+// A worksheet with a framework_summary, in that tool's own layout (render/framework_layout.cpp).
+std::string render_framework_summary(const Worksheet& sheet);
 std::string render_markdown(const Worksheet& sheet);
 std::string render_json(const Worksheet& sheet);
 

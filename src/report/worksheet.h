@@ -3,6 +3,7 @@
 // key, and the worked steps. Built from an Analysis; renderers only format it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,23 @@ inline void append_answer(Json& answers, std::string key, Json value) {
     static_cast<Entries&>(answers.get_ref<Json::object_t&>()).emplace_back(std::move(key), std::move(value));
 }
 
+// A summary laid out as a framework's own tool prints it (dlsolve params --style): the
+// cells and lines already in that tool's words and number formats, so the renderer only
+// places them; dlsolve's worked formula of each row and total rides beside them.
+struct FrameworkSummary {
+    enum class Layout { Keras3, Keras2, Torchinfo };
+    Layout layout = Layout::Keras3;
+    std::string heading;                        // Model: "sequential" (Keras); empty for torchinfo
+    std::vector<std::string> columns;           // the tool's column names
+    std::vector<bool> right_aligned;
+    std::vector<std::vector<std::string>> rows; // one table line per row (Keras 2: extra connections are rows too)
+    std::vector<Cell> formulas;                 // per row: dlsolve's worked figures (empty: none)
+    std::vector<std::string> totals;            // "Total params: 1,216 (4.75 KB)"
+    std::vector<std::string> sizes;             // torchinfo's memory block
+    std::vector<Line> worked;                   // the totals' derivations, printed with the formulas
+    bool show_formulas = false;
+};
+
 struct Worksheet {
     std::string title;
     std::vector<std::string> notes;
@@ -64,6 +82,8 @@ struct Worksheet {
     // Further machine-readable results, printed by --format json beside "answers" and
     // "steps" (train: "training", every element's value, gradient and state per step).
     Json data = Json::object();
+    // Set by --style: the text renderer prints this layout instead of the sections.
+    std::optional<FrameworkSummary> framework_summary;
 };
 
 }  // namespace dlsolve
