@@ -13,6 +13,7 @@
 #include "ir/graph.h"
 #include "numeric/spec.h"
 #include "problem/fields.h"
+#include "problem/model_info.h"
 
 namespace dlsolve {
 
@@ -23,16 +24,6 @@ struct System;
 struct Question {
     std::string topic;   // "shapes", "params", "buffers", "receptive_field", "flops", "memory"
     std::string layer;   // empty: every layer
-};
-
-// How the framework's own summary names the model (dlsolve params --style): Keras's
-// model name and API, PyTorch's module class, and which steps of forward() are
-// functional calls rather than submodules (torchinfo lists only modules).
-struct ModelInfo {
-    std::string name;                  // Keras: Model: "name"; PyTorch: the root module's class
-    bool functional = false;           // Keras: built with keras.Input / keras.Model (InputLayer row)
-    std::vector<std::string> calls;    // PyTorch: layers that are F.relu, F.max_pool2d, x.view, … in forward()
-    std::map<std::string, std::string> classes;  // module class per layer where it is not dlsolve's (Dropout2d)
 };
 
 struct Problem {
