@@ -7,16 +7,10 @@ updated weight, then reports median wall times and their ratio.
 
 Usage: /usr/bin/python3 bench/recurrent.py [DLSOLVE] [--runs N]
 """
-import argparse
-import json
-import os
 import random
-import statistics
-import subprocess
-import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import against_torch
+
 BATCH, STEPS, FEATURES, UNITS = 16, 100, 8, 64
 
 
@@ -61,52 +55,9 @@ json.dump({"loss": loss.item(), "weight_hh[0][0]": lstm.weight_hh_l0[0, 0].item(
 '''
 
 
-def median_ms(command, runs):
-    times = []
-    for _ in range(runs + 1):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times[1:])  # the first run warms the caches
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dlsolve", nargs="?", default=os.path.join(ROOT, "build", "dlsolve"))
-    parser.add_argument("--runs", type=int, default=9)
-    options = parser.parse_args()
-    dlsolve, runs = options.dlsolve, options.runs
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "lstm.json")
-        with open(path, "w") as f:
-            json.dump(problem(), f)
-        script = os.path.join(tmp, "torch_lstm.py")
-        with open(script, "w") as f:
-            f.write(TORCH)
-        # Both compute the same numbers: check before timing.
-        ours = json.loads(subprocess.run([dlsolve, "train", "--format", "json", path], check=True,
-                                         capture_output=True, text=True).stdout)["answers"]
-        theirs = json.loads(subprocess.run(["/usr/bin/python3", script, path], check=True,
-                                           capture_output=True, text=True).stdout)
-        assert abs(ours["loss"] - theirs["loss"]) <= 1e-9 * abs(theirs["loss"]), (ours["loss"], theirs["loss"])
-        w = ours["update.lstm.weight_hh"][0][0]
-        assert abs(w - theirs["weight_hh[0][0]"]) <= 1e-9 * max(1, abs(w)), (w, theirs)
-        python_floor = median_ms(["/usr/bin/python3", "-c", "import torch"], runs)
-        cases = [
-            ("dlsolve train (text)", [dlsolve, "train", path]),
-            ("dlsolve train --format json", [dlsolve, "train", "--format", "json", path]),
-            ("PyTorch (python3 + import torch + the same step)", ["/usr/bin/python3", script, path]),
-        ]
-        results = [(name, median_ms(cmd, runs)) for name, cmd in cases]
-    print(f"forward + backward + one SGD step, LSTM {UNITS} units, {STEPS} steps, batch {BATCH}, "
-          f"{FEATURES} features, float64; median of {runs} runs")
-    for name, ms in results:
-        print(f"  {name:55s} {ms:9.1f} ms")
-    floor_label = 'python3 -c "import torch" (interpreter and import alone)'
-    print(f"  {floor_label:55s} {python_floor:9.1f} ms")
-    torch_ms = results[2][1]
-    print(f"  ratio dlsolve text / PyTorch process: {results[0][1] / torch_ms:.2f}; "
-          f"PyTorch compute alone ≈ {torch_ms - python_floor:.1f} ms")
+    against_torch.run(__doc__, "%(prog)s [DLSOLVE] [--runs N]", problem(), TORCH, "update.lstm.weight_hh", "weight_hh[0][0]",
+                      f"forward + backward + one SGD step, LSTM {UNITS} units, {STEPS} steps, batch {BATCH}, {FEATURES} features, float64")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@
 #include "render/render.h"
 #include "report/analysis_reports.h"
 #include "report/framework_summary.h"
+#include "report/graph_report.h"
 #include "report/numeric_reports.h"
 #include "report/reports.h"
 
@@ -192,6 +193,8 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
          [](auto& p, auto& a, auto& o) { return train_worksheet(*p[0], *a[0], o.numeric); }, " --steps 3"},
         {"solve", "answer everything the problem's \"ask\" lists",
          [](auto& p, auto& a, auto&) { return solve_worksheet(*p[0], *a[0]); }, "", true, true},
+        {"graph", "the network as a Graphviz DOT picture: layers with type and parameters, shapes on the edges (dlsolve graph FILE | dot -Tsvg > net.svg)",
+         [](auto& p, auto& a, auto&) { return graph_worksheet(*p[0], *a[0]); }, ""},
     };
     const std::vector<std::string> dtypes{"float32", "float16", "bfloat16", "float64", "int8"};
     struct Builder {
@@ -213,7 +216,11 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     for (const auto& c : commands) {
         CLI::App* sub = app.add_subcommand(c.name, c.help);
         sub->add_option("file", files, "problem file (JSON), or - for standard input")->required()->expected(1);
-        add_format(sub);
+        if (std::string(c.name) == "graph")
+            sub->add_option("--format,-f", options.format, "dot (default, Graphviz) or json")
+                ->transform(CLI::CheckedTransformer(std::map<std::string, Format>{{"dot", Format::Dot}, {"json", Format::Json}}, CLI::ignore_case));
+        else
+            add_format(sub);
         if (std::string(c.name) == "rf")
             sub->add_option("--layer,-l", options.layer, "one layer, with its recurrence worked forward and backward");
         const std::string name = c.name;
@@ -271,6 +278,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         return status == 0 ? 0 : 2;
     }
     if (check->parsed()) return run_check(paths, options.max_elements, in, out, err);
+    if (app.got_subcommand("graph") && options.format == Format::Text) options.format = Format::Dot;
     for (const auto& [sub, command] : builders)
         if (sub->parsed()) {
             set_real_precision(options.precision);

@@ -255,6 +255,11 @@ AttentionRule read_attention_rule(Fields& fields) {
         else fields.fail("scale", "\"sqrt_dk\" (1/√d_k), \"none\", or a number c that multiplies QKᵀ");
     }
     rule.hard = fields.boolean("hard", false);
+    read_attention_mask(fields, rule);
+    return rule;
+}
+
+void read_attention_mask(Fields& fields, AttentionRule& rule) {
     if (const Json* m = fields.raw("mask")) {
         const std::string expected = "\"causal\" or a T_q × T_k matrix of 0 and 1 (1 = the query may attend to the key, as Keras's attention_mask)";
         if (m->is_string()) {
@@ -273,7 +278,6 @@ AttentionRule read_attention_rule(Fields& fields) {
             }
         }
     }
-    return rule;
 }
 
 }  // namespace dlsolve

@@ -51,5 +51,7 @@ private:
 
 // "scale", "hard" and "mask".
 AttentionRule read_attention_rule(Fields& fields);
+// "mask" alone (multi-head attention: always soft, scaled by 1/√d_k).
+void read_attention_mask(Fields& fields, AttentionRule& rule);
 
 }  // namespace dlsolve

@@ -19,6 +19,7 @@ public:
     std::optional<int64_t> embed_dim;     // PyTorch: the query's width, and d_out
     std::optional<int64_t> kdim, vdim;    // PyTorch: the key's and value's widths
     std::optional<int64_t> output_width;  // Keras output_shape
+    AttentionRule rule;                   // each head's attention: soft, 1/√key_width, the mask if any
 
     std::string class_name(const Convention& c, const std::vector<Dims>&) const override {
         return std::string(c.attention.class_name);
@@ -37,6 +38,7 @@ public:
         const Dims &q = in[order[0]], &k = in[order[1]], &v = in[order[2]];
         if (k[0] != v[0])
             throw LayerError(fmt::format("the key has {} positions but the value has {}: they must be equal", k[0], v[0]));
+        rule.check({"query", "key", "value"}, {{q[0], keys.key_width}, {k[0], keys.key_width}, {v[0], keys.value_width}});
         MultiHeadGeometry g = keys;
         g.in_width = {q[1], k[1], v[1]};
         g.out_width = output_width.value_or(q[1]);
@@ -152,7 +154,7 @@ public:
         const int64_t batch = in[0]->shape[0], t = qkv[0]->shape[1];
         Tensor y({batch, t, g.out_width});
         for (int64_t n = 0; n < batch; ++n) {
-            const AttentionSample s = attention_forward(g, qkv, p, n);
+            const AttentionSample s = attention_forward(g, rule, qkv, p, n);
             Eigen::Map<RowMatrix>(y.data.data() + n * t * g.out_width, t, g.out_width) = s.y;
         }
         return y;
@@ -166,7 +168,7 @@ public:
         const int64_t batch = in[0]->shape[0], t = in[order[0]]->shape[1];
         for (int64_t n = 0; n < batch; ++n) {
             const RowMatrix dy = Eigen::Map<const RowMatrix>(grad_y.data.data() + n * t * g.out_width, t, g.out_width);
-            attention_backward(g, ordered(in), p, n, dy, {&grad_in[order[0]], &grad_in[order[1]], &grad_in[order[2]]}, grad_p);
+            attention_backward(g, rule, ordered(in), p, n, dy, {&grad_in[order[0]], &grad_in[order[1]], &grad_in[order[2]]}, grad_p);
         }
     }
 
@@ -183,7 +185,7 @@ public:
         const int64_t t_len = ordered(tensors)[0]->shape[1];
         const int64_t row = static_cast<int64_t>(flat) / g.out_width, o = static_cast<int64_t>(flat) % g.out_width;
         const int64_t sample = row / t_len, t = row % t_len;
-        const AttentionSample s = attention_forward(g, ordered(tensors), params, sample);
+        const AttentionSample s = attention_forward(g, rule, ordered(tensors), params, sample);
         std::vector<Expr> terms;
         for (int64_t u = 0; u < g.rows(3); ++u) {
             const auto slot = g.weight_slot(3, u, o);
@@ -191,7 +193,8 @@ public:
             const int64_t h = u / g.value_width, j = u % g.value_width;
             std::vector<Expr> context;
             for (int64_t k = 0; k < s.v.rows(); ++k)
-                context.push_back(Expr::real(fmt::format("a{}[{}, {}]", h + 1, t + 1, k + 1), s.weights[static_cast<size_t>(h)](t, k)) *
+                if (rule.allowed(t, k))
+                    context.push_back(Expr::real(fmt::format("a{}[{}, {}]", h + 1, t + 1, k + 1), s.weights[static_cast<size_t>(h)](t, k)) *
                                   Expr::real(fmt::format("v{}[{}, {}]", h + 1, k + 1, j + 1), s.v(k, u)));
             terms.push_back(Expr::sum(context) * p[slot.role].at(slot.flat));
         }
@@ -244,6 +247,7 @@ std::unique_ptr<Layer> parse_multi_head_attention(Fields& fields, const Conventi
         g.use_bias = fields.boolean("bias", true);
         g.packed = layer->kdim.value_or(e) == e && layer->vdim.value_or(e) == e;
     }
+    read_attention_mask(fields, layer->rule);
     return layer;
 }
 

@@ -14,6 +14,7 @@
 
 #include "ir/convention.h"
 #include "ir/layer.h"
+#include "layers/attention_rule.h"
 
 namespace dlsolve {
 
@@ -49,7 +50,8 @@ private:
 std::array<size_t, 3> attention_inputs(const AttentionLayout& layout, size_t count);
 
 // The numeric rule for a batch [N, T, d] per input (inputs already in query, key, value
-// order; the same tensor may appear several times).
+// order; the same tensor may appear several times). Each head's attention is `rule`'s
+// (scaled by 1/√key_width, its mask if any), the arithmetic of the `attention` layer.
 using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 struct AttentionSample {
     RowMatrix q, k, v;                  // projected: T × heads·key_width, S × …, S × heads·value_width
@@ -57,9 +59,9 @@ struct AttentionSample {
     RowMatrix context;                  // T × heads·value_width
     RowMatrix y;                        // T × out_width
 };
-AttentionSample attention_forward(const MultiHeadGeometry& g, const std::array<const Tensor*, 3>& in,
+AttentionSample attention_forward(const MultiHeadGeometry& g, const AttentionRule& rule, const std::array<const Tensor*, 3>& in,
                                   const std::vector<const Tensor*>& params, int64_t sample);
-void attention_backward(const MultiHeadGeometry& g, const std::array<const Tensor*, 3>& in,
+void attention_backward(const MultiHeadGeometry& g, const AttentionRule& rule, const std::array<const Tensor*, 3>& in,
                         const std::vector<const Tensor*>& params, int64_t sample, const RowMatrix& grad_y,
                         std::array<Tensor*, 3> grad_in, std::vector<Tensor>& grad_params);
 

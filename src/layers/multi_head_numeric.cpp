@@ -125,9 +125,26 @@ Eigen::Map<const RowMatrix> sample_of(const Tensor& x, int64_t n) {
     return {x.data.data() + n * t * d, t, d};
 }
 
+// Columns [first, first + width) of a T × C matrix as a [1, T, width] tensor, and back.
+Tensor head_tensor(const RowMatrix& m, int64_t first, int64_t width) {
+    Tensor t({1, m.rows(), width});
+    Eigen::Map<RowMatrix>(t.data.data(), m.rows(), width) = m.middleCols(first, width);
+    return t;
+}
+Eigen::Map<const RowMatrix> head_matrix(const Tensor& t) { return {t.data.data(), t.shape[1], t.shape[2]}; }
+
+struct HeadInputs {
+    Tensor q, k, v;
+    std::vector<const Tensor*> list() const { return {&q, &k, &v}; }
+};
+HeadInputs head_inputs(const MultiHeadGeometry& g, const AttentionSample& s, int64_t h) {
+    return {head_tensor(s.q, h * g.key_width, g.key_width), head_tensor(s.k, h * g.key_width, g.key_width),
+            head_tensor(s.v, h * g.value_width, g.value_width)};
+}
+
 }  // namespace
 
-AttentionSample attention_forward(const MultiHeadGeometry& g, const std::array<const Tensor*, 3>& in,
+AttentionSample attention_forward(const MultiHeadGeometry& g, const AttentionRule& rule, const std::array<const Tensor*, 3>& in,
                                   const std::vector<const Tensor*>& params, int64_t sample) {
     AttentionSample s;
     std::array<Projection, 4> proj;
@@ -135,44 +152,32 @@ AttentionSample attention_forward(const MultiHeadGeometry& g, const std::array<c
     s.q = (sample_of(*in[0], sample) * proj[0].weight).rowwise() + proj[0].bias;
     s.k = (sample_of(*in[1], sample) * proj[1].weight).rowwise() + proj[1].bias;
     s.v = (sample_of(*in[2], sample) * proj[2].weight).rowwise() + proj[2].bias;
-    const double scale = 1.0 / std::sqrt(static_cast<double>(g.key_width));
     s.context = RowMatrix::Zero(s.q.rows(), g.num_heads * g.value_width);
     for (int64_t h = 0; h < g.num_heads; ++h) {
-        RowMatrix scores = s.q.middleCols(h * g.key_width, g.key_width) * scale *
-                           s.k.middleCols(h * g.key_width, g.key_width).transpose();
-        for (int64_t t = 0; t < scores.rows(); ++t) {
-            const double top = scores.row(t).maxCoeff();
-            scores.row(t) = (scores.row(t).array() - top).exp().matrix();
-            scores.row(t) /= scores.row(t).sum();
-        }
-        s.context.middleCols(h * g.value_width, g.value_width) = scores * s.v.middleCols(h * g.value_width, g.value_width);
-        s.weights.push_back(std::move(scores));
+        const AttentionTrace trace = rule.forward(head_inputs(g, s, h).list());
+        s.context.middleCols(h * g.value_width, g.value_width) = head_matrix(trace.output);
+        s.weights.emplace_back(head_matrix(trace.weights));
     }
     s.y = (s.context * proj[3].weight).rowwise() + proj[3].bias;
     return s;
 }
 
-void attention_backward(const MultiHeadGeometry& g, const std::array<const Tensor*, 3>& in,
+void attention_backward(const MultiHeadGeometry& g, const AttentionRule& rule, const std::array<const Tensor*, 3>& in,
                         const std::vector<const Tensor*>& params, int64_t sample, const RowMatrix& grad_y,
                         std::array<Tensor*, 3> grad_in, std::vector<Tensor>& grad_params) {
-    const AttentionSample s = attention_forward(g, in, params, sample);
+    const AttentionSample s = attention_forward(g, rule, in, params, sample);
     std::array<Projection, 4> proj;
     for (int p = 0; p < 4; ++p) proj[static_cast<size_t>(p)] = gather(g, params, p);
     scatter(g, 3, s.context.transpose() * grad_y, grad_y.colwise().sum(), grad_params);
     const RowMatrix grad_context = grad_y * proj[3].weight.transpose();
-    const double scale = 1.0 / std::sqrt(static_cast<double>(g.key_width));
-    RowMatrix grad_q = RowMatrix::Zero(s.q.rows(), s.q.cols()), grad_k = RowMatrix::Zero(s.k.rows(), s.k.cols()),
-              grad_v = RowMatrix::Zero(s.v.rows(), s.v.cols());
+    RowMatrix grad_q(s.q.rows(), s.q.cols()), grad_k(s.k.rows(), s.k.cols()), grad_v(s.v.rows(), s.v.cols());
     for (int64_t h = 0; h < g.num_heads; ++h) {
-        const RowMatrix& a = s.weights[static_cast<size_t>(h)];
-        const auto dc = grad_context.middleCols(h * g.value_width, g.value_width);
-        grad_v.middleCols(h * g.value_width, g.value_width) = a.transpose() * dc;
-        const RowMatrix grad_a = dc * s.v.middleCols(h * g.value_width, g.value_width).transpose();
-        // Softmax rows: ∂L/∂s_j = a_j·(∂L/∂a_j − Σ_k a_k·∂L/∂a_k).
-        const Eigen::VectorXd row_dot = (grad_a.array() * a.array()).rowwise().sum();
-        const RowMatrix grad_s = (a.array() * (grad_a.colwise() - row_dot).array()).matrix() * scale;
-        grad_q.middleCols(h * g.key_width, g.key_width) = grad_s * s.k.middleCols(h * g.key_width, g.key_width);
-        grad_k.middleCols(h * g.key_width, g.key_width) = grad_s.transpose() * s.q.middleCols(h * g.key_width, g.key_width);
+        const HeadInputs head = head_inputs(g, s, h);
+        std::vector<Tensor> grads{Tensor(head.q.shape), Tensor(head.k.shape), Tensor(head.v.shape)};
+        rule.backward(head.list(), head_tensor(grad_context, h * g.value_width, g.value_width), grads);
+        grad_q.middleCols(h * g.key_width, g.key_width) = head_matrix(grads[0]);
+        grad_k.middleCols(h * g.key_width, g.key_width) = head_matrix(grads[1]);
+        grad_v.middleCols(h * g.value_width, g.value_width) = head_matrix(grads[2]);
     }
     const std::array<const RowMatrix*, 3> grads{&grad_q, &grad_k, &grad_v};
     for (size_t p = 0; p < 3; ++p) {

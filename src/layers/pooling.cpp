@@ -1,5 +1,9 @@
 #include "layers/pooling.h"
 
+#include <fmt/format.h>
+
+#include "problem/error.h"
+
 namespace dlsolve {
 namespace {
 
@@ -21,6 +25,10 @@ Tensor CellPool::forward(const std::vector<const Tensor*>& in, const std::vector
     Tensor y(batched_output(*this, in, c));
     for (size_t i = 0; i < y.size(); ++i) {
         const PoolCells w = cells(x.shape, y.shape, i, c);
+        if (is_max && w.cells.empty())
+            throw LayerError(fmt::format("the window of output element {} (in row-major order) holds only padding, so its "
+                                         "maximum is −∞ as PyTorch gives it; make the padding, dilation or ceil_mode "
+                                         "leave every window an input cell", i + 1));
         if (is_max) {
             y[i] = x[argmax(x, w.cells)];
         } else {

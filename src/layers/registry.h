@@ -35,6 +35,8 @@ std::unique_ptr<Layer> parse_conv2d(Fields&, const Convention&, std::string_view
 std::unique_ptr<Layer> parse_conv2d_transpose(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_pool2d(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_global_pool2d(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_pool1d(Fields&, const Convention&, std::string_view);
+std::unique_ptr<Layer> parse_global_pool1d(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_adaptive_avgpool2d(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_upsampling2d(Fields&, const Convention&, std::string_view);
 std::unique_ptr<Layer> parse_zeropadding2d(Fields&, const Convention&, std::string_view);

@@ -62,6 +62,9 @@ namespace {
 
 using ConstMap = Eigen::Map<const RowMatrix>;
 
+// nn.Transformer*Layer's attention as dlsolve reads the block: no src_mask or tgt_mask.
+const AttentionRule kUnmasked{};
+
 // The block's parameters by PyTorch name, and their gradients.
 class Params {
 public:
@@ -174,7 +177,7 @@ public:
             return (a * p_.matrix("linear2.weight").transpose()).rowwise() + p_.vector("linear2.bias", spec_.d_model);
         }
         const Tensor q = as_batch(z), kv = as_batch(memory && name == "multihead_attn" ? *memory : z);
-        return attention_forward(attention_geometry(spec_), {&q, &kv, &kv}, attention_params(name.c_str()), 0).y;
+        return attention_forward(attention_geometry(spec_), kUnmasked, {&q, &kv, &kv}, attention_params(name.c_str()), 0).y;
     }
 
     // ∂L/∂z of sublayer k from ∂L/∂out; the memory's share goes to grad_memory.
@@ -202,7 +205,7 @@ public:
         const auto roles = p_.attention_roles(name.c_str());
         std::vector<Tensor> grads;
         for (const auto& role : roles) grads.emplace_back(p_.tensor(role)->shape);
-        attention_backward(attention_geometry(spec_), {&q, &kv, &kv}, attention_params(name.c_str()), 0,
+        attention_backward(attention_geometry(spec_), kUnmasked, {&q, &kv, &kv}, attention_params(name.c_str()), 0,
                            d_out, {&gq, cross ? &gkv : &gq, cross ? &gkv : &gq}, grads);
         for (size_t r = 0; r < roles.size(); ++r) p_.add(roles[r], grads[r].data.data());
         if (cross && grad_memory) *grad_memory += sample_of(gkv);

@@ -3,17 +3,13 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <utf8proc.h>
 
 namespace dlsolve {
 namespace {
 
 // Columns are aligned to cells up to this wide; a wider cell overflows its column.
 constexpr size_t kWidestAligned = 160;
-
-// Display width of UTF-8 text: one column per code point (×, ⌊, − are narrow).
-size_t display_width(const std::string& s) {
-    return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
 
 std::string pad(const std::string& s, size_t width, bool right) {
     const size_t w = display_width(s);
@@ -36,6 +32,23 @@ std::string markdown_escape(const std::string& s) {
 }
 
 }  // namespace
+
+size_t display_width(const std::string& s) {
+    const auto* at = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+    auto left = static_cast<utf8proc_ssize_t>(s.size());
+    size_t width = 0;
+    while (left > 0) {
+        utf8proc_int32_t code;
+        const utf8proc_ssize_t length = utf8proc_iterate(at, left, &code);
+        if (length < 1) {  // a byte that is not UTF-8: one column, as a terminal shows its replacement
+            ++width, ++at, --left;
+            continue;
+        }
+        width += static_cast<size_t>(std::max(0, utf8proc_charwidth(code)));
+        at += length, left -= length;
+    }
+    return width;
+}
 
 std::string render_part(const Part& part, const Notation& notation) {
     std::string figure = part.worked                                   ? part.expr.worked(notation, part.group_digits)
@@ -143,9 +156,11 @@ std::string render_json(const Worksheet& sheet) {
         steps.push_back(std::move(s));
     }
     Json out = Json::object();
+    out["format_version"] = kJsonFormatVersion;
     out["answers"] = sheet.answers;
     out["steps"] = std::move(steps);
     for (const auto& [key, value] : sheet.data.items()) out[key] = value;
+    if (sheet.picture) out["graph"] = picture_json(*sheet.picture);
     return out.dump(2, ' ', false, Json::error_handler_t::strict) + "\n";
 }
 
@@ -153,6 +168,7 @@ std::string render(const Worksheet& sheet, Format format) {
     switch (format) {
         case Format::Markdown: return render_markdown(sheet);
         case Format::Json: return render_json(sheet);
+        case Format::Dot: return render_dot(sheet);
         case Format::Text: break;
     }
     return render_text(sheet);

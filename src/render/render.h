@@ -7,7 +7,7 @@
 
 namespace dlsolve {
 
-enum class Format { Text, Markdown, Json };
+enum class Format { Text, Markdown, Json, Dot };
 
 std::string render(const Worksheet& sheet, Format format);
 std::string render_text(const Worksheet& sheet);
@@ -15,6 +15,18 @@ std::string render_text(const Worksheet& sheet);
 std::string render_framework_summary(const Worksheet& sheet);
 std::string render_markdown(const Worksheet& sheet);
 std::string render_json(const Worksheet& sheet);
+// The worksheet's picture as Graphviz DOT (dlsolve graph); empty without one.
+std::string render_dot(const Worksheet& sheet);
+Json picture_json(const Picture& picture);
+
+// The version of the JSON answer format (schemas/answers.schema.json): raised when a key
+// changes meaning or goes away, not when one is added.
+inline constexpr int kJsonFormatVersion = 1;
+
+// Columns a terminal gives UTF-8 text, by Unicode's East Asian Width and general
+// category (utf8proc_charwidth): combining marks (the circumflex of m̂) 0, wide CJK and
+// emoji 2, others 1; a byte that is not UTF-8 counts 1.
+size_t display_width(const std::string& s);
 
 // One figure as text: "H = ⌈128/2⌉ = 64", "1,216", "16 × (5 × 5 × 3 + 1) = 1216".
 std::string render_part(const Part& part, const Notation& notation);

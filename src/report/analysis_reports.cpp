@@ -275,6 +275,7 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
                 {false, false, true, true, true, true}, {}};
     if (!image) table.columns.erase(table.columns.begin() + 3), table.right_aligned.erase(table.right_aligned.begin() + 3);
     std::vector<Expr> activations;
+    Json json_rows = Json::array();
     for (size_t i : problem.graph.order()) {
         const auto& r = analysis.layers[i];
         const Expr memory = with_place(describe_layer(problem.graph.layer(i)),
@@ -285,10 +286,25 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
                               {shape_text(problem, r.output.values()), {}},
                               {"", {{"", r.params.total, false, true}}}};
         if (image) row.push_back({pair_text(fields[i].h.size, fields[i].w.size), {}});
-        row.push_back({"", {{"", problem.batch ? with_place(describe_layer(problem.graph.layer(i)), [&] { return batch * r.cost.macs; }) : r.cost.macs, false, true}}});
+        // MACs count what the memory counts: the batch when the problem has one.
+        const Expr macs = problem.batch ? with_place(describe_layer(problem.graph.layer(i)), [&] { return batch * r.cost.macs; }) : r.cost.macs;
+        row.push_back({"", {{"", macs, false, true}}});
         row.push_back({"", {{"", memory, false, true}}});
         table.rows.push_back(std::move(row));
         sheet.steps.push_back({"memory." + name, "activation bytes", memory});
+        // The table's row for scripts: --format json prints data["layers"].
+        Json json_row = Json::object();
+        json_row["name"] = name;
+        json_row["class_name"] = r.class_name;
+        Json dims = Json::array();  // as the shapes.* answers: the batch first when the problem has one
+        if (problem.batch) dims.push_back(*problem.batch);
+        for (auto d : r.output.values()) dims.push_back(d);
+        json_row["output_shape"] = std::move(dims);
+        json_row["params"] = r.params.total.value();
+        if (image) json_row["receptive_field"] = pair_answer(fields[i].h.size, fields[i].w.size);
+        json_row["macs"] = macs.value();
+        json_row["activation_bytes"] = memory.value();
+        json_rows.push_back(std::move(json_row));
     }
     // The memory in all grows with the batch: an overflow there is the batch's.
     const auto [input_bytes, forward_backward, params_bytes, total, forward_only, inference] = with_place("/batch", [&] {
@@ -334,6 +350,7 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
     sheet.answers["memory.total"] = total.value();
     sheet.answers["memory.inference_forward"] = forward_only.value();
     sheet.answers["memory.inference_total"] = inference.value();
+    sheet.data["layers"] = std::move(json_rows);
     return sheet;
 }
 

@@ -73,6 +73,32 @@ struct FrameworkSummary {
     bool show_formulas = false;
 };
 
+// The network as a picture (dlsolve graph): every node of the IR with what the passes
+// found for it, and every edge with the shape it carries. A renderer draws it (DOT) or
+// lists it (JSON).
+struct PictureNode {
+    enum class Kind { Input, Parameter, Layer };
+    Kind kind = Kind::Layer;
+    std::string name;
+    std::string type;        // the problem-file word, e.g. "conv2d"
+    std::string class_name;  // the framework's, e.g. Conv2D
+    Expr params, trainable, non_trainable, buffers;
+    std::vector<int64_t> shape;  // output shape, batch axis first when the problem has a batch
+    std::string shape_text;      // as the tables write it: (None, 32, 32, 16)
+};
+
+struct PictureEdge {
+    size_t from, to;  // node indices
+    size_t input;     // which input of `to` the edge feeds (0 for the first)
+    bool batch_only;  // into a parameter node: it carries only the batch size the value is repeated over
+};
+
+struct Picture {
+    std::vector<PictureNode> nodes;  // in the graph's topological order
+    std::vector<PictureEdge> edges;  // each node's inputs in order
+    size_t output = 0;               // the model's output node
+};
+
 struct Worksheet {
     std::string title;
     std::vector<std::string> notes;
@@ -82,6 +108,7 @@ struct Worksheet {
     // Further machine-readable results, printed by --format json beside "answers" and
     // "steps" (train: "training", every element's value, gradient and state per step).
     Json data = Json::object();
+    std::optional<Picture> picture;  // dlsolve graph
     // Set by --style: the text renderer prints this layout instead of the sections.
     std::optional<FrameworkSummary> framework_summary;
 };

@@ -159,6 +159,22 @@ function buildAvgPool2d(spec, inputs, name) {
   return tf.layers.averagePooling2d({ ...base(spec, name), ...poolArgs(spec) }).apply(one(inputs, spec));
 }
 
+function buildPool1d(spec, inputs, name) {
+  const o = opts(spec, { pool: 2, stride: null, padding: 'valid' });
+  const x = one(inputs, spec);
+  if (x.shape.length !== 3) throw new Reject(`${spec.type} needs a sequence [T, C], got [${x.shape.slice(1)}]`);
+  const args = { ...base(spec, name), poolSize: o.pool, strides: o.stride == null ? o.pool : o.stride, padding: kerasPadding(o.padding) };
+  return (spec.type === 'maxpool1d' ? tf.layers.maxPooling1d(args) : tf.layers.averagePooling1d(args)).apply(x);
+}
+
+function buildGlobalPool1d(spec, inputs, name) {
+  opts(spec, {});
+  const x = one(inputs, spec);
+  if (x.shape.length !== 3) throw new Reject(`${spec.type} needs a sequence [T, C], got [${x.shape.slice(1)}]`);
+  const layer = spec.type === 'global_maxpool1d' ? tf.layers.globalMaxPooling1d : tf.layers.globalAveragePooling1d;
+  return layer({ ...base(spec, name) }).apply(x);
+}
+
 function buildGlobalAvgPool2d(spec, inputs, name) {
   opts(spec, {});
   return tf.layers.globalAveragePooling2d({ ...base(spec, name) }).apply(one(inputs, spec));
@@ -343,6 +359,10 @@ const LAYERS = {
   gru: [buildRecurrent, recurrentPrefix('gru')],
   embedding: [buildEmbedding, 'embedding'],
   conv1d: [buildConv1d, 'conv1d'],
+  maxpool1d: [buildPool1d, 'max_pooling1d'],
+  avgpool1d: [buildPool1d, 'average_pooling1d'],
+  global_maxpool1d: [buildGlobalPool1d, 'global_max_pooling1d'],
+  global_avgpool1d: [buildGlobalPool1d, 'global_average_pooling1d'],
 };
 
 // ---------------------------------------------------------------- network

@@ -4,11 +4,13 @@
 
     /usr/bin/python3 tests/diff/recurrent_counts.py DLSOLVE_BINARY [--count N] [--seed S] [--keep DIR]
 
-Generates N problem files (default 300, half per framework): an optional
+Generates N problem files (default 300, half per framework). Two in three: an optional
 Embedding, a stack of 1-3 SimpleRNN / LSTM / GRU layers (units, bidirectional,
 use_bias, return_sequences, Keras GRU reset_after drawn at random; every layer
 but the last returns sequences), and optionally a Dense on the last axis or a
-Flatten and a Dense.  The Keras files go through keras_tfjs.mjs and the PyTorch
+Flatten and a Dense.  One in three: Conv1D and MaxPooling1D / AveragePooling1D blocks
+(valid or same; PyTorch's padding, ceil_mode and dilation) and a global 1-D pooling or a
+Flatten, then a Dense.  The Keras files go through keras_tfjs.mjs and the PyTorch
 files through torch_diff.py, which build the networks in the frameworks and
 compare every layer's shape and count with dlsolve's.  Fails when either script
 fails a file, or when fewer than 100 files per framework were compared (tfjs
@@ -28,9 +30,77 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MIN_COMPARED = 100
 
 
+def sliding(n, kernel, stride, pad, same, ceil_mode=False, dilation=1):
+    """Output length of a window over n steps (Keras "same": ⌈n/s⌉), or 0 when none fits."""
+    if same:
+        return -(-n // stride)
+    span = dilation * (kernel - 1) + 1
+    if n + 2 * pad < span:
+        return 0
+    out = (n + 2 * pad - span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= n + pad:  # PyTorch: the last window starts inside
+        out -= 1
+    return out
+
+
+def generate_conv(rng, framework, k):
+    """Conv1D and 1-D pooling over a sequence ([T, C] in Keras, [C, T] in PyTorch), then a
+    global pooling and a Dense, or a Flatten and a Dense."""
+    keras = framework == "keras"
+    steps, channels = rng.randint(4, 40), rng.randint(1, 8)
+    layers, t = [], steps
+    for _ in range(rng.randint(1, 2)):
+        kernel = rng.randint(1, min(5, t))
+        same = keras and rng.random() < 0.4
+        layer = {"type": "conv1d", "filters": rng.randint(1, 8), "kernel": kernel}
+        if same:
+            layer["padding"] = "same"
+        t = sliding(t, kernel, 1, 0, same)
+        layers.append(layer)
+        kind = rng.choice(["maxpool1d", "avgpool1d"])
+        pool = rng.randint(1, min(4, t))
+        stride = rng.choice([None, rng.randint(1, 3)])
+        layer = {"type": kind, "pool": pool}
+        if stride:
+            layer["stride"] = stride
+        pad, same, ceil_mode, dilation = 0, False, False, 1
+        if keras and rng.random() < 0.4:
+            same = True
+            layer["padding"] = "same"
+        elif not keras:
+            pad = rng.randint(0, pool // 2)
+            if pad:
+                layer["padding"] = pad
+            ceil_mode = rng.random() < 0.3
+            if ceil_mode:
+                layer["ceil_mode"] = True
+            if kind == "maxpool1d" and rng.random() < 0.2:
+                dilation = 2
+                layer["dilation"] = 2
+        t = sliding(t, pool, stride or pool, pad, same, ceil_mode, dilation)
+        if t < 1:
+            return None
+        layers.append(layer)
+    if rng.random() < 0.6:
+        layers.append({"type": rng.choice(["global_maxpool1d", "global_avgpool1d"])})
+        if not keras:
+            layers.append({"type": "flatten"})
+    else:
+        layers.append({"type": "flatten"})
+    layers.append({"type": "dense", "units": rng.randint(1, 10)})
+    return {"title": f"generated 1-D convolution and pooling network {k}", "framework": framework,
+            "input": {"shape": [steps, channels] if keras else [channels, steps]}, "layers": layers,
+            "ask": ["shapes", "params"]}
+
+
 def generate(k, seed):
     rng = random.Random(seed * 100003 + k)
     framework = "keras" if k % 2 == 0 else "pytorch"
+    if k % 3 == 2:  # a third: 1-D convolutions and pooling
+        while True:
+            problem = generate_conv(rng, framework, k)
+            if problem:
+                return framework, problem
     steps = rng.randint(1, 12)
     layers = []
     if rng.random() < 0.3:

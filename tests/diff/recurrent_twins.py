@@ -19,11 +19,11 @@ slope conventions differ). Fails when a pair differs or fewer than 40 pairs were
 import copy
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
 import torch_numeric as tn
+from difftools import answers, differences
 
 RTOL, ATOL = 1e-10, 1e-13
 GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
@@ -82,29 +82,10 @@ def twin(problem):
     return p
 
 
-def run(binary, path):
-    r = subprocess.run([binary, "backward", "--format", "json", path], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(r.stderr.strip())
-    return json.loads(r.stdout)["answers"]
-
-
-def flat(v):
-    return [x for item in v for x in flat(item)] if isinstance(v, list) else [v]
-
-
-def close(a, b):
-    return abs(a - b) <= max(ATOL, RTOL * max(abs(a), abs(b)))
-
-
 def compare(problem, keras, torch):
-    bad = []
-    for key, value in keras.items():
-        if key.startswith("forward.") or key == "loss":
-            other = torch.get(key)
-            if other is None or not all(close(a, b) for a, b in zip(flat(value), flat(other))) \
-                    or len(flat(value)) != len(flat(other)):
-                bad.append(f"{key}: keras {value}, twin {other}")
+    """The Keras network's answers against its PyTorch twin's: outputs, loss, and every
+    gradient (a recurrent layer's mapped to PyTorch's layout first)."""
+    pairs = [(key, torch.get(key), value) for key, value in keras.items() if key.startswith("forward.") or key == "loss"]
     for s in problem["layers"]:
         name = s["name"]
         if s["type"] in GATES:
@@ -116,15 +97,12 @@ def compare(problem, keras, torch):
                 for n, v in mapped.items():
                     if n == "bias_hh" and not isinstance(s.get(prefix + "bias", [0])[0], list):
                         continue   # Keras has no such bias: its twin's zero bias_hh gets bias_ih's gradient
-                    other = torch.get(f"grad.{name}.{n}{suffix}")
-                    if other is None or not all(close(a, b) for a, b in zip(flat(v), flat(other))):
-                        bad.append(f"grad.{name}.{prefix}{n}: keras (mapped) {v}, twin {other}")
+                    pairs.append((f"grad.{name}.{prefix}{n} (mapped) / {n}{suffix}", torch.get(f"grad.{name}.{n}{suffix}"), v))
         else:
-            for key in keras:
-                if key.startswith(f"grad.{name}."):
-                    if not all(close(a, b) for a, b in zip(flat(keras[key]), flat(torch.get(key, [])))):
-                        bad.append(f"{key}: keras {keras[key]}, twin {torch.get(key)}")
-    return bad
+            # whole tensors only: the element keys ("weights[1, 1]") repeat them, and only the first
+            # 32 elements of a network are named, which the twin's other layout counts differently
+            pairs += [(key, torch.get(key), keras[key]) for key in keras if key.startswith(f"grad.{name}.") and "[" not in key]
+    return differences(pairs, RTOL, ATOL, sides=("the twin", "keras"))
 
 
 def main(argv):
@@ -163,7 +141,7 @@ def main(argv):
                 with open(paths[-1], "w") as f:
                     json.dump(p, f)
             try:
-                bad = compare(problem, run(binary, paths[0]), run(binary, paths[1]))
+                bad = compare(problem, answers(binary, "backward", paths[0]), answers(binary, "backward", paths[1]))
             except RuntimeError as e:
                 bad = [f"dlsolve refused it: {e}"]
             if bad:

@@ -33,16 +33,14 @@ as a sum, matmul in float32, the scale factor off by 1e-8 relative, attention sc
 1/d_k instead of 1/√d_k, the causal mask one key wider, hard attention taking the last of
 equal maxima on rows built with ties) and must report mismatches for each case.
 """
-import json
 import math
-import os
 import random
-import subprocess
 import sys
-import tempfile
 
 import torch
 import torch.nn.functional as F
+
+from difftools import answers, arguments, differences, suite, write_json
 
 torch.set_default_dtype(torch.float64)
 
@@ -219,21 +217,6 @@ def expected_macs(shapes, layer, spec):
     return 0
 
 
-def flat(x):
-    return [v for item in x for v in flat(item)] if isinstance(x, list) else [x]
-
-
-def close(a, b):
-    return abs(a - b) <= max(1e-9 * max(abs(a), abs(b)), 1e-12)
-
-
-def run(binary, command, path):
-    r = subprocess.run([binary, command, "--format", "json", path], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"dlsolve {command}: exit {r.returncode}: {r.stderr.strip()}")
-    return json.loads(r.stdout)["answers"]
-
-
 def check(binary, path, doc, values, layer, spec, wrong):
     batch = doc.get("batch")
     bad = []
@@ -241,90 +224,39 @@ def check(binary, path, doc, values, layer, spec, wrong):
     target = torch.tensor(doc["target"])
     loss = ((out - target) ** 2).sum()
     loss.backward()
-    shapes = run(binary, "shapes", path)
+    shapes = answers(binary, "shapes", path)
     if shapes.get("shapes.out") != list(out.shape):  # the batch axis only when "batch" is given
         bad.append(f"shape: dlsolve {shapes.get('shapes.out')}, PyTorch {list(out.shape)}")
-    macs = run(binary, "flops", path).get("macs.out", 0)
+    macs = answers(binary, "flops", path).get("macs.out", 0)
     sample_shapes = [list(torch.tensor(v).shape[1:] if batch else torch.tensor(v).shape) for v in values]
     if macs != expected_macs(sample_shapes, layer, spec):
         bad.append(f"MACs: dlsolve {macs}, closed form {expected_macs(sample_shapes, layer, spec)}")
-    forward = run(binary, "forward", path)
-    answers = run(binary, "backward", path)
-    pairs = [("forward.out", forward.get("forward.out"), out.tolist()), ("loss", answers.get("loss"), loss.item())]
+    forward = answers(binary, "forward", path)
+    backward = answers(binary, "backward", path)
+    pairs = [("forward.out", forward.get("forward.out"), out.tolist()), ("loss", backward.get("loss"), loss.item())]
     if spec["stages"]:
         for i, key in enumerate(("scores", "weights")):
             stacked = torch.stack([stage[i] for stage in spec["stages"]])
             pairs.append((f"forward.out.{key}", forward.get(f"forward.out.{key}"), (stacked if batch else stacked[0]).tolist()))
     for name, t in zip(["x", "y", "z"], inputs):
         grad = t.grad if t.grad is not None else torch.zeros_like(t)
-        pairs.append((f"grad.{name}", answers.get(f"grad.{name}"), grad.tolist()))
-    for key, got, want in pairs:
-        if got is None:
-            bad.append(f"{key}: missing from dlsolve's answers")
-            continue
-        g, w = flat(got), flat(want)
-        if len(g) != len(w):
-            bad.append(f"{key}: dlsolve has {len(g)} elements, PyTorch {len(w)}")
-            continue
-        for i, (a, b) in enumerate(zip(g, w)):
-            if not close(a, b):
-                bad.append(f"{key}[{i}]: dlsolve {a}, PyTorch {b}")
-                break
-    return bad
-
-
-def arguments(argv):
-    """(self_test, count, binary) from [--self-test] [--count N] DLSOLVE."""
-    self_test = "--self-test" in argv
-    args = [a for a in argv[1:] if a != "--self-test"]
-    count = 25
-    if "--count" in args:
-        i = args.index("--count")
-        count = int(args[i + 1])
-        del args[i:i + 2]
-    return self_test, count, args[0]
+        pairs.append((f"grad.{name}", backward.get(f"grad.{name}"), grad.tolist()))
+    return bad + differences(pairs)
 
 
 def main(argv):
-    self_test, count, binary = arguments(argv)
+    self_test, count, binary = arguments(argv, 25)
     rng = random.Random(9)
-    failures = total = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        for case in CASES:
-            agree = caught = 0
-            for index in range(count):
-                doc, values, layer, spec = generate(case, rng, self_test)
-                # the target: random numbers shaped like the output (one sample, or the batch)
-                _, out = reference(values, layer, spec, doc.get("batch"), False)
-                doc["target"] = tensor_values(rng, list(out.shape))
-                path = os.path.join(tmp, f"{case}-{index}.json")
-                with open(path, "w", encoding="utf-8") as f:
-                    json.dump(doc, f)
-                total += 1
-                try:
-                    bad = check(binary, path, doc, values, layer, spec, self_test)
-                except RuntimeError as e:
-                    bad = [str(e)]
-                    if self_test:
-                        failures += 1
-                if self_test:
-                    caught += bool(bad)
-                elif bad:
-                    failures += 1
-                    print(f"FAIL {case} #{index}:\n  " + "\n  ".join(bad[:6]) + f"\n  {json.dumps(doc)}")
-                else:
-                    agree += 1
-            if self_test:
-                if caught == 0:
-                    failures += 1
-                print(f"{case}: the wrong reference was caught on {caught}/{count}")
-            else:
-                print(f"{case}: {agree}/{count} agree with PyTorch")
-    if not self_test:
-        print(f"{total} problems")
-    print("all agree" if failures == 0 and not self_test else
-          "self-test passed" if failures == 0 else f"{failures} failure(s)")
-    return 1 if failures else 0
+
+    def one(case, index, path):
+        doc, values, layer, spec = generate(case, rng, self_test)
+        # the target: random numbers shaped like the output (one sample, or the batch)
+        _, out = reference(values, layer, spec, doc.get("batch"), False)
+        doc["target"] = tensor_values(rng, list(out.shape))
+        write_json(path, doc)
+        return check(binary, path, doc, values, layer, spec, self_test)
+
+    return suite(CASES, count, self_test, one)
 
 
 if __name__ == "__main__":

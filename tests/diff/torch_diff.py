@@ -201,6 +201,24 @@ def build_avgpool2d(spec, xs):
     return nn.AvgPool2d(**pool_args(spec))
 
 
+def build_pool1d(spec, xs):
+    """nn.MaxPool1d / nn.AvgPool1d on a [C, T] sequence; the stride defaults to the pool."""
+    is_max = spec["type"] == "maxpool1d"
+    o = opts(spec, pool=REQUIRED, stride=OPTIONAL, padding=0, ceil_mode=False, **({"dilation": 1} if is_max else {}))
+    if one(xs, spec).dim() != 3:
+        raise Reject(f"{spec['type']} needs a sequence [C, T]")
+    args = dict(kernel_size=o["pool"], stride=o["stride"] or o["pool"], padding=int_padding(o["padding"], "pooling")[0],
+                ceil_mode=o["ceil_mode"])
+    return nn.MaxPool1d(dilation=o["dilation"], **args) if is_max else nn.AvgPool1d(**args)
+
+
+def build_global_pool1d(spec, xs):
+    opts(spec)
+    if one(xs, spec).dim() != 3:
+        raise Reject(f"{spec['type']} needs a sequence [C, T]")
+    return nn.AdaptiveMaxPool1d(1) if spec["type"] == "global_maxpool1d" else nn.AdaptiveAvgPool1d(1)
+
+
 def build_global_avgpool2d(spec, xs):
     opts(spec)
     one(xs, spec)
@@ -376,6 +394,10 @@ def build_conv1d(spec, xs):
 
 BUILDERS = {
     "conv1d": build_conv1d,
+    "maxpool1d": build_pool1d,
+    "avgpool1d": build_pool1d,
+    "global_maxpool1d": build_global_pool1d,
+    "global_avgpool1d": build_global_pool1d,
     "simple_rnn": build_recurrent,
     "lstm": build_recurrent,
     "gru": build_recurrent,

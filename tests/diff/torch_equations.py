@@ -65,12 +65,13 @@ import json
 import os
 import random
 import re
-import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 import torch
+
+from difftools import answers, close, differences, flat
 
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float64)
@@ -351,40 +352,8 @@ def reference(doc):
 
 # ================================================================ comparison
 
-def flat(v):
-    if isinstance(v, torch.Tensor):
-        return [float(a) for a in v.reshape(-1)]
-    if isinstance(v, list):
-        return [a for item in v for a in flat(item)]
-    return [float(v)]
-
-
-def close(a, b):
-    return abs(a - b) <= max(ATOL, RTOL * max(abs(a), abs(b)))
-
-
 def compare(got, ref, where):
-    bad = []
-    for key, want in ref.items():
-        if key not in got:
-            bad.append(f"{where}: {key} missing from dlsolve's answers")
-            continue
-        g, w = flat(got[key]), flat(want)
-        if len(g) != len(w):
-            bad.append(f"{where}: {key} has {len(g)} numbers, torch {len(w)}")
-            continue
-        for i, (a, b) in enumerate(zip(g, w)):
-            if not close(a, b):
-                bad.append(f"{where}: {key}[{i}] dlsolve {a!r} torch {b!r}")
-                break
-    return bad
-
-
-def dlsolve(binary, command, path):
-    p = subprocess.run([binary, command, "--format", "json", path], capture_output=True, text=True)
-    if p.returncode != 0:
-        raise RuntimeError(f"dlsolve {command} {path}: exit {p.returncode}: {p.stderr.strip()[:300]}")
-    return json.loads(p.stdout)["answers"]
+    return [f"{where}: {line}" for line in differences([(key, got.get(key), want) for key, want in ref.items()], RTOL, ATOL)]
 
 
 def plant(ref, rng, prefix):
@@ -464,8 +433,8 @@ def check_twin(binary, tmp, index, rng, self_test, strict, rounding):
         with open(path, "w", encoding="utf-8") as f:
             json.dump(doc, f)
         paths.append(path)
-    eq = {**dlsolve(binary, "forward", paths[0]), **dlsolve(binary, "backward", paths[0])}
-    ly = {**dlsolve(binary, "forward", paths[1]), **dlsolve(binary, "backward", paths[1])}
+    eq = {**answers(binary, "forward", paths[0]), **answers(binary, "backward", paths[0])}
+    ly = {**answers(binary, "forward", paths[1]), **answers(binary, "backward", paths[1])}
     bad = compare(eq, ref, f"twin {index} (equations)")
     comparisons = len(ref)
     for lk, ek, tr in twin_pairs(eq, acts):
@@ -548,14 +517,14 @@ def symbolic(binary, draws, self_test):
             path = os.path.join(tmp, f"{kind}-symbolic.json")
             with open(path, "w", encoding="utf-8") as f:
                 json.dump(symbolic_doc(kind, {k: None for k in names}), f)
-            answers = dlsolve(binary, "params", path)
-            total = answers["params.total"]
+            counted = answers(binary, "params", path)
+            total = counted["params.total"]
             if not isinstance(total, str):
                 print(f"{kind}: params.total with null sizes is {total!r}, not a polynomial")
                 failures += 1
                 continue
             # every count and every size of every shape, in symbols
-            keys = {k: v for k, v in answers.items() if k.startswith(("params.", "shapes."))}
+            keys = {k: v for k, v in counted.items() if k.startswith(("params.", "shapes."))}
             agree = caught = 0
             draws_sizes = [{k: rng.randint(1, 9) for k in names} for _ in range(draws)]
 
@@ -563,7 +532,7 @@ def symbolic(binary, draws, self_test):
                 path = os.path.join(tmp, f"{kind}-{i}.json")
                 with open(path, "w", encoding="utf-8") as f:
                     json.dump(symbolic_doc(kind, draws_sizes[i]), f)
-                return dlsolve(binary, "params", path)
+                return answers(binary, "params", path)
 
             with ThreadPoolExecutor(2) as pool:
                 numbers = list(pool.map(numeric, range(draws)))
@@ -657,12 +626,12 @@ def main(argv):
         counts[kind][0] += 1
         losses[doc["loss"]] = losses.get(doc["loss"], 0) + 1
         try:
-            got = {**dlsolve(binary, "forward", path), **dlsolve(binary, "backward", path)}
+            got = {**answers(binary, "forward", path), **answers(binary, "backward", path)}
             bad = compare(got, ref, path)
             comparisons += len(ref)
             if ref_train is not None:
                 counts[kind][2] += 1
-                bad += compare(dlsolve(binary, "train", path), ref_train, path + " (train)")
+                bad += compare(answers(binary, "train", path), ref_train, path + " (train)")
                 comparisons += len(ref_train)
         except RuntimeError as e:
             bad = [str(e)]

@@ -21,15 +21,13 @@ They must agree to a relative 1e-9 (absolute 1e-12 near 0).
 --self-test: the comparison is run against a wrong reference (hinge without the factor
 C, cross-entropy counting the zero classes as log(1e-12)) and must report mismatches.
 """
-import json
-import os
 import random
-import subprocess
 import sys
-import tempfile
 
 import torch
 import torch.nn.functional as F
+
+from difftools import answers, arguments, close, suite, write_json
 
 torch.set_default_dtype(torch.float64)
 
@@ -81,10 +79,6 @@ def reference(case, values, target, wrong):
     return loss.item(), p.grad.tolist()
 
 
-def close(a, b):
-    return abs(a - b) <= max(1e-9 * max(abs(a), abs(b)), 1e-12)
-
-
 def compare(got_loss, got_grad, ref_loss, ref_grad, nan_is_zero=True):
     """Differences between dlsolve's loss and ∂L/∂p and PyTorch's. With `nan_is_zero`, a NaN
     gradient in PyTorch (0 · 1/0 at a zero probability whose target is 0) expects 0."""
@@ -101,55 +95,20 @@ def compare(got_loss, got_grad, ref_loss, ref_grad, nan_is_zero=True):
     return bad
 
 
-def arguments(argv):
-    """(self_test, count, binary) from [--self-test] [--count N] DLSOLVE."""
-    self_test = "--self-test" in argv
-    args = [a for a in argv[1:] if a != "--self-test"]
-    count = 100
-    if "--count" in args:
-        i = args.index("--count")
-        count = int(args[i + 1])
-        del args[i:i + 2]
-    return self_test, count, args[0]
-
-
 def main(argv):
-    self_test, count, binary = arguments(argv)
+    self_test, count, binary = arguments(argv, 100)
     rng = random.Random(15)
-    failures = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        for case in ("hinge", "multi_margin", "ce_zero", "bce_exact"):
-            agree = caught = 0
-            for index in range(count):
-                doc, values, target = generate(case, rng)
-                path = os.path.join(tmp, f"{case}-{index}.json")
-                with open(path, "w", encoding="utf-8") as f:
-                    json.dump(doc, f)
-                r = subprocess.run([binary, "backward", "--format", "json", path], capture_output=True, text=True)
-                if r.returncode != 0:
-                    failures += 1
-                    print(f"FAIL {case} #{index}: exit {r.returncode}: {r.stderr.strip()}\n  {json.dumps(doc)}")
-                    continue
-                answers = json.loads(r.stdout)["answers"]
-                ref_loss, ref_grad = reference(case, values, target, self_test)
-                bad = compare(answers["loss"], answers["grad.p"], ref_loss, ref_grad)
-                if self_test:
-                    caught += bool(bad)
-                elif bad:
-                    failures += 1
-                    print(f"FAIL {case} #{index}:\n  " + "\n  ".join(bad[:6]) + f"\n  {json.dumps(doc)}")
-                else:
-                    agree += 1
-            if self_test:
-                required = case in ("hinge", "ce_zero")  # the two wrong references that differ
-                if required and caught == 0:
-                    failures += 1
-                print(f"{case}: the wrong reference was caught on {caught}/{count}{'' if required else ' (not required)'}")
-            else:
-                print(f"{case}: {agree}/{count} agree with PyTorch")
-    print("all agree" if failures == 0 and not self_test else
-          "self-test passed" if failures == 0 else f"{failures} failure(s)")
-    return 1 if failures else 0
+
+    def one(case, index, path):
+        doc, values, target = generate(case, rng)
+        write_json(path, doc)
+        got = answers(binary, "backward", path)
+        ref_loss, ref_grad = reference(case, values, target, self_test)
+        return compare(got["loss"], got["grad.p"], ref_loss, ref_grad)
+
+    # the two wrong references that differ from the right ones
+    return suite(("hinge", "multi_margin", "ce_zero", "bce_exact"), count, self_test, one,
+                 required=lambda case: case in ("hinge", "ce_zero"))
 
 
 if __name__ == "__main__":

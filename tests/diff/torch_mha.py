@@ -27,23 +27,30 @@ call() written out in torch (einsum with its kernel shapes, query scaled by
 1/√key_dim, softmax over the keys). Transformer blocks (N each): nn.TransformerEncoderLayer
 and nn.TransformerDecoderLayer (memory = tgt: the input read twice) with every parameter
 given under its PyTorch name, relu or gelu, norm_first or not, against autograd.
+Two in five self-attention layers carry a mask (causal, or 0/1 with 1 = may attend):
+nn.MultiheadAttention gets its negation as the boolean attn_mask (True = blocked), the
+Keras call() a −inf where Keras adds its large negative number. Every values problem is
+also trained 3 steps of SGD (momentum 0 or 0.9; `train --format json`'s update.LAYER.ROLE)
+and compared with torch.optim.SGD on the same parameters.
 Relative 1e-9 (absolute 1e-12 near 0).
 
 --self-test: the references are planted with errors (every count one too large, the scale
 1/√E instead of 1/√head_dim, the other LayerNorm placement); every family must report
 mismatches.
 """
+import copy
 import json
 import math
 import os
 import random
-import subprocess
 import sys
 import tempfile
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from difftools import answers, arguments, differences, flat
 
 torch.set_default_dtype(torch.float64)
 REL, ABS = 1e-9, 1e-12
@@ -85,23 +92,11 @@ def measured_macs(module, *inputs):
 
 
 def run(binary, command, path):
-    r = subprocess.run([binary, command, "--format", "json", path], capture_output=True, text=True, timeout=120)
-    if r.returncode != 0:
-        return None, r.stderr.strip()
-    return json.loads(r.stdout)["answers"], None
-
-
-def close(a, b):
-    return abs(a - b) <= max(ABS, REL * max(abs(a), abs(b)))
-
-
-def flat(x):
-    if isinstance(x, (list, tuple)):
-        out = []
-        for v in x:
-            out.extend(flat(v))
-        return out
-    return [x]
+    """(answers, None), or (None, dlsolve's message) when it refuses the problem."""
+    try:
+        return answers(binary, command, path, timeout=120), None
+    except RuntimeError as e:
+        return None, str(e)
 
 
 # ---- counts ------------------------------------------------------------------------
@@ -256,17 +251,35 @@ def values_case(rng, keras):
         shapes = {r: s for r, s in shapes.items() if "bias" not in r}
     for role, shape in shapes.items():
         layer[role] = small(rng, shape)
+    # a mask on two problems in five: causal, or 0/1 (1 = may attend) with a key in every row
+    allowed = None
+    if rng.random() < 0.4:
+        if rng.random() < 0.5:
+            layer["mask"] = "causal"
+            allowed = [[int(j <= i) for j in range(t)] for i in range(t)]
+        else:
+            allowed = [[rng.randint(0, 1) for _ in range(t)] for _ in range(t)]
+            for row in allowed:
+                row[rng.randrange(t)] = 1
+            layer["mask"] = allowed
     x = small(rng, [batch, t, d])
     target = small(rng, [batch, t, out])
     problem = {"title": "generated attention values", "framework": "keras" if keras else "pytorch", "batch": batch,
                "input": {"name": "x", "shape": [t, d], "values": x}, "layers": [layer], "target": target,
                "loss": "mse", "ask": ["forward", "loss"]}
-    return problem, heads, head_dim
+    return problem, heads, head_dim, allowed
 
 
-def keras_reference(layer, x, heads, key_dim, plant):
-    """keras MultiHeadAttention.call() on query = value = key = x, in torch."""
+def keras_reference(layer, x, heads, key_dim, plant, allowed):
+    """keras MultiHeadAttention.call() on query = value = key = x, in torch; `allowed` is
+    its attention_mask (1 = may attend; Keras adds a large negative number elsewhere
+    before the softmax, whose exponential is 0 in float64 as −inf's is)."""
     p = {r: torch.tensor(layer[r], requires_grad=True) for r in layer if r.endswith(("_kernel", "_bias")) and r != "use_bias"}
+    again = lambda: keras_forward(p, x, heads, key_dim, plant, allowed)
+    return again(), p, again
+
+
+def keras_forward(p, x, heads, key_dim, plant, allowed):
     q = torch.einsum("btd,dhk->bthk", x, p["query_kernel"])
     k = torch.einsum("btd,dhk->bthk", x, p["key_kernel"])
     v = torch.einsum("btd,dhk->bthk", x, p["value_kernel"])
@@ -274,15 +287,17 @@ def keras_reference(layer, x, heads, key_dim, plant):
         q, k, v = q + p["query_bias"], k + p["key_bias"], v + p["value_bias"]
     scale = 1.0 / math.sqrt(key_dim * heads if plant else key_dim)
     scores = torch.einsum("bshk,bthk->bhts", k, q * scale)
+    if allowed is not None:
+        scores = scores.masked_fill(~torch.tensor(allowed, dtype=torch.bool), float("-inf"))
     weights = torch.softmax(scores, dim=-1)
     context = torch.einsum("bhts,bshk->bthk", weights, v)
     y = torch.einsum("bthk,hko->bto", context, p["attention_output_kernel"])
     if "attention_output_bias" in p:
         y = y + p["attention_output_bias"]
-    return y, p
+    return y
 
 
-def torch_reference(layer, x, heads, plant):
+def torch_reference(layer, x, heads, plant, allowed):
     d = layer["embed_dim"]
     m = nn.MultiheadAttention(d, heads, dropout=0.0, bias=layer["bias"], batch_first=True)
     with torch.no_grad():
@@ -300,43 +315,68 @@ def torch_reference(layer, x, heads, plant):
             with torch.no_grad():
                 m.out_proj.weight.mul_(-1.0)
     m.train()
-    y = m(x, x, x, need_weights=False)[0]
+    # nn.MultiheadAttention's boolean attn_mask: True where a position may NOT attend
+    mask = None if allowed is None else ~torch.tensor(allowed, dtype=torch.bool)
+    again = lambda: m(x, x, x, need_weights=False, attn_mask=mask)[0]
     params = {"in_proj_weight": m.in_proj_weight, "out_proj.weight": m.out_proj.weight}
     if layer["bias"]:
         params.update({"in_proj_bias": m.in_proj_bias, "out_proj.bias": m.out_proj.bias})
-    return y, params
+    return again(), params, again
+
+
+def trained(problem, reference, prefix):
+    """The parameters after the problem's SGD steps (torch.optim.SGD on MSE), from fresh
+    ones: `reference()` gives (output, parameters by role, a forward pass again)."""
+    _, params, again = reference()
+    o = problem["optimizer"]
+    opt = torch.optim.SGD(list(params.values()), lr=o["lr"], momentum=o["momentum"])
+    for _ in range(problem["steps"]):
+        opt.zero_grad()
+        F.mse_loss(again(), torch.tensor(problem["target"])).backward()
+        opt.step()
+    return {f"update.{prefix}.{role}": flat(t.detach().tolist()) for role, t in params.items()}
+
+
+def with_sgd(problem, rng, lr=0.1):
+    """3 steps of SGD (with momentum 0.9 on half of the problems) to compare after."""
+    problem.update({"optimizer": {"type": "sgd", "lr": lr, "momentum": rng.choice([0.0, 0.9])}, "steps": 3})
+    return problem
+
+
+def run_numeric(binary, path):
+    """backward's and forward's answers in one dictionary, or dlsolve's message."""
+    got, err = run(binary, "backward", path)
+    if not err:
+        forward, err = run(binary, "forward", path)
+    if not err:
+        steps, err = run(binary, "train", path)
+    return (None, err) if err else ({**got, **forward, **{k: v for k, v in steps.items() if k.startswith("update.")}}, None)
 
 
 def compare_values(binary, work, k, keras, rng, plant):
-    problem, heads, head_dim = values_case(rng, keras)
+    problem, heads, head_dim, allowed = values_case(rng, keras)
+    with_sgd(problem, rng)
     layer = problem["layers"][0]
     path = os.path.join(work, f"values-{k}.json")
     with open(path, "w") as f:
         json.dump(problem, f)
-    got, err = run(binary, "backward", path)
+    got, err = run_numeric(binary, path)
     if err:
-        return [f"values {k}: dlsolve failed: {err}"]
-    forward, err = run(binary, "forward", path)
-    if err:
-        return [f"values {k}: dlsolve forward failed: {err}"]
-    got.update(forward)
+        return [f"values {k}: {err}"]
     x = torch.tensor(problem["input"]["values"], requires_grad=True)
     if keras:
-        y, params = keras_reference(layer, x, heads, head_dim, plant)
+        reference = lambda: keras_reference(layer, x, heads, head_dim, plant, allowed)
     else:
-        y, params = torch_reference(layer, x, heads, plant)
+        reference = lambda: torch_reference(layer, x, heads, plant, allowed)
+    y, params, _ = reference()
     loss = F.mse_loss(y, torch.tensor(problem["target"]))
     loss.backward()
     truth = {"forward.mha": flat(y.tolist()), "loss": [loss.item()], "grad.x": flat(x.grad.tolist())}
     for role, t in params.items():
         truth[f"grad.mha.{role}"] = flat(t.grad.tolist())
-    bad = []
-    for key, want in truth.items():
-        have = got.get(key)
-        have = flat(have) if have is not None else None
-        if have is None or len(have) != len(want) or not all(close(a, b) for a, b in zip(have, want)):
-            bad.append(f"values {k} ({problem['framework']}): {key} differs: dlsolve {have}, reference {want}")
-    return bad
+    truth.update(trained(problem, reference, "mha"))
+    return [f"values {k} ({problem['framework']}): {line}"
+            for line in differences([(key, got.get(key), want) for key, want in truth.items()], REL, ABS)]
 
 
 def block_values_case(binary, work, k, rng, decoder, plant):
@@ -362,19 +402,19 @@ def block_values_case(binary, work, k, rng, decoder, plant):
     problem = {"title": f"generated {cls.__name__} values", "framework": "pytorch", "batch": batch,
                "input": {"name": "x", "shape": [t, d], "values": x_values}, "layers": [layer], "target": target,
                "loss": "mse", "ask": ["forward", "loss"]}
+    # a small rate: a LayerNorm over d_model = 2 features that steps bring near each other
+    # divides by a tiny deviation, and rounding differences of 1e-14 grew past 1e-9 at 0.1
+    with_sgd(problem, rng, lr=0.01)
     path = os.path.join(work, f"block-{k}.json")
     with open(path, "w") as f:
         json.dump(problem, f)
-    got, err = run(binary, "backward", path)
+    got, err = run_numeric(binary, path)
     if err:
-        return [f"block values {k}: dlsolve failed: {err}"]
-    forward, err = run(binary, "forward", path)
-    if err:
-        return [f"block values {k}: dlsolve forward failed: {err}"]
-    got.update(forward)
+        return [f"block values {k}: {err}"]
     if plant:  # the other LayerNorm placement
         m.norm_first = not m.norm_first
     m.train()
+    fresh = copy.deepcopy(m)
     x = torch.tensor(x_values, requires_grad=True)
     y = m(x, x) if decoder else m(x)
     loss = F.mse_loss(y, torch.tensor(target))
@@ -382,27 +422,15 @@ def block_values_case(binary, work, k, rng, decoder, plant):
     truth = {"forward.block": flat(y.tolist()), "loss": [loss.item()], "grad.x": flat(x.grad.tolist())}
     for name, p in m.named_parameters():
         truth[f"grad.block.{name}"] = flat(p.grad.tolist())
-    bad = []
-    for key, want in truth.items():
-        have = got.get(key)
-        have = flat(have) if have is not None else None
-        if have is None or len(have) != len(want) or not all(close(a, b) for a, b in zip(have, want)):
-            bad.append(f"block values {k} ({cls.__name__}): {key} differs: dlsolve {have}, reference {want}")
-    return bad
+    xs = torch.tensor(x_values)
+    again = lambda: fresh(xs, xs) if decoder else fresh(xs)
+    truth.update(trained(problem, lambda: (None, dict(fresh.named_parameters()), again), "block"))
+    return [f"block values {k} ({cls.__name__}): {line}"
+            for line in differences([(key, got.get(key), want) for key, want in truth.items()], REL, ABS)]
 
 
 def main(argv):
-    self_test = "--self-test" in argv
-    args = [a for a in argv[1:] if a != "--self-test"]
-    count = 60
-    if "--count" in args:
-        i = args.index("--count")
-        count = int(args[i + 1])
-        del args[i:i + 2]
-    if len(args) != 1:
-        print(__doc__)
-        return 2
-    binary = args[0]
+    self_test, count, binary = arguments(argv, 60)
     rng = random.Random(9)
     torch.manual_seed(9)
     families = {

@@ -17,19 +17,16 @@ They must agree to a relative 1e-9 (absolute 1e-12 near 0).
 nn.CrossEntropyLoss's per-class weight) and takes "sum" as the mean; every loss must
 report mismatches.
 """
-import json
 import os
 import random
-import subprocess
 import sys
-import tempfile
 
 import torch
 import torch.nn.functional as F
 
 # One comparison rule with the losses' own test; PyTorch gives no NaN gradient here.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_losses import arguments  # noqa: E402
+from difftools import answers, arguments, suite, write_json  # noqa: E402
 from torch_losses import compare as compare_with_nan  # noqa: E402
 
 
@@ -103,43 +100,17 @@ def reference(loss, values, target, reduction, weights, wrong):
 
 
 def main(argv):
-    self_test, count, binary = arguments(argv)
+    self_test, count, binary = arguments(argv, 100)
     rng = random.Random(1515)
-    failures = 0
-    total = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        for loss in LOSSES:
-            agree = caught = 0
-            for index in range(count):
-                doc, values, target, reduction, weights = generate(loss, rng)
-                path = os.path.join(tmp, f"{loss}-{index}.json")
-                with open(path, "w", encoding="utf-8") as f:
-                    json.dump(doc, f)
-                r = subprocess.run([binary, "backward", "--format", "json", path], capture_output=True, text=True)
-                if r.returncode != 0:
-                    failures += 1
-                    print(f"FAIL {loss} #{index}: exit {r.returncode}: {r.stderr.strip()}\n  {json.dumps(doc)}")
-                    continue
-                answers = json.loads(r.stdout)["answers"]
-                ref_loss, ref_grad = reference(loss, values, target, reduction, weights, self_test)
-                bad = compare(answers["loss"], answers["grad.p"], ref_loss, ref_grad)
-                if self_test:
-                    caught += bool(bad)
-                elif bad:
-                    failures += 1
-                    print(f"FAIL {loss} #{index}:\n  " + "\n  ".join(bad[:6]) + f"\n  {json.dumps(doc)}")
-                else:
-                    agree += 1
-            total += agree
-            if self_test:
-                if caught == 0:
-                    failures += 1
-                print(f"{loss}: the wrong reference was caught on {caught}/{count}")
-            else:
-                print(f"{loss}: {agree}/{count} agree with PyTorch")
-    print(f"all {total} agree" if failures == 0 and not self_test else
-          "self-test passed" if failures == 0 else f"{failures} failure(s)")
-    return 1 if failures else 0
+
+    def one(loss, index, path):
+        doc, values, target, reduction, weights = generate(loss, rng)
+        write_json(path, doc)
+        got = answers(binary, "backward", path)
+        ref_loss, ref_grad = reference(loss, values, target, reduction, weights, self_test)
+        return compare(got["loss"], got["grad.p"], ref_loss, ref_grad)
+
+    return suite(LOSSES, count, self_test, one)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 // An input is a problem file, optionally followed by a NUL byte and a command line:
 //   - without a NUL, the bytes are the problem, given as "-" (standard input), and the
 //     input's length chooses one command (params, shapes, rf, flops, summary, forward,
-//     backward, train, solve, check, compare: length mod 11) and one format (text,
-//     json, markdown: length / 11 mod 3).
+//     backward, train, solve, check, compare, graph: length mod 12) and one format (text,
+//     json, markdown; graph: dot for text and markdown: length / 12 mod 3).
 //   - with a NUL, the bytes after it are one command and its options separated by
 //     spaces ("backward --param=w11 --format=json"); the problem, the bytes before the
 //     NUL, is given as "-" (standard input) and, for compare, also as a file.
@@ -76,10 +76,11 @@ std::string as_file(std::string_view problem) {
 // inputs that parse, where the time goes).
 void some_command(std::string_view problem) {
     static const char* const commands[] = {"params", "shapes",   "rf",    "flops", "summary", "forward",
-                                           "backward", "train", "solve", "check", "compare"};
+                                           "backward", "train", "solve", "check", "compare", "graph"};
     static const char* const formats[] = {"text", "json", "markdown"};
     const std::string command = commands[problem.size() % std::size(commands)];
-    const std::string format = formats[problem.size() / std::size(commands) % std::size(formats)];
+    std::string format = formats[problem.size() / std::size(commands) % std::size(formats)];
+    if (command == "graph" && format != "json") format = "dot";  // graph writes DOT or JSON
     std::vector<std::string> args{command};
     if (command != "check") args.insert(args.end(), {"--format", format});
     args.push_back("-");

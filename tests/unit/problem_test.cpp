@@ -46,7 +46,7 @@ TEST_CASE("errors name the JSON path, what was expected and what was found", "[p
           "/layers/0/filter: unknown key \"filter\" (did you mean \"filters\"?)");
     CHECK(error_of("keras", "[8, 8, 3]", R"([{"type": "conv", "filters": 4, "kernel": 3}])") ==
           "/layers/0/type: unknown layer type \"conv\" (did you mean \"conv2d\"?); the known types: input, conv2d, "
-          "conv1d, conv2d_transpose, maxpool2d, avgpool2d, global_avgpool2d, global_maxpool2d, adaptive_avgpool2d, upsampling2d, "
+          "conv1d, conv2d_transpose, maxpool2d, avgpool2d, global_avgpool2d, global_maxpool2d, adaptive_avgpool2d, maxpool1d, avgpool1d, global_maxpool1d, global_avgpool1d, upsampling2d, "
           "zeropadding2d, flatten, reshape, dense, batchnorm, layernorm, dropout, activation, relu, leaky_relu, sigmoid, tanh, "
           "softmax, linear, hard_threshold, embedding, simple_rnn, lstm, gru, concat, add, parameter, subtract, multiply, matmul, scale, "
           "attention, multi_head_attention, transformer_encoder, transformer_decoder, positional_encoding");

@@ -1,0 +1,1 @@
+train problems/001-8-adam.json

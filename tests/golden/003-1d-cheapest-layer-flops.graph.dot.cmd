@@ -1,0 +1,1 @@
+graph problems/003-1d-cheapest-layer-flops.json
