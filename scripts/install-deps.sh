@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs what dlsolve needs on Debian: the build dependencies, and with --test the
-# tools of the test suite (jsonschema, Graphviz's dot, PyTorch, Node with @tensorflow/tfjs from npm, and
-# clang with its runtimes for the fuzzer: libFuzzer and the sanitizers are in libclang-rt-dev).
+# Installs what dlsolve needs on Debian: the build dependencies (help2man writes the man
+# page), and with --test the tools of the test suite (man-db and xmllint for the install
+# and JUnit tests, Graphviz's dot, jsonschema, PyTorch, Node with @tensorflow/tfjs from npm,
+# and clang with its runtimes for the fuzzer: libFuzzer and the sanitizers are in libclang-rt-dev).
 set -euo pipefail
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-build_packages="g++ cmake pkg-config libcli11-dev nlohmann-json3-dev libfmt-dev catch2 libeigen3-dev libutf8proc-dev libginac-dev"
-test_packages="python3 python3-jsonschema python3-torch python3-torchvision clang libclang-rt-dev graphviz"
+build_packages="g++ cmake pkg-config help2man libcli11-dev nlohmann-json3-dev libfmt-dev catch2 libeigen3-dev libutf8proc-dev libginac-dev"
+test_packages="python3 man-db libxml2-utils python3-jsonschema python3-torch python3-torchvision clang libclang-rt-dev graphviz"
 packages=$build_packages
 [ "${1:-}" = "--test" ] && packages="$packages $test_packages"
 command -v node >/dev/null && command -v npm >/dev/null || { [ "${1:-}" = "--test" ] && packages="$packages nodejs npm"; }

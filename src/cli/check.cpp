@@ -1,14 +1,19 @@
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <ostream>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "equations/system.h"
 
+#include "cli/check_report.h"
 #include "cli/commands.h"
 #include "passes/analysis.h"
 #include "problem/error.h"
@@ -20,6 +25,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// GiNaC and CLN are not thread-safe (their expressions share reference-counted constants
+// and caches with no locks): a file that may reach them, a network in symbols ("dims")
+// or written as "equations", is checked under this lock, and so is every comparison in
+// symbols. Recursive: the comparison of such a file runs under the file's lock.
+std::recursive_mutex symbolic_lock;
+
+bool may_use_symbols(const std::string& text) {
+    return text.find("\"equations\"") != std::string::npos || text.find("\"dims\"") != std::string::npos;
+}
+
 bool holds_text(const Json& v) {
     return v.is_string() || (v.is_array() && std::any_of(v.begin(), v.end(), [](const Json& item) { return holds_text(item); }));
 }
@@ -30,7 +45,10 @@ bool holds_text(const Json& v) {
 // symbols compares with numbers computed from them).
 bool same_answer(const Json& expected, const Json& computed, double tolerance, const std::map<std::string, int64_t>& sizes) {
     if (expected == computed) return true;
-    if (holds_text(expected) || holds_text(computed)) return equations::same_symbolic(expected, computed, sizes);
+    if (holds_text(expected) || holds_text(computed)) {
+        const std::lock_guard lock(symbolic_lock);
+        return equations::same_symbolic(expected, computed, sizes);
+    }
     if (expected.is_array() || computed.is_array()) {
         if (!expected.is_array() || !computed.is_array() || expected.size() != computed.size()) return false;
         for (size_t i = 0; i < expected.size(); ++i)
@@ -79,76 +97,111 @@ std::vector<std::string> collect(const std::vector<std::string>& paths, std::vec
     return files;
 }
 
+// One problem file checked: its verdict, what it prints and, for the reports, each key.
+CheckResult check_file(const std::string& file, int64_t max_elements, std::istream& in) {
+    CheckResult r;
+    r.file = file;
+    Json computed;
+    double tolerance = 1e-6;
+    std::map<std::string, int64_t> sizes;
+    const auto report = [&](const std::string& what) {
+        r.message = printable_line(file + ": " + what);
+        r.status = CheckResult::Error;
+    };
+    std::unique_lock lock(symbolic_lock, std::defer_lock);
+    try {
+        const std::string text = read_problem_text(file, in);
+        if (may_use_symbols(text)) lock.lock();
+        Problem problem = parse_problem(text);
+        problem.numeric.max_elements = max_elements;
+        const Analysis analysis = analyse(problem);
+        // The memory answers build the whole summary table: only when the key has one.
+        bool memory = false;
+        if (problem.expect.is_object())
+            for (const auto& item : problem.expect.items()) memory = memory || item.key().rfind("memory.", 0) == 0;
+        computed = all_answers(problem, analysis, memory);
+        r.expect = problem.expect;
+        tolerance = problem.tolerance;
+        sizes = problem.equations ? problem.equations->dim_values : std::map<std::string, int64_t>{};
+    } catch (const ProblemError& e) {
+        report(e.what());
+        return r;
+    } catch (const ArithmeticError& e) {
+        report(std::string("the arithmetic cannot be carried out: ") + e.what());
+        return r;
+    } catch (const std::exception& e) {  // a bug: say so for this file and go on with the others
+        report(fmt::format("internal error: {} (please report it with the problem file)", e.what()));
+        r.internal = true;
+        return r;
+    }
+    if (r.expect.is_null() || r.expect.empty()) {
+        r.status = CheckResult::Skip;
+        return r;
+    }
+    r.computed = Json::object();
+    for (const auto& [key, value] : r.expect.items()) {
+        auto it = computed.find(key);
+        if (it == computed.end()) {
+            r.differences.push_back(fmt::format("{}: expected {}, computed nothing (dlsolve has no answer with this key)", key, value.dump()));
+            r.differing.push_back(key);
+            continue;
+        }
+        r.computed[key] = *it;
+        if (!same_answer(value, *it, tolerance, sizes)) {
+            r.differences.push_back(fmt::format("{}: expected {}, computed {}", key, value.dump(), it->dump()));
+            r.differing.push_back(key);
+        }
+    }
+    r.status = r.differences.empty() ? CheckResult::Pass : CheckResult::Fail;
+    return r;
+}
+
+// Every file checked, on `jobs` threads (0: every core), results in input order.
+// Standard input ("-") is read by one thread only.
+std::vector<CheckResult> check_files(const std::vector<std::string>& files, int64_t max_elements, int jobs, std::istream& in) {
+    std::vector<CheckResult> results(files.size());
+    size_t threads = jobs > 0 ? static_cast<size_t>(jobs) : std::max(1u, std::thread::hardware_concurrency());
+    if (std::find(files.begin(), files.end(), "-") != files.end()) threads = 1;
+    threads = std::min(threads, files.size());
+    std::atomic<size_t> next{0};
+    const auto work = [&] {
+        for (size_t i; (i = next.fetch_add(1)) < files.size();) {
+            const auto start = std::chrono::steady_clock::now();
+            results[i] = check_file(files[i], max_elements, in);
+            results[i].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        }
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    return results;
+}
+
 }  // namespace
 
-int run_check(const std::vector<std::string>& paths, int64_t max_elements, std::istream& in, std::ostream& out, std::ostream& err) {
+int run_check(const CheckOptions& options, std::istream& in, std::ostream& out, std::ostream& err) {
     std::vector<std::string> unreadable;
-    const auto files = collect(paths, unreadable);
-    int passed = 0, failed = 0, skipped = 0;
-    bool invalid = false, internal = false;
+    const auto files = collect(options.paths, unreadable);
+    std::vector<CheckResult> results;
     for (const auto& why : unreadable) {
-        err << printable_line(why) << "\n";
-        invalid = true;
-        ++failed;
+        CheckResult r;
+        r.file = why.substr(0, why.find(": "));
+        r.message = printable_line(why);
+        r.status = CheckResult::Error;
+        r.unreadable = true;
+        results.push_back(std::move(r));
     }
-    for (const auto& file : files) {
-        Json computed;
-        Json expect;
-        double tolerance = 1e-6;
-        std::map<std::string, int64_t> sizes;
-        const auto report = [&](const std::string& what) {
-            err << printable_line(file + ": " + what) << "\n";
-            out << "error " << file << "\n";
-            ++failed;
-        };
-        try {
-            Problem problem = parse_problem(read_problem_text(file, in));
-            problem.numeric.max_elements = max_elements;
-            const Analysis analysis = analyse(problem);
-            computed = all_answers(problem, analysis);
-            expect = problem.expect;
-            tolerance = problem.tolerance;
-            sizes = problem.equations ? problem.equations->dim_values : std::map<std::string, int64_t>{};
-        } catch (const ProblemError& e) {
-            report(e.what());
-            invalid = true;
-            continue;
-        } catch (const ArithmeticError& e) {
-            report(std::string("the arithmetic cannot be carried out: ") + e.what());
-            invalid = true;
-            continue;
-        } catch (const std::exception& e) {  // a bug: say so for this file and go on with the others
-            report(fmt::format("internal error: {} (please report it with the problem file)", e.what()));
-            internal = true;
-            continue;
-        }
-        if (expect.is_null() || expect.empty()) {
-            out << "skip  " << file << " (no \"expect\")\n";
-            ++skipped;
-            continue;
-        }
-        std::vector<std::string> differences;
-        for (const auto& [key, value] : expect.items()) {
-            auto it = computed.find(key);
-            if (it == computed.end())
-                differences.push_back(fmt::format("{}: expected {}, computed nothing (dlsolve has no answer with this key)", key, value.dump()));
-            else if (!same_answer(value, *it, tolerance, sizes))
-                differences.push_back(fmt::format("{}: expected {}, computed {}", key, value.dump(), it->dump()));
-        }
-        if (differences.empty()) {
-            out << "pass  " << file << " (" << expect.size() << (expect.size() == 1 ? " answer)\n" : " answers)\n");
-            ++passed;
-        } else {
-            out << "FAIL  " << file << ": " << fmt::format("{}", fmt::join(differences, "; ")) << "\n";
-            ++failed;
-        }
-    }
-    out << passed << " passed, " << failed << " failed";
-    if (skipped > 0) out << ", " << skipped << " skipped";
-    out << "\n";
-    if (internal) return 70;
-    if (invalid) return 2;
-    return failed > 0 ? 1 : 0;
+    auto checked = check_files(files, options.max_elements, options.jobs, in);
+    std::move(checked.begin(), checked.end(), std::back_inserter(results));
+
+    const CheckTotals totals = count(results);
+    if (options.json) write_check_json(results, totals, options.quiet, out, err);
+    else write_check_text(results, totals, options.quiet, options.color, out, err);
+    if (!options.junit.empty() && !write_junit(results, totals, options.junit, err)) return 2;
+    if (totals.internal) return 70;
+    if (totals.invalid) return 2;
+    return totals.failed > 0 ? 1 : 0;
 }
 
 }  // namespace dlsolve

@@ -1,15 +1,20 @@
 #include "cli/commands.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "import/import.h"
 #include "passes/analysis.h"
 #include "problem/error.h"
 #include "problem/problem.h"
@@ -23,6 +28,9 @@
 namespace dlsolve {
 namespace {
 
+// CMake's project() VERSION, as a compile definition of this file.
+constexpr const char* kDlsolveVersion = DLSOLVE_VERSION;
+
 constexpr const char* kExample = "problems/004-2022-02-09-segmentation.json";
 
 struct Options {
@@ -32,7 +40,8 @@ struct Options {
     NumericOptions numeric;       // backward/train --param, train --steps, --all
     int precision = 10;           // significant digits of printed reals
     int64_t max_elements = kDefaultMaxElements;  // the numeric engine's budget (--max-elements)
-    bool quiet = false;           // flops, solve --quiet: no convention paragraph
+    bool quiet = false;           // --quiet: no notes, no convention paragraph
+    ReadOptions read;             // --from, --framework, --input: reading Python model code
     std::string style = "dlsolve";  // params, summary --style: keras, keras2, torchinfo
     bool formulas = false;        // --formulas: dlsolve's formulas beside a framework's layout
 };
@@ -43,8 +52,11 @@ std::optional<Worksheet> styled(const Problem& problem, const Analysis& analysis
     return framework_summary_worksheet(problem, analysis, *find_summary_tool(options.style), options.formulas);
 }
 
-// --quiet: the worksheet without its "Convention" lines (the cost convention paragraph).
-void drop_conventions(Worksheet& sheet) {
+
+// --quiet: the worksheet without the problem's notes and its "Convention" lines (the
+// cost convention paragraph of flops and solve).
+void drop_notes(Worksheet& sheet) {
+    sheet.notes.clear();
     for (auto& section : sheet.sections)
         std::erase_if(section.lines, [](const Line& line) { return line.label == "Convention"; });
 }
@@ -90,9 +102,9 @@ struct CommandName {
 };
 
 // A network whose sizes are symbols is refused by the commands that need numbers.
+using BuildFn = Worksheet (*)(const std::vector<const Problem*>&, const std::vector<const Analysis*>&, const Options&);
 int answer(const std::vector<std::string>& files, Options options, bool with_costs, const CommandName& command, std::istream& in, std::ostream& out,
-           std::ostream& err, Worksheet (*build)(const std::vector<const Problem*>&, const std::vector<const Analysis*>&,
-                                                 const Options&)) {
+           std::ostream& err, BuildFn build) {
     struct Work {
         std::vector<Problem> problems;
         std::vector<Analysis> analyses;
@@ -110,7 +122,7 @@ int answer(const std::vector<std::string>& files, Options options, bool with_cos
     try {
         for (const auto& file : files) {
             current = shown_name(file);
-            problems.push_back(parse_problem(read_problem_text(file, in)));
+            problems.push_back(load_problem(file, in, options.read));
             problems.back().numeric.max_elements = options.max_elements;
             // Equations answer in symbols where the command says so; layers with sizes in symbols only params.
             const Problem& p = problems.back();
@@ -122,11 +134,11 @@ int answer(const std::vector<std::string>& files, Options options, bool with_cos
         std::vector<const Analysis*> a;
         for (size_t i = 0; i < problems.size(); ++i) p.push_back(&problems[i]), a.push_back(&analyses[i]);
         sheet = build(p, a, options);
-        if (options.quiet) drop_conventions(sheet);
+        if (options.quiet) drop_notes(sheet);
         text = render(sheet, options.format);
     } catch (const ProblemError& e) {
         progress.clear();
-        err << printable_line(current + ": " + e.what()) << "\n";
+        err << printable_line(error_line(current, e)) << "\n";
         return 2;
     } catch (const ArithmeticError& e) {
         progress.clear();
@@ -145,6 +157,85 @@ int answer(const std::vector<std::string>& files, Options options, bool with_cos
 
 DataType chosen_type(const Options& options) { return *data_type(options.dtype); }
 
+// Several problem files: each answered in turn under its file name (text: head(1)'s
+// "==> FILE <==", markdown: a heading, JSON: one array of {"file", "answer"}). A bad
+// file stops the run before anything is printed, as with one file.
+int answer_each(const std::vector<std::string>& files, const Options& options, bool with_costs, const CommandName& command,
+                std::istream& in, std::ostream& out, std::ostream& err, BuildFn build) {
+    if (files.size() == 1) return answer(files, options, with_costs, command, in, out, err, build);
+    std::string text;
+    Json all = Json::array();
+    for (size_t i = 0; i < files.size(); ++i) {
+        std::ostringstream one;
+        if (const int status = answer({files[i]}, options, with_costs, command, in, one, err, build); status != 0) return status;
+        const std::string name = shown_name(files[i]);
+        if (options.format == Format::Json) all.push_back(Json{{"file", name}, {"answer", Json::parse(one.str())}});
+        else if (options.format == Format::Markdown) text += fmt::format("{}# {}\n\n{}", i ? "\n" : "", name, one.str());
+        else text += fmt::format("{}==> {} <==\n{}", i ? "\n" : "", name, one.str());
+    }
+    out << (options.format == Format::Json ? all.dump(2, ' ', false, Json::error_handler_t::strict) + "\n" : text);
+    return 0;
+}
+
+// Levenshtein distance, for "did you mean".
+size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// `dlsolve parms x.json`: names the word and the nearest command (or lists them all).
+std::string unknown_command(const std::string& word, const std::vector<std::string>& names) {
+    const std::string* best = nullptr;
+    size_t best_distance = 0;
+    for (const auto& name : names)
+        if (const size_t d = edit_distance(word, name); !best || d < best_distance) best = &name, best_distance = d;
+    if (best && best_distance <= std::max<size_t>(2, best->size() / 3))
+        return fmt::format("dlsolve: unknown command \"{}\"; did you mean \"{}\"?", word, *best);
+    return fmt::format("dlsolve: unknown command \"{}\"; the commands are {}", word, fmt::join(names, ", "));
+}
+
+// A choice among words: --help shows them as `a|b|c`, and anything else (a number) is refused.
+CLI::Option* add_choice(CLI::App* sub, const std::string& flags, std::string& target, const std::vector<std::string>& words,
+                        const std::string& help) {
+    return sub->add_option(flags, target, help)
+        ->transform(CLI::Validator(
+            [words](std::string& value) {
+                std::string lower = value;
+                for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                if (std::find(words.begin(), words.end(), lower) == words.end())
+                    return fmt::format("\"{}\" is not one of {}", value, fmt::join(words, ", "));
+                value = lower;
+                return std::string();
+            },
+            ""))
+        ->type_name(fmt::format("{}", fmt::join(words, "|")));
+}
+
+// convert: the JSON problem a Python listing builds, checked by the problem parser.
+int run_convert(const std::string& file, ReadOptions read, std::istream& in, std::ostream& out, std::ostream& err) {
+    if (read.from.empty()) read.from = "python";
+    try {
+        const std::string text = problem_document(file, in, read);
+        std::istringstream again(text);
+        load_problem("-", again, ReadOptions{"json", "", {}});
+        out << text;
+        return 0;
+    } catch (const ProblemError& e) {
+        err << printable_line(error_line(shown_name(file), e)) << "\n";
+        return 2;
+    }
+}
+
 }  // namespace
 
 void leave_memory_to_exit() { memory_left_to_exit = true; }
@@ -154,84 +245,94 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
                  "every figure comes with the formula that produced it."};
     app.name("dlsolve");
     app.require_subcommand(1);
+    app.set_version_flag("--version", fmt::format("dlsolve {}", kDlsolveVersion), "Print the version and exit");
     app.footer(fmt::format("Examples:\n"
                            "  dlsolve params {0}\n"
                            "  dlsolve shapes --format markdown {0}\n"
-                           "  cat model.json | dlsolve params -\n"
+                           "  dlsolve params - < {0}\n"
                            "  dlsolve check problems/\n\n"
                            "Exit status: 0 answered, 1 check found a differing answer, 2 bad input or usage.",
                            kExample));
 
     Options options;
     std::vector<std::string> files;
-    const std::map<std::string, Format> formats{{"text", Format::Text}, {"json", Format::Json}, {"markdown", Format::Markdown}};
-    using Build = Worksheet (*)(const std::vector<const Problem*>&, const std::vector<const Analysis*>&, const Options&);
+    std::string format_word = "text";
+    const std::vector<std::string> format_words{"text", "json", "markdown"};
+    const std::map<std::string, Format> formats{
+        {"text", Format::Text}, {"json", Format::Json}, {"markdown", Format::Markdown}, {"dot", Format::Dot}};
     struct Command {
         const char* name;
         const char* help;
-        Build build;
-        const char* example;
+        BuildFn build;
+        const char* example;    // arguments of --help's example
         bool costs = false;  // needs MACs and FLOPs
         bool symbolic = false;  // answers a network whose sizes are symbols
     };
     const Command commands[] = {
         {"params", "Keras-style summary: output shape and parameter count of every layer, each count as a formula",
-         [](auto& p, auto& a, auto& o) { auto s = styled(*p[0], *a[0], o); return s ? std::move(*s) : params_worksheet(*p[0], *a[0]); }, "", false, true},
+         [](auto& p, auto& a, auto& o) { auto s = styled(*p[0], *a[0], o); return s ? std::move(*s) : params_worksheet(*p[0], *a[0]); }, kExample, false, true},
         {"shapes", "output shape of every layer with the size arithmetic",
-         [](auto& p, auto& a, auto&) { return shapes_worksheet(*p[0], *a[0]); }, "", false, true},
+         [](auto& p, auto& a, auto&) { return shapes_worksheet(*p[0], *a[0]); }, kExample, false, true},
         {"rf", "receptive field, jump (effective stride), start and effective padding of every layer",
-         [](auto& p, auto& a, auto& o) { return rf_worksheet(*p[0], *a[0], o.layer); }, " --layer batchNorm"},
+         [](auto& p, auto& a, auto& o) { return rf_worksheet(*p[0], *a[0], o.layer); },
+         "--layer batchNorm problems/004-2022-02-09-segmentation.json"},
         {"flops", "MACs and FLOPs of every layer with their formulas, and the totals",
-         [](auto& p, auto& a, auto&) { return flops_worksheet(*p[0], *a[0]); }, "", true},
+         [](auto& p, auto& a, auto&) { return flops_worksheet(*p[0], *a[0]); }, kExample, true},
         {"summary", "one table: shapes, parameters, receptive fields, MACs and activation memory",
-         [](auto& p, auto& a, auto& o) { auto s = styled(*p[0], *a[0], o); return s ? std::move(*s) : summary_worksheet(*p[0], *a[0], chosen_type(o)); }, "", true},
+         [](auto& p, auto& a, auto& o) { auto s = styled(*p[0], *a[0], o); return s ? std::move(*s) : summary_worksheet(*p[0], *a[0], chosen_type(o)); }, kExample, true},
         {"forward", "every layer's output values, each element with its substituted formula, and the loss",
-         [](auto& p, auto& a, auto& o) { return forward_worksheet(*p[0], *a[0], o.numeric); }, ""},
+         [](auto& p, auto& a, auto& o) { return forward_worksheet(*p[0], *a[0], o.numeric); },
+         "--quiet problems/ref-mazur-backprop-example.json"},
         {"backward", "the loss and ∂L/∂ every parameter and input; the chain rule written out over every path",
-         [](auto& p, auto& a, auto& o) { return backward_worksheet(*p[0], *a[0], o.numeric); }, " --param w11", false, true},
+         [](auto& p, auto& a, auto& o) { return backward_worksheet(*p[0], *a[0], o.numeric); },
+         "--param w1 problems/ref-mazur-backprop-example.json", false, true},
         {"train", "optimizer steps on one batch or a list of batches, or a learning rule (Hebbian, perceptron): every parameter, gradient and optimizer state per step",
-         [](auto& p, auto& a, auto& o) { return train_worksheet(*p[0], *a[0], o.numeric); }, " --steps 3"},
+         [](auto& p, auto& a, auto& o) { return train_worksheet(*p[0], *a[0], o.numeric); }, "--steps 3 problems/001-8-adam.json"},
         {"solve", "answer everything the problem's \"ask\" lists",
-         [](auto& p, auto& a, auto&) { return solve_worksheet(*p[0], *a[0]); }, "", true, true},
+         [](auto& p, auto& a, auto&) { return solve_worksheet(*p[0], *a[0]); }, kExample, true, true},
         {"graph", "the network as a Graphviz DOT picture: layers with type and parameters, shapes on the edges (dlsolve graph FILE | dot -Tsvg > net.svg)",
-         [](auto& p, auto& a, auto&) { return graph_worksheet(*p[0], *a[0]); }, ""},
+         [](auto& p, auto& a, auto&) { return graph_worksheet(*p[0], *a[0]); }, kExample},
     };
     const std::vector<std::string> dtypes{"float32", "float16", "bfloat16", "float64", "int8"};
     struct Builder {
-        Build build;
+        BuildFn build;
         bool costs;
         CommandName command;
     };
     std::map<CLI::App*, Builder> builders;
-    const auto add_format = [&](CLI::App* sub) {
-        sub->add_option("--format,-f", options.format, "text (default), json or markdown")
-            ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
-    };
+    const auto add_format = [&](CLI::App* sub) { add_choice(sub, "--format,-f", format_word, format_words, "output format (default text)"); };
+    const auto add_quiet = [&](CLI::App* sub, const char* help) { sub->add_flag("--quiet,-q", options.quiet, help); };
     const auto add_budget = [&](CLI::App* sub) {
         sub->add_option("--max-elements", options.max_elements,
                         fmt::format("the numeric engine's budget of tensor elements (default {}, {} MiB as float64)",
                                     kDefaultMaxElements, kDefaultMaxElements * 8 / (1 << 20)))
             ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
     };
+    const auto add_code_options = [&](CLI::App* sub) {
+        add_choice(sub, "--from", options.read.from, {"json", "python"}, "read the file as json or python (default: python for a name ending in .py)");
+        add_choice(sub, "--framework", options.read.framework, {"keras", "pytorch"}, "keras or pytorch, for Python code that could be either");
+        sub->add_option("--input", options.read.input, "the input size of PyTorch code without an example input, as C,H,W")
+            ->delimiter(',')
+            ->check(CLI::PositiveNumber);
+    };
     for (const auto& c : commands) {
         CLI::App* sub = app.add_subcommand(c.name, c.help);
-        sub->add_option("file", files, "problem file (JSON), or - for standard input")->required()->expected(1);
+        sub->add_option("files", files, "problem files (JSON, or Python model code: .py), answered one after another, or - for standard input")->required();
         if (std::string(c.name) == "graph")
-            sub->add_option("--format,-f", options.format, "dot (default, Graphviz) or json")
-                ->transform(CLI::CheckedTransformer(std::map<std::string, Format>{{"dot", Format::Dot}, {"json", Format::Json}}, CLI::ignore_case));
+            add_choice(sub, "--format,-f", format_word, {"dot", "json"}, "output format (default dot, Graphviz)");
         else
             add_format(sub);
-        if (std::string(c.name) == "rf")
-            sub->add_option("--layer,-l", options.layer, "one layer, with its recurrence worked forward and backward");
+        add_code_options(sub);
         const std::string name = c.name;
+        add_quiet(sub, name == "flops" || name == "solve" ? "leave out the problem's notes and the convention paragraph (what MACs and FLOPs count)"
+                                                          : "leave out the problem's notes");
+        if (name == "rf") sub->add_option("--layer,-l", options.layer, "one layer, with its recurrence worked forward and backward");
         if (name == "forward" || name == "backward" || name == "train" || name == "solve") {
             sub->add_flag("--all", options.numeric.all, "work every element of large tensors, not only the first 32");
             sub->add_option("--precision", options.precision, "significant digits of printed reals (default 10)")
                 ->check(CLI::Range(1, 17));
             add_budget(sub);
         }
-        if (name == "flops" || name == "solve")
-            sub->add_flag("--quiet,-q", options.quiet, "leave out the convention paragraph (what MACs and FLOPs count)");
         if (name == "backward" || name == "train")
             sub->add_option("--param,-p", options.numeric.param, "one parameter, by its exam symbol (w11), worked in full");
         if (name == "train") {
@@ -243,33 +344,50 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
                 ->excludes(steps);
         }
         if (name == "params" || name == "summary") {
-            sub->add_option("--style", options.style,
-                            "dlsolve (default); keras: Keras 3's model.summary() box table; keras2: Keras 2's ruled table; "
-                            "torchinfo: torchinfo's summary() with mult-adds and memory")
-                ->check(CLI::IsMember({"dlsolve", "keras", "keras2", "torchinfo"}));
+            add_choice(sub, "--style", options.style, {"dlsolve", "keras", "keras2", "torchinfo"},
+                       "dlsolve (default); keras: Keras 3's model.summary() box table; keras2: Keras 2's ruled table; "
+                       "torchinfo: torchinfo's summary() with mult-adds and memory");
             sub->add_flag("--formulas", options.formulas, "with --style: add dlsolve's formula of every row as a last column, and the totals worked");
         }
-        if (std::string(c.name) == "summary")
-            sub->add_option("--dtype", options.dtype, "bytes per value: float32 (default), float16, bfloat16, float64, int8")
-                ->check(CLI::IsMember(dtypes));
-        sub->footer(fmt::format("Example:\n  dlsolve {}{} {}", c.name, c.example, kExample));
+        if (name == "summary") add_choice(sub, "--dtype", options.dtype, dtypes, "bytes per value (default float32)");
+        sub->footer(fmt::format("Example:\n  dlsolve {} {}", c.name, c.example));
         builders[sub] = {c.build, c.costs, {c.name, c.symbolic}};
     }
     CLI::App* compare = app.add_subcommand("compare", "two networks side by side: parameters, MACs, receptive field, memory");
     compare->add_option("files", files, "the two problem files, A and B")->required()->expected(2);
     add_format(compare);
-    compare->add_option("--dtype", options.dtype, "bytes per value: float32 (default), float16, bfloat16, float64, int8")
-        ->check(CLI::IsMember(dtypes));
+    add_quiet(compare, "leave out the problems' notes");
+    add_choice(compare, "--dtype", options.dtype, dtypes, "bytes per value (default float32)");
     compare->footer("Example:\n  dlsolve compare problems/000-4b-arch1-5x5.json problems/000-4b-arch2-1x1-bottleneck.json");
     builders[compare] = {[](auto& p, auto& a, auto& o) { return compare_worksheet(*p[0], *a[0], *p[1], *a[1], chosen_type(o)); }, true, {"compare", false}};
 
-    std::vector<std::string> paths;
+    CheckOptions check_options;
+    std::string check_format = "text";
+    CLI::App* convert = app.add_subcommand("convert", "write the JSON problem that Python model code (Keras or PyTorch) builds");
+    convert->add_option("file", files, "Python model code (.py), or - with --from python")->required()->expected(1);
+    add_code_options(convert);
+    convert->footer("Example:\n  dlsolve convert problems/code/004-gap-classifier-64x64.py");
+
     CLI::App* check = app.add_subcommand("check", "compare every problem's answers with its \"expect\" answer key");
-    check->add_option("paths", paths, "problem files or directories (searched for *.json)")->required();
+    check->add_option("paths", check_options.paths, "problem files or directories (searched for *.json)")->required();
+    add_choice(check, "--format,-f", check_format, {"text", "json"}, "output format (default text)");
+    check->add_option("--junit", check_options.junit, "also write a JUnit XML report to FILE (each problem a test case)")->type_name("FILE");
+    check->add_flag("--quiet,-q", check_options.quiet, "print only the failures and the totals line");
+    check->add_option("--jobs,-j", check_options.jobs, "files checked at once (default: every core)")->check(CLI::Range(1, 1024));
     add_budget(check);
-    check->footer("Example:\n  dlsolve check problems/\n\nPrints one line per problem and ends with \"N passed, N failed\".\n"
+    check->footer("Examples:\n  dlsolve check problems/\n  dlsolve check --quiet --format json problems/\n\n"
+                  "Prints one line per problem and ends with \"N passed, N failed\".\n"
                   "Exit status: 0 all pass, 1 an answer differs, 2 a file cannot be read or is invalid, 70 an internal error.");
 
+    // An unknown first word is a misspelt command: name it and suggest the nearest.
+    if (!args.empty() && !args[0].empty() && args[0][0] != '-') {
+        std::vector<std::string> names;
+        for (const auto* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+        if (std::find(names.begin(), names.end(), args[0]) == names.end()) {
+            err << printable_line(unknown_command(args[0], names)) << "\n";
+            return 2;
+        }
+    }
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     try {
         app.parse(reversed);
@@ -277,13 +395,23 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         const int status = app.exit(e, out, err);
         return status == 0 ? 0 : 2;
     }
-    if (check->parsed()) return run_check(paths, options.max_elements, in, out, err);
-    if (app.got_subcommand("graph") && options.format == Format::Text) options.format = Format::Dot;
+    if (app.got_subcommand("graph") && format_word == "text") format_word = "dot";
+    options.format = formats.at(format_word);
+    if (check->parsed()) {
+        check_options.json = check_format == "json";
+        check_options.max_elements = options.max_elements;
+        // Colour only on a terminal, and never with NO_COLOR set (https://no-color.org).
+        const char* no_color = std::getenv("NO_COLOR");
+        check_options.color = &out == &std::cout && isatty(STDOUT_FILENO) && !(no_color && *no_color);
+        return run_check(check_options, in, out, err);
+    }
+    if (convert->parsed()) return run_convert(files[0], options.read, in, out, err);
     for (const auto& [sub, command] : builders)
         if (sub->parsed()) {
             set_real_precision(options.precision);
             options.numeric.states = options.format == Format::Json;  // only JSON prints the per-step states
-            return answer(files, options, command.costs, command.command, in, out, err, command.build);
+            if (sub == compare) return answer(files, options, command.costs, command.command, in, out, err, command.build);
+            return answer_each(files, options, command.costs, command.command, in, out, err, command.build);
         }
     return 2;
 }

@@ -22,7 +22,7 @@ namespace {
 
 // Keras's generic_utils.to_snake_case: Conv2D → conv2d, MaxPooling2D → max_pooling2d.
 std::string to_snake_case(const std::string& class_name) {
-    static std::map<std::string, std::string> cache;
+    thread_local std::map<std::string, std::string> cache;  // per thread: `check` parses files on several
     auto it = cache.find(class_name);
     if (it != cache.end()) return it->second;
     static const std::regex word_start("(.)([A-Z][a-z0-9]+)");

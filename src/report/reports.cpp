@@ -304,7 +304,7 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
     return sheet;
 }
 
-Json all_answers(const Problem& problem, const Analysis& analysis) {
+Json all_answers(const Problem& problem, const Analysis& analysis, bool memory) {
     Json answers = Json::object();
     if (problem.size_symbols) {
         add_symbolic_param_answers(answers, problem);
@@ -326,6 +326,7 @@ Json all_answers(const Problem& problem, const Analysis& analysis) {
             add_gradient_flow(part, problem, analysis, layer_index(problem, q.layer));
             for (const auto& [key, value] : part.answers.items()) answers[key] = value;
         }
+    if (!memory) return answers;
     const Worksheet summary = summary_worksheet(problem, analysis, *data_type("float32"));
     for (const auto& [key, value] : summary.answers.items())
         if (key.rfind("memory.", 0) == 0) answers[key] = value;

@@ -3,7 +3,8 @@
 #
 # Usage: tests/bad_input/run.sh DLSOLVE_BINARY
 #
-# For every NAME.json next to this script, runs `DLSOLVE params NAME.json` and checks
+# For every NAME.json (and NAME.py, Python model code) next to this script, runs
+# `DLSOLVE params NAME.json` and checks
 # the bad-input contract:
 #   - exit status 2 (not 0, not 1, not a crash),
 #   - nothing on stdout,
@@ -41,11 +42,12 @@ oneline() {
 passed=0
 failed=0
 shopt -s nullglob
-for json in "$dir"/*.json; do
-    name=$(basename -- "$json" .json)
+for json in "$dir"/*.json "$dir"/*.py; do
+    stem=${json%.*}
+    name=$(basename -- "$stem")
     expected_file="$dir/$name.expected"
     if [ ! -f "$expected_file" ]; then
-        echo "FAIL $name: no $name.expected next to $name.json"
+        echo "FAIL $name: no $name.expected next to $(basename -- "$json")"
         failed=$((failed + 1))
         continue
     fi
@@ -57,7 +59,7 @@ for json in "$dir"/*.json; do
     # The subshell keeps bash's own "Segmentation fault" notice out of the report.
     # NAME.command, when present, names the subcommand (numeric errors need train/solve).
     command=params
-    [ -f "${json%.json}.command" ] && command=$(cat "${json%.json}.command")
+    [ -f "$stem.command" ] && command=$(cat "$stem.command")
     (timeout 20 "$dlsolve" "$command" "$json" > "$tmp/out" 2> "$tmp/err" < /dev/null; exit $?) 2> /dev/null
     status=$?
 

@@ -114,6 +114,7 @@ void one_command(std::string_view problem, std::string_view line) {
         if (word.rfind("--max", 0) == 0 && (word.rfind("--max-elements=", 0) != 0 || word.size() > 15 + 7 ||
                                             word.find_first_not_of("0123456789", 15) != std::string::npos))
             continue;
+        if (word.rfind("--junit", 0) == 0) continue;  // check --junit FILE writes a file
         args.push_back(std::move(word));
     }
     if (args.empty()) return;
@@ -124,7 +125,9 @@ void one_command(std::string_view problem, std::string_view line) {
         bool json = false;
         for (const auto& a : args) json |= a == "--format=json" || a == "-fjson";
         // --help (or -h, alone or among short flags) prints the usage, whatever the format.
-        const bool help = r.out.rfind("Usage: dlsolve", 0) == 0 || r.out.find("\nUsage: dlsolve") != std::string::npos;
+        // --version prints "dlsolve X.Y.Z".
+        const bool help = r.out.rfind("Usage: dlsolve", 0) == 0 || r.out.find("\nUsage: dlsolve") != std::string::npos ||
+                          r.out.rfind("dlsolve ", 0) == 0;
         if (json && !help && !nlohmann::json::accept(r.out)) fail(args, r, "--format json printed invalid JSON");
     }
 }
