@@ -22,6 +22,7 @@ _dlsolve() {
         --framework) COMPREPLY=($(compgen -W "keras pytorch" -- "$cur")); return ;;
         --input) return ;;
         --dtype) COMPREPLY=($(compgen -W "float32 float16 bfloat16 float64 int8" -- "$cur")); return ;;
+        --style) COMPREPLY=($(compgen -W "dlsolve keras keras2 torchinfo" -- "$cur")); return ;;
         --junit) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -l|--layer|-p|--param|-n|--steps|-e|--epochs|--precision|--max-elements|-j|--jobs) return ;;
     esac
@@ -32,7 +33,9 @@ _dlsolve() {
             graph) options="-h --help -f --format -q --quiet --from --framework --input" ;;
             export) options="-h --help --to -o --out" ;;
             rf) options+=" -l --layer" ;;
-            summary|compare) options+=" --dtype" ;;
+            params) options+=" --style --formulas" ;;
+            summary) options+=" --dtype --style --formulas" ;;
+            compare) options+=" --dtype" ;;
             forward|solve) options+=" --all --precision --max-elements" ;;
             backward) options+=" --all --precision --max-elements -p --param" ;;
             train) options+=" --all --precision --max-elements -p --param -n --steps -e --epochs" ;;

@@ -22,6 +22,7 @@
 #include "problem/problem.h"
 #include "render/render.h"
 #include "report/analysis_reports.h"
+#include "report/framework_summary.h"
 #include "report/graph_report.h"
 #include "report/numeric_reports.h"
 #include "report/reports.h"
@@ -44,7 +45,16 @@ struct Options {
     bool quiet = false;           // --quiet: no notes, no convention paragraph
     ReadOptions read;             // --from, --framework, --input: reading Python model code
     bool standalone = false;      // --standalone: LaTeX as a whole document
+    std::string style = "dlsolve";  // params, summary --style: keras, keras2, torchinfo
+    bool formulas = false;        // --formulas: dlsolve's formulas beside a framework's layout
 };
+
+// params and summary --style keras|keras2|torchinfo: the framework tool's own table.
+std::optional<Worksheet> styled(const Problem& problem, const Analysis& analysis, const Options& options) {
+    if (options.style == "dlsolve") return std::nullopt;
+    return framework_summary_worksheet(problem, analysis, *find_summary_tool(options.style), options.formulas);
+}
+
 
 // --quiet: the worksheet without the problem's notes and its "Convention" lines (the
 // cost convention paragraph of flops and solve).
@@ -263,7 +273,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     };
     const Command commands[] = {
         {"params", "Keras-style summary: output shape and parameter count of every layer, each count as a formula",
-         [](auto& p, auto& a, auto&) { return params_worksheet(*p[0], *a[0]); }, kExample, false, true},
+         [](auto& p, auto& a, auto& o) { auto s = styled(*p[0], *a[0], o); return s ? std::move(*s) : params_worksheet(*p[0], *a[0]); }, kExample, false, true},
         {"shapes", "output shape of every layer with the size arithmetic",
          [](auto& p, auto& a, auto&) { return shapes_worksheet(*p[0], *a[0]); }, kExample, false, true},
         {"rf", "receptive field, jump (effective stride), start and effective padding of every layer",
@@ -272,7 +282,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         {"flops", "MACs and FLOPs of every layer with their formulas, and the totals",
          [](auto& p, auto& a, auto&) { return flops_worksheet(*p[0], *a[0]); }, kExample, true},
         {"summary", "one table: shapes, parameters, receptive fields, MACs and activation memory",
-         [](auto& p, auto& a, auto& o) { return summary_worksheet(*p[0], *a[0], chosen_type(o)); }, kExample, true},
+         [](auto& p, auto& a, auto& o) { auto s = styled(*p[0], *a[0], o); return s ? std::move(*s) : summary_worksheet(*p[0], *a[0], chosen_type(o)); }, kExample, true},
         {"forward", "every layer's output values, each element with its substituted formula, and the loss",
          [](auto& p, auto& a, auto& o) { return forward_worksheet(*p[0], *a[0], o.numeric); },
          "--quiet problems/ref-mazur-backprop-example.json"},
@@ -338,6 +348,12 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
                             "passes over the batches, or a learning rule's samples (default: the problem's \"epochs\")")
                 ->check(CLI::Range(1, 100000))
                 ->excludes(steps);
+        }
+        if (name == "params" || name == "summary") {
+            add_choice(sub, "--style", options.style, {"dlsolve", "keras", "keras2", "torchinfo"},
+                       "dlsolve (default); keras: Keras 3's model.summary() box table; keras2: Keras 2's ruled table; "
+                       "torchinfo: torchinfo's summary() with mult-adds and memory");
+            sub->add_flag("--formulas", options.formulas, "with --style: add dlsolve's formula of every row as a last column, and the totals worked");
         }
         if (name == "summary") add_choice(sub, "--dtype", options.dtype, dtypes, "bytes per value (default float32)");
         sub->footer(fmt::format("Example:\n  dlsolve {} {}", c.name, c.example));

@@ -82,6 +82,21 @@ AxisField covered(const AxisField& in, const Dims& input, int axis, const Conven
     return {Expr::sym("last", hi) - Expr::sym("first", lo) + 1, Expr(0), divide(Expr(lo) + Expr(hi), 2)};
 }
 
+// What the units of several merged paths see in all: the hull of each path's coverage
+// (every coverage is one window, jump 0), the whole image when it reaches both ends.
+AxisField covered_by_all(const std::vector<const AxisField*>& coverages, const AxisField& all) {
+    double lo = 1e300, hi = -1e300;
+    for (const AxisField* a : coverages) {
+        const double half = (a->size.to_double() - 1) / 2;
+        lo = std::min(lo, a->start.to_double() - half);
+        hi = std::max(hi, a->start.to_double() + half);
+    }
+    const int64_t first = std::max<int64_t>(0, static_cast<int64_t>(std::ceil(lo)));
+    const int64_t last = std::min<int64_t>(all.size.value() - 1, static_cast<int64_t>(std::floor(hi)));
+    if (first == 0 && last == all.size.value() - 1) return all;
+    return {Expr::sym("last", last) - Expr::sym("first", first) + 1, Expr(0), divide(Expr(first) + Expr(last), 2)};
+}
+
 // Several paths meet (concat, add): the unit sees the union of their windows.
 ReceptiveField merge(const std::vector<const ReceptiveField*>& in, const Graph& graph, const std::vector<size_t>& sources,
                      const AxisField& whole_h, const AxisField& whole_w) {
@@ -160,6 +175,12 @@ std::vector<ReceptiveField> receptive_fields(const Problem& problem, const Analy
                 std::vector<const ReceptiveField*> in;
                 for (size_t s : sources) in.push_back(&fields[s]);
                 fields[i] = merge(in, graph, sources, whole_h, whole_w);
+                // A pool before the merge may have hidden the last rows from every path.
+                std::vector<const AxisField*> hs, ws;
+                for (const auto* f : in)
+                    if (f->coverage) hs.push_back(&f->coverage->first), ws.push_back(&f->coverage->second);
+                if (!fields[i].whole_input && hs.size() == in.size())
+                    fields[i].coverage = std::make_pair(covered_by_all(hs, whole_h), covered_by_all(ws, whole_w));
             } else {
                 const ReceptiveField& in = fields[sources[0]];
                 const SpatialMap map = layer.spatial_map(result.input_shapes, result.output.values(), c);

@@ -1,4 +1,5 @@
 #include "problem/problem.h"
+#include "problem/model_info.h"
 
 #include <cmath>
 #include <map>
@@ -439,15 +440,17 @@ Problem parse_problem(const std::string& text) {
         top.fail("vary", "an object: the numbers a variant may change and the rules every variant keeps");
     const Json* ask = top.raw("ask");
     read_training(top, numeric, batch, layers[0]->output_shape({}, convention).values(), convention, system && !system->numeric());
+    const Json* model = top.raw("model");
     top.finish();
 
     Graph graph(std::move(layers));
     if (numeric.rule) check_rule_network(graph, convention, numeric);
     auto questions = read_ask(ask, graph, numeric, system.get());
     Problem problem{title,     source,  notes, &convention, batch, std::move(graph), std::move(questions), std::move(expect),
-                    tolerance, std::move(numeric), std::move(system)};
+                    tolerance, std::move(numeric), std::move(system), nullptr, {}};
     problem.compare = compare;
     problem.key_tolerances = std::move(key_tolerances);
+    if (model) problem.model = read_model(*model, problem.graph, convention);
     return problem;
 }
 

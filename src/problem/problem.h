@@ -14,6 +14,7 @@
 #include "ir/graph.h"
 #include "numeric/spec.h"
 #include "problem/fields.h"
+#include "problem/model_info.h"
 
 namespace dlsolve {
 
@@ -55,6 +56,7 @@ struct Problem {
         auto it = key_tolerances.find(key);
         return it == key_tolerances.end() ? compare : it->second;
     }
+    ModelInfo model{};
 
     // Throws unless the network has numbers: equations with a size that has no value
     // answer only in symbols (shapes and parameter counts).

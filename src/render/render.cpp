@@ -95,6 +95,7 @@ std::string render_cell(const Cell& cell, const Notation& notation) {
 }
 
 std::string render_text(const Worksheet& sheet) {
+    if (sheet.framework_summary) return render_framework_summary(sheet);
     const Notation& n = Notation::unicode();
     std::string out = sheet.title + "\n";
     for (const auto& note : sheet.notes) out += "Note: " + note + "\n";
@@ -135,6 +136,8 @@ std::string render_text(const Worksheet& sheet) {
 }
 
 std::string render_markdown(const Worksheet& sheet) {
+    // A framework's layout is kept verbatim in a code block.
+    if (sheet.framework_summary) return fmt::format("## {}\n\n```\n{}```\n", markdown_escape(sheet.title), render_framework_summary(sheet));
     const Notation& n = Notation::unicode();
     std::string out = fmt::format("## {}\n", markdown_escape(sheet.title));
     for (const auto& note : sheet.notes) out += "\n> **Note:** " + markdown_escape(note) + "\n";

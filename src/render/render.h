@@ -12,6 +12,8 @@ enum class Format { Text, Markdown, Json, Dot, Latex };
 // `standalone`: LaTeX as a whole document rather than a fragment to \input.
 std::string render(const Worksheet& sheet, Format format, bool standalone = false);
 std::string render_text(const Worksheet& sheet);
+// A worksheet with a framework_summary, in that tool's own layout (render/framework_layout.cpp).
+std::string render_framework_summary(const Worksheet& sheet);
 std::string render_markdown(const Worksheet& sheet);
 std::string render_json(const Worksheet& sheet);
 // Sections and tables (booktabs) with every formula in math mode; a fragment needs

@@ -286,7 +286,9 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
                               {shape_text(problem, r.output.values()), {}},
                               {"", {{"", r.params.total, false, true}}}};
         if (image) row.push_back({pair_text(fields[i].h.size, fields[i].w.size), {}});
-        row.push_back({"", {{"", r.cost.macs, false, true}}});
+        // MACs count what the memory counts: the batch when the problem has one.
+        const Expr macs = problem.batch ? with_place(describe_layer(problem.graph.layer(i)), [&] { return batch * r.cost.macs; }) : r.cost.macs;
+        row.push_back({"", {{"", macs, false, true}}});
         row.push_back({"", {{"", memory, false, true}}});
         table.rows.push_back(std::move(row));
         sheet.steps.push_back({"memory." + name, "activation bytes", memory});
@@ -300,42 +302,54 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
         json_row["output_shape"] = std::move(dims);
         json_row["params"] = r.params.total.value();
         if (image) json_row["receptive_field"] = pair_answer(fields[i].h.size, fields[i].w.size);
-        json_row["macs"] = r.cost.macs.value();
+        json_row["macs"] = macs.value();
         json_row["activation_bytes"] = memory.value();
         json_rows.push_back(std::move(json_row));
     }
     // The memory in all grows with the batch: an overflow there is the batch's.
-    const auto [input_bytes, forward_backward, params_bytes, total] = with_place("/batch", [&] {
+    const auto [input_bytes, forward_backward, params_bytes, total, forward_only, inference] = with_place("/batch", [&] {
         const Expr input = batch * element_count(analysis.layers[0].output.values(), *problem.convention) * bytes;
-        const Expr twice = Expr(2) * Expr::sym("activations", Expr::sum(activations).value());
+        const Expr once = activations.empty() ? Expr(0) : Expr::sum(activations);
+        const Expr twice = Expr(2) * Expr::sym("activations", once.value());
         const Expr stored = Expr::sym("params", analysis.totals.total.value()) + Expr::sym("buffers", analysis.totals.buffers.value());
         const Expr params = stored * bytes;
         const Expr all = Expr::sym("input", input.value()) + Expr::sym("forward/backward", twice.value()) + Expr::sym("params", params.value());
-        return std::array<Expr, 4>{input, twice, params, all};
+        const Expr served = Expr::sym("input", input.value()) + Expr::sym("forward", once.value()) + Expr::sym("params", params.value());
+        return std::array<Expr, 6>{input, twice, params, all, once, served};
     });
+    // One unit for the whole table: the batch (N = 1 when the problem gives none).
+    const auto per_batch = [&](const Expr& count) { return problem.batch ? batch * count : count; };
     // Bytes in MiB as a worked real: 209732/1048576 = 0.2000160217.
     const Expr mib = divide(Expr::real(total.to_double()), Expr::real(1024.0 * 1024.0));
     sheet.sections.push_back(
-        {"Summary", {std::move(table)},
+        {problem.batch ? fmt::format("Summary, per batch of N = {}: MACs, FLOPs and memory count the whole batch", *problem.batch)
+                       : std::string("Summary, per sample (the problem gives no batch: N = 1): MACs, FLOPs and memory count one sample"),
+         {std::move(table)},
          {{"Total params", {"", {{"", analysis.totals.total, false, true}}}},
-          {"Total MACs", {"", {{"", total_of(problem, analysis, &Cost::macs), false, true}}}},
-          {"Total FLOPs", {"", {{"", total_of(problem, analysis, &Cost::flops), false, true}}}},
+          {"Total MACs", {"", {{"", per_batch(total_of(problem, analysis, &Cost::macs)), false, true}}}},
+          {"Total FLOPs", {"", {{"", per_batch(total_of(problem, analysis, &Cost::flops)), false, true}}}},
           {fmt::format("Input size (bytes, {}, batch {})", dtype.name, problem.batch.value_or(1)), {"", {{"", input_bytes}}}},
           {"Forward/backward pass size (bytes: every layer's output and its gradient)", {"", {{"", forward_backward}}, }},
           {"Params size (bytes, parameters and buffers)", {"", {{"", params_bytes}}}},
           {"Estimated total size (bytes)", {"", {{"", total}}}},
           {"Estimated total size (MiB)", {"", {{"", mib}}}},
+          {"Inference, forward pass only (bytes: every layer's output once, no gradients)", {"", {{"", forward_only}}}},
+          {"Estimated inference size (bytes)", {"", {{"", inference}}}},
           {"Formulas", {"dlsolve params, rf and flops show every per-layer figure worked", {}}}}});
     sheet.steps.push_back({"memory.input", "bytes", input_bytes});
     sheet.steps.push_back({"memory.forward_backward", "bytes", forward_backward});
     sheet.steps.push_back({"memory.params", "bytes", params_bytes});
     sheet.steps.push_back({"memory.total", "bytes", total});
+    sheet.steps.push_back({"memory.inference_forward", "bytes", forward_only});
+    sheet.steps.push_back({"memory.inference_total", "bytes", inference});
     sheet.answers["params.total"] = analysis.totals.total.value();
     add_analysis_answers(sheet.answers, problem, analysis, defined);
     sheet.answers["memory.input"] = input_bytes.value();
     sheet.answers["memory.forward_backward"] = forward_backward.value();
     sheet.answers["memory.params"] = params_bytes.value();
     sheet.answers["memory.total"] = total.value();
+    sheet.answers["memory.inference_forward"] = forward_only.value();
+    sheet.answers["memory.inference_total"] = inference.value();
     sheet.data["layers"] = std::move(json_rows);
     return sheet;
 }

@@ -66,6 +66,23 @@ inline void append_answer(Json& answers, std::string key, Json value) {
     static_cast<Entries&>(answers.get_ref<Json::object_t&>()).emplace_back(std::move(key), std::move(value));
 }
 
+// A summary laid out as a framework's own tool prints it (dlsolve params --style): the
+// cells and lines already in that tool's words and number formats, so the renderer only
+// places them; dlsolve's worked formula of each row and total rides beside them.
+struct FrameworkSummary {
+    enum class Layout { Keras3, Keras2, Torchinfo };
+    Layout layout = Layout::Keras3;
+    std::string heading;                        // Model: "sequential" (Keras); empty for torchinfo
+    std::vector<std::string> columns;           // the tool's column names
+    std::vector<bool> right_aligned;
+    std::vector<std::vector<std::string>> rows; // one table line per row (Keras 2: extra connections are rows too)
+    std::vector<Cell> formulas;                 // per row: dlsolve's worked figures (empty: none)
+    std::vector<std::string> totals;            // "Total params: 1,216 (4.75 KB)"
+    std::vector<std::string> sizes;             // torchinfo's memory block
+    std::vector<Line> worked;                   // the totals' derivations, printed with the formulas
+    bool show_formulas = false;
+};
+
 // The network as a picture (dlsolve graph): every node of the IR with what the passes
 // found for it, and every edge with the shape it carries. A renderer draws it (DOT) or
 // lists it (JSON).
@@ -102,6 +119,8 @@ struct Worksheet {
     // "steps" (train: "training", every element's value, gradient and state per step).
     Json data = Json::object();
     std::optional<Picture> picture;  // dlsolve graph
+    // Set by --style: the text renderer prints this layout instead of the sections.
+    std::optional<FrameworkSummary> framework_summary;
 };
 
 }  // namespace dlsolve

@@ -85,9 +85,14 @@ def main():
             if "layers" not in summary:
                 failures.append(f"summary {f}: no per-layer rows")
             elif params is not None and flops is not None:
+                # summary counts MACs per batch when the problem has one (flops answers per
+                # sample): the first axis of the input layer's shape is then the batch.
+                with open(f, encoding="utf-8") as problem_file:
+                    batch = json.load(problem_file).get("batch", 1)
                 for row in summary["layers"]:
+                    per_sample = flops["answers"].get("macs." + row["name"])
                     if row["params"] != params["answers"].get("params." + row["name"]) or \
-                            row["macs"] != flops["answers"].get("macs." + row["name"]):
+                            per_sample is None or row["macs"] != per_sample * batch:
                         failures.append(f"summary {f}: row {row['name']} differs from params/flops")
         if graph is not None:
             if "graph" not in graph:

@@ -1,0 +1,1 @@
+summary --style torchinfo problems/ref-torchinfo-single-input-net.json
