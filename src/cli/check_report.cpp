@@ -1,4 +1,5 @@
 #include "cli/check_report.h"
+#include "render/render.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -110,7 +111,8 @@ void write_check_json(const std::vector<CheckResult>& results, const CheckTotals
         }
         problems.push_back(std::move(p));
     }
-    const Json report{{"problems", std::move(problems)},
+    const Json report{{"format_version", kJsonFormatVersion},
+                      {"problems", std::move(problems)},
                       {"passed", totals.passed},
                       {"failed", totals.failed},
                       {"skipped", totals.skipped},

@@ -5,7 +5,8 @@ Usage: /usr/bin/python3 tests/schema/validate_answers.py DLSOLVE SCHEMA PROBLEMS
 
 For every problem file and every command (params, shapes, rf, flops, summary, forward,
 backward, train, solve, graph) dlsolve runs with --format json; compare runs on each
-file and the next one (in name order). A command that does not apply to a problem
+file and the next one (in name order); params on pairs of files (the array of several
+answers); check on the problems and on the wrong keys of tests/check_explain (its report). A command that does not apply to a problem
 (exit 2 with one line on stderr and nothing on stdout: rf of a vector network, forward
 without values) is counted as skipped; any other exit status fails. Every output must
 parse, validate against the schema (draft 2020-12) and carry format_version 1, and the
@@ -50,9 +51,15 @@ def main():
 
     jobs = [(c, [c, "--format", "json", f]) for f in files for c in COMMANDS]
     jobs += [("compare", ["compare", "--format", "json", a, b]) for a, b in zip(files, files[1:])]
+    # several files at once (an array of answers), and check's report: the problems (all pass)
+    # and the deliberately wrong keys of tests/check_explain (fails with their causes, exit 1)
+    jobs += [("several", ["params", "--format", "json", a, b]) for a, b in zip(files[::7], files[1::7])]
+    wrong_keys = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "check_explain")
+    jobs += [("check", ["check", "--format", "json", problems]), ("check", ["check", "--format", "json", wrong_keys])]
+    kinds = COMMANDS + ["compare", "several", "check"]
     failures = []
-    valid = {c: 0 for c in COMMANDS + ["compare"]}
-    skipped = {c: 0 for c in COMMANDS + ["compare"]}
+    valid = {c: 0 for c in kinds}
+    skipped = {c: 0 for c in kinds}
     outputs = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda job: (job, run(dlsolve, job[1])), jobs))
@@ -61,7 +68,7 @@ def main():
         if status == 2 and out == "" and err.count("\n") == 1:
             skipped[command] += 1
             continue
-        if status != 0:
+        if status != 0 and not (command == "check" and status == 1):
             failures.append(f"{where}: exit {status}: {err.strip()[:300]}")
             continue
         try:
@@ -109,7 +116,10 @@ def main():
                     if n["params"] != params["answers"].get("params." + n["name"]):
                         failures.append(f"graph {f}: node {n['name']} params differ from params")
 
-    for command in COMMANDS + ["compare"]:
+    wrong = outputs.get(("check", wrong_keys))
+    if wrong is not None and (wrong["failed"] == 0 or not any(p.get("differences") for p in wrong["problems"])):
+        failures.append("check of tests/check_explain: no failing problem with its differences")
+    for command in kinds:
         print(f"{command:8} {valid[command]:3} valid, {skipped[command]:3} not applicable")
         if valid[command] == 0:
             failures.append(f"{command}: no problem's output validated")
@@ -126,6 +136,11 @@ def main():
         d = copy.deepcopy(base); d["answers"]["params.total"] = {"value": 1216}; bad.append(("an object as an answer", d))
         d = copy.deepcopy(base); d["extra"] = 1; bad.append(("an unknown key", d))
         d = copy.deepcopy(base); d["steps"][0].pop("formula"); bad.append(("a step without its formula", d))
+        if wrong is not None:
+            d = copy.deepcopy(wrong); del d["format_version"]; bad.append(("a check report without format_version", d))
+            d = copy.deepcopy(wrong)
+            next(p for p in d["problems"] if p["status"] == "fail").pop("differences")
+            bad.append(("a failed problem without its differences", d))
         for what, doc in bad:
             if validator.is_valid(doc):
                 failures.append(f"self-check: {what} was accepted")
