@@ -19,6 +19,7 @@
 #include "export/export.h"
 #include "passes/analysis.h"
 #include "problem/error.h"
+#include "problem/fields.h"
 #include "problem/problem.h"
 #include "render/render.h"
 #include "report/analysis_reports.h"
@@ -180,30 +181,11 @@ int answer_each(const std::vector<std::string>& files, const Options& options, b
     return 0;
 }
 
-// Levenshtein distance, for "did you mean".
-size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diagonal = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            const size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
-// `dlsolve parms x.json`: names the word and the nearest command (or lists them all).
+// `dlsolve parms x.json`: names the word and the nearest command (or lists them all),
+// by the rule that suggests a problem file's keys and layer types.
 std::string unknown_command(const std::string& word, const std::vector<std::string>& names) {
-    const std::string* best = nullptr;
-    size_t best_distance = 0;
-    for (const auto& name : names)
-        if (const size_t d = edit_distance(word, name); !best || d < best_distance) best = &name, best_distance = d;
-    if (best && best_distance <= std::max<size_t>(2, best->size() / 3))
-        return fmt::format("dlsolve: unknown command \"{}\"; did you mean \"{}\"?", word, *best);
+    if (const std::string best = closest(word, names); !best.empty())
+        return fmt::format("dlsolve: unknown command \"{}\"; did you mean \"{}\"?", word, best);
     return fmt::format("dlsolve: unknown command \"{}\"; the commands are {}", word, fmt::join(names, ", "));
 }
 
