@@ -13,6 +13,7 @@
 #include "layers/registry.h"
 #include "numeric/learning_rule.h"
 #include "problem/json_text.h"
+#include "problem/sized_layers.h"
 #include "problem/training_spec.h"
 #include "problem/values.h"
 #include "problem/error.h"
@@ -171,19 +172,6 @@ std::vector<std::string> read_notes(Fields& fields) {
 }
 
 // An answer in symbols, for a network given as equations: "27*C^2", ["D_a1", "D"].
-bool is_symbolic_answer(const Json& v) {
-    if (v.is_string()) return true;
-    if (!v.is_array() || v.empty()) return false;
-    return std::all_of(v.begin(), v.end(), [](const Json& item) { return item.is_string() || item.is_number_integer(); });
-}
-
-bool is_answer_value(const Json& v) {
-    if (v.is_number()) return true;
-    if (!v.is_array() || v.empty()) return false;
-    for (const auto& item : v)
-        if (!is_answer_value(item)) return false;
-    return true;
-}
 
 std::vector<Question> read_ask(const Json* ask, const Graph& graph, const NumericSpec& numeric, const equations::System* system) {
     std::vector<Question> questions;
@@ -250,40 +238,8 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph, const Numeri
     return questions;
 }
 
-// The keys whose strings are words, never sizes: a layer named "C" stays "C".
-bool holds_words(const std::string& key) {
-    static const std::set<std::string> words{"title", "source", "note", "name", "type", "inputs", "framework", "ask", "expect",
-                                             "activation", "padding", "loss", "reduction", "symbols", "mode", "data_format"};
-    return words.count(key) > 0;
-}
-
-// The document with every size named in `values` replaced by its number, and no "dims".
-Json with_sizes(const Json& value, const std::map<std::string, int64_t>& values, const std::string& key = "") {
-    if (value.is_string()) {
-        auto it = values.find(value.get<std::string>());
-        return it == values.end() || holds_words(key) ? value : Json(it->second);
-    }
-    if (value.is_array()) {
-        Json out = Json::array();
-        for (const auto& item : value) out.push_back(with_sizes(item, values, key));
-        return out;
-    }
-    if (value.is_object()) {
-        Json out = Json::object();
-        for (const auto& [k, v] : value.items())
-            if (!(key.empty() && k == "dims")) out[k] = holds_words(k) ? v : with_sizes(v, values, k);
-        return out;
-    }
-    return value;
-}
-
 }  // namespace
 
-Problem parse_problem_at(const Problem::SizeSymbols& symbols, const std::map<std::string, int64_t>& values) {
-    Json sample = with_sizes(symbols.document, values);
-    sample.erase("expect");  // in symbols: compared by check, not by this sample
-    return parse_problem(sample.dump());
-}
 
 void Problem::require_numbers(const std::string& command) const {
     if (size_symbols)
@@ -297,36 +253,8 @@ void Problem::require_numbers(const std::string& command) const {
 
 Problem parse_problem(const std::string& text) {
     const Json root = parse_json(text);
-    // Layers with sizes in symbols: parsed at a sample of the symbols (8 each) and kept as written.
-    if (root.is_object() && root.contains("dims") && !root.contains("equations")) {
-        const Json& dims = root["dims"];
-        if (!dims.is_object()) throw ProblemError("/dims", "expected an object: size name → a positive integer, or null for a symbol, found " + describe(dims));
-        std::map<std::string, int64_t> values;
-        std::vector<std::string> symbols;
-        for (const auto& [name, value] : dims.items()) {
-            if (value.is_null()) symbols.push_back(name), values[name] = 8;
-            else if (value.is_number_integer() && value.get<int64_t>() > 0) values[name] = value.get<int64_t>();
-            else throw ProblemError("/dims/" + name, "expected a positive integer, or null for a size without a value, found " + describe(value));
-        }
-        if (symbols.size() > 3) throw ProblemError("/dims", "at most 3 sizes without a value in a network of layers");
-        auto shared = std::make_shared<Problem::SizeSymbols>(Problem::SizeSymbols{symbols, root});
-        Json sample = with_sizes(root, values);
-        if (symbols.empty()) return parse_problem(sample.dump());
-        // Answer keys may be in symbols ("27*C^2"): checked here, not by the sample's parse.
-        Json expect = sample.contains("expect") ? sample["expect"] : Json();
-        sample.erase("expect");
-        Problem p = parse_problem(sample.dump());
-        if (!expect.is_null()) {
-            if (!expect.is_object()) throw ProblemError("/expect", "expected an object of answer keys, found " + describe(expect));
-            for (const auto& [key, value] : expect.items())
-                if (!is_answer_value(value) && !is_symbolic_answer(value))
-                    throw ProblemError("/expect/" + key, "expected a number, a count in symbols such as \"27*C^2\", or an array of them, found " +
-                                                             describe(value));
-            p.expect = expect;
-        }
-        p.size_symbols = std::move(shared);
-        return p;
-    }
+    // Layers with sizes in symbols: parsed at a sample of the symbols and kept as written.
+    if (auto sized = parse_sized_layers(root)) return std::move(*sized);
     Fields top(root, "");
     const std::string title = top.string("title");
     const std::string source = top.optional_string("source").value_or("");
