@@ -375,9 +375,7 @@ Problem parse_problem(const std::string& text) {
     if (numeric.rule) check_rule_network(graph, convention, numeric);
     auto questions = read_ask(ask, graph, numeric, system.get());
     Problem problem{title,     source,  notes, &convention, batch, std::move(graph), std::move(questions), std::move(expect),
-                    tolerance, std::move(numeric), std::move(system), nullptr, {}};
-    problem.compare = compare;
-    problem.key_tolerances = std::move(key_tolerances);
+                    tolerance, std::move(numeric), std::move(system), nullptr, compare, std::move(key_tolerances), {}};
     if (model) problem.model = read_model(*model, problem.graph, convention);
     return problem;
 }
