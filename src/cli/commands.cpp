@@ -303,8 +303,14 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
             ->delimiter(',')
             ->check(CLI::PositiveNumber);
     };
+    // Only the command being run gets its options (CLI11 builds every option object, and
+    // ten commands' options were a quarter of a small answer's instructions); any other
+    // first word (--help, a misspelling) sees them all.
+    const auto named = [&](const char* name) { return std::any_of(std::begin(commands), std::end(commands), [&](const Command& c) { return name == std::string(c.name); }); };
+    const bool one_command = !args.empty() && named(args[0].c_str());
     for (const auto& c : commands) {
         CLI::App* sub = app.add_subcommand(c.name, c.help);
+        if (one_command && args[0] != c.name) continue;
         sub->add_option("files", files, "problem files (JSON, or Python model code: .py), answered one after another, or - for standard input")->required();
         if (std::string(c.name) == "graph")
             add_choice(sub, "--format,-f", format_word, {"dot", "json"}, "output format (default dot, Graphviz)");
