@@ -1,6 +1,7 @@
 #include "expr/latex_symbols.h"
 
 #include <fmt/format.h>
+#include <utf8proc.h>
 
 #include <map>
 #include <vector>
@@ -10,32 +11,29 @@ namespace {
 
 using Points = std::vector<char32_t>;
 
-// UTF-8 to code points; a byte that starts no valid sequence stands for itself (U+FFFD).
+// UTF-8 to code points (utf8proc, as the renderers and messages read text); a byte that
+// starts no valid sequence stands for itself as U+FFFD.
 Points decode(const std::string& s) {
     Points out;
-    for (size_t i = 0; i < s.size();) {
-        const auto b = static_cast<unsigned char>(s[i]);
-        const int length = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
-        if (length == 0 || i + static_cast<size_t>(length) > s.size()) {
-            out.push_back(0xFFFD), ++i;
+    const auto* at = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+    auto left = static_cast<utf8proc_ssize_t>(s.size());
+    while (left > 0) {
+        utf8proc_int32_t cp;
+        const utf8proc_ssize_t length = utf8proc_iterate(at, left, &cp);
+        if (length <= 0) {
+            out.push_back(0xFFFD), ++at, --left;
             continue;
         }
-        char32_t cp = length == 1 ? b : b & (0x7F >> length);
-        for (int k = 1; k < length; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<size_t>(k)]) & 0x3F);
-        out.push_back(cp);
-        i += static_cast<size_t>(length);
+        out.push_back(static_cast<char32_t>(cp));
+        at += length, left -= length;
     }
     return out;
 }
 
 void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) out += static_cast<char>(cp);
-    else if (cp < 0x800) out += static_cast<char>(0xC0 | (cp >> 6)), out += static_cast<char>(0x80 | (cp & 0x3F));
-    else {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+    utf8proc_uint8_t bytes[4];
+    const utf8proc_ssize_t length = utf8proc_encode_char(static_cast<utf8proc_int32_t>(cp), bytes);
+    out.append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(length));
 }
 
 // Letters that may start or continue a name, in math mode.
