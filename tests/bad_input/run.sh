@@ -57,10 +57,11 @@ for json in "$dir"/*.json "$dir"/*.py; do
     esac
 
     # The subshell keeps bash's own "Segmentation fault" notice out of the report.
-    # NAME.command, when present, names the subcommand (numeric errors need train/solve).
-    command=params
-    [ -f "$stem.command" ] && command=$(cat "$stem.command")
-    (timeout 20 "$dlsolve" "$command" "$json" > "$tmp/out" 2> "$tmp/err" < /dev/null; exit $?) 2> /dev/null
+    # NAME.command, when present, names the subcommand and its options, split at spaces
+    # (numeric errors need train/solve; "params --style torchinfo").
+    command=(params)
+    [ -f "$stem.command" ] && read -r -a command < "$stem.command"
+    (timeout 20 "$dlsolve" "${command[@]}" "$json" > "$tmp/out" 2> "$tmp/err" < /dev/null; exit $?) 2> /dev/null
     status=$?
 
     reasons=()
