@@ -14,6 +14,7 @@
 
 #include "check/explain.h"
 #include "check/tolerance.h"
+#include "equations/sizes.h"
 #include "equations/system.h"
 
 #include "cli/check_report.h"
@@ -28,37 +29,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// GiNaC and CLN are not thread-safe (their expressions share reference-counted constants
-// and caches with no locks): a file that may reach them, a network in symbols ("dims")
-// or written as "equations", is checked under this lock, and so is every comparison in
-// symbols. Recursive: the comparison of such a file runs under the file's lock.
-std::recursive_mutex symbolic_lock;
-
+// A file that may reach GiNaC (a network in symbols, "dims", or written as "equations")
+// is checked under equations::symbolic_lock(), which every comparison in symbols takes too.
 bool may_use_symbols(const std::string& text) {
     return text.find("\"equations\"") != std::string::npos || text.find("\"dims\"") != std::string::npos;
-}
-
-bool holds_text(const Json& v) {
-    return v.is_string() || (v.is_array() && std::any_of(v.begin(), v.end(), [](const Json& item) { return holds_text(item); }));
-}
-
-// Integers and words compare exactly; a real on either side compares with a relative
-// tolerance; sizes and counts in symbols ("D_a1 × D", "27*C^2") compare after simplification.
-// `sizes`: the values of a network of equations' size symbols (an answer key in
-// symbols compares with numbers computed from them).
-bool matches(const Json& expected, const Json& computed, const Tolerance& tolerance, const std::map<std::string, int64_t>& sizes) {
-    if (expected == computed) return true;
-    if (holds_text(expected) || holds_text(computed)) {
-        const std::lock_guard lock(symbolic_lock);
-        return equations::same_symbolic(expected, computed, sizes);
-    }
-    if (expected.is_array() || computed.is_array()) {
-        if (!expected.is_array() || !computed.is_array() || expected.size() != computed.size()) return false;
-        for (size_t i = 0; i < expected.size(); ++i)
-            if (!matches(expected[i], computed[i], tolerance, sizes)) return false;
-        return true;
-    }
-    return dlsolve::same_answer(expected, computed, tolerance, sizes);  // numbers: check/tolerance.h
 }
 
 // Every *.json file under the paths, sorted within each directory. What cannot be
@@ -109,7 +83,7 @@ CheckResult check_file(const std::string& file, int64_t max_elements, std::istre
         r.message = printable_line(file + ": " + what);
         r.status = CheckResult::Error;
     };
-    std::unique_lock lock(symbolic_lock, std::defer_lock);
+    std::unique_lock lock(equations::symbolic_lock(), std::defer_lock);
     try {
         text = read_problem_text(file, in);
         if (may_use_symbols(text)) lock.lock();
@@ -148,7 +122,7 @@ CheckResult check_file(const std::string& file, int64_t max_elements, std::istre
             continue;
         }
         r.computed[key] = *it;
-        if (!matches(value, *it, problem->tolerance_of(key), sizes)) {
+        if (!same_answer(value, *it, problem->tolerance_of(key), sizes)) {
             // Why, when a known convention or slip gives the key's value (check/explain.h).
             if (!explainer) explainer.emplace(text, *problem, computed, max_elements);
             const std::string why = explainer->explain(key, value);

@@ -116,7 +116,13 @@ std::optional<ex> parse_symbolic(std::string text, GiNaC::symtab& table) {
 
 }  // namespace
 
+std::recursive_mutex& symbolic_lock() {
+    static std::recursive_mutex lock;
+    return lock;
+}
+
 bool same_symbolic(const Json& expected, const Json& computed, const std::map<std::string, int64_t>& sizes) {
+    const std::lock_guard lock(symbolic_lock());
     GiNaC::symtab table;
     const auto as_list = [](const Json& j) {
         std::vector<std::string> parts;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,14 @@ std::string size_text(const GiNaC::ex& size);
 // "D_a1 × D"
 std::string shape_text(const std::vector<GiNaC::ex>& shape);
 
+// GiNaC and CLN are not thread-safe (their expressions share reference-counted constants
+// and caches with no locks): whoever may reach them from several threads holds this lock,
+// as same_symbolic does (recursive, so a caller may already hold it).
+std::recursive_mutex& symbolic_lock();
+
 // Whether an answer key written in symbols ("27*C^2", "D_a1 × D") equals a computed
 // one after simplification. Shapes compare dimension by dimension.
-// `sizes` gives the size symbols that have values.
+// `sizes` gives the size symbols that have values. Holds symbolic_lock().
 bool same_symbolic(const Json& expected, const Json& computed, const std::map<std::string, int64_t>& sizes = {});
 
 }  // namespace dlsolve::equations
