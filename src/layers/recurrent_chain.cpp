@@ -95,6 +95,10 @@ std::vector<WorkedLine> Recurrent::param_gradient(const std::vector<Operand>& in
                                                   size_t role, size_t flat, const NumericMode&, const Convention& c) const {
     if (spec.kind == CellKind::Simple) return {};
     const Sequence q = sequence_of(*this, *in[0].tensor, c);
+    // An exam's LSTM has a few units and steps; beyond that the lines (every unit's ∂L/∂h_t
+    // with a term per gate row) are no longer read, and the chain of links() is written.
+    constexpr int64_t kWorkedStates = 256;
+    if (q.batch * q.steps * q.units > kWorkedStates) return {};
     const std::optional<Canonical> found = canonical(c, role, flat, q.features);
     if (!found) return {};
     const Canonical e = *found;
