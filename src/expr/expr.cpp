@@ -39,6 +39,8 @@ struct Expr::Node {
     std::string name;   // leaves: the symbol; Func: the function
     bool tight = false;  // Mul written as 2·p rather than 2 × p
     std::vector<Expr> children;
+    int64_t elided = 0;       // a series: terms not written, before the last child
+    std::string sigma_latex;  // a series: its Σ form in LaTeX (name holds the Unicode one)
 };
 
 namespace {
@@ -257,6 +259,8 @@ bool Expr::is_leaf() const { return node_->op == Op::Leaf; }
 const std::string& Expr::name() const { return node_->name; }
 const std::vector<Expr>& Expr::children() const { return node_->children; }
 bool Expr::tight() const { return node_->tight; }
+int64_t Expr::elided() const { return node_->elided; }
+const std::string& Expr::sigma_latex() const { return node_->sigma_latex; }
 
 namespace {
 
@@ -375,6 +379,19 @@ Expr Expr::sum(const std::vector<Expr>& terms) {
     return make(Op::Add, terms);
 }
 
+Expr Expr::series(std::vector<Expr> shown, int64_t elided, double value, std::string sigma, std::string sigma_latex) {
+    if (shown.empty()) throw std::logic_error("Expr::series of no terms");
+    auto node = std::make_shared<Node>();
+    node->op = Op::Add;
+    node->real = true;
+    node->x = value;
+    node->name = std::move(sigma);
+    node->sigma_latex = std::move(sigma_latex);
+    node->elided = shown.size() > 1 ? elided : 0;
+    node->children = std::move(shown);
+    return Expr(std::shared_ptr<const Node>(std::move(node)));
+}
+
 Expr Expr::maximum(const std::vector<Expr>& terms) {
     if (terms.empty()) throw std::logic_error("Expr::maximum of no terms");
     if (terms.size() == 1) return terms.front();
@@ -441,10 +458,16 @@ std::string Renderer::render(const Expr& e) const {
     const auto& kids = e.children();
     switch (e.op()) {
         case Expr::Op::Add: {
+            const bool series = !e.name().empty();
+            if (series && symbolic) return n.braces ? e.sigma_latex() : e.name();
             std::string out = operand(kids[0], 1, false, true);
             // A difference after a plus keeps its brackets, as exams write r + (k − 1).
-            for (size_t i = 1; i < kids.size(); ++i)
+            for (size_t i = 1; i < kids.size(); ++i) {
+                if (series && i + 1 == kids.size() && e.elided() > 0)
+                    out += n.braces ? fmt::format(" + \\cdots \\text{{({} more)}} \\cdots", e.elided())
+                                    : fmt::format(" + … ({} more) …", e.elided());
                 out += n.plus + operand(kids[i], 1, kids[i].op() == Expr::Op::Sub || kids[i].op() == Expr::Op::Neg);
+            }
             return out;
         }
         // Operands are rendered left to right, one statement each: formula_with numbers the

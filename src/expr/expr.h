@@ -73,6 +73,11 @@ public:
     static Expr tight_product(const Expr& coefficient, const Expr& factor);
     // Sum of many terms as one node (no deep recursion for 10,000-layer totals).
     static Expr sum(const std::vector<Expr>& terms);
+    // A sum with too many terms to write (a loss over 1000 elements): `shown` are the first
+    // terms and the last, `elided` how many stand between them, `value` the whole sum. Its
+    // formula is `t1 + t2 + t3 + … (994 more) … + t1000`; symbolically it is `sigma`
+    // (Σ_n log ŷ_n[c_n]; `sigma_latex` in LaTeX).
+    static Expr series(std::vector<Expr> shown, int64_t elided, double value, std::string sigma, std::string sigma_latex);
     // The largest of many terms as one node: max(1, 3, 2, 4) (a pooling window).
     static Expr maximum(const std::vector<Expr>& terms);
 
@@ -89,6 +94,8 @@ public:
     const std::string& name() const;  // empty for literals and operations
     const std::vector<Expr>& children() const;
     bool tight() const;  // a product written 2·p
+    int64_t elided() const;  // a series: how many terms its formula leaves out
+    const std::string& sigma_latex() const;  // a series: its Σ form in LaTeX
 
     // `16 × (5 × 5 × 3 + 1)` with values substituted.
     std::string formula(const Notation& notation = Notation::unicode()) const;

@@ -187,6 +187,11 @@ Pass Engine::forward(bool worked) const {
 void Engine::backward(Pass& pass) const {
     const Graph& graph = problem_.graph;
     if (!pass.loss) throw ProblemError("/loss", "gradients need a loss: give \"loss\" and \"target\"");
+    // As torch's backward() of a non-scalar without a gradient argument ("grad can be
+    // implicitly created only for scalar outputs").
+    if (problem_.numeric.loss_options.reduction == "none")
+        throw ProblemError("/reduction", "expected a scalar loss for gradients (\"mean\" or \"sum\"), found \"none\": one loss per "
+                                         "element or sample has no single gradient, as PyTorch's backward() refuses a non-scalar");
     pass.grads.assign(graph.size(), Tensor());
     pass.param_grads.assign(graph.size(), {});
     for (size_t i = 0; i < graph.size(); ++i) {

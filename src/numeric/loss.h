@@ -16,6 +16,12 @@ struct LossResult {
     Tensor grad;                    // ∂L/∂prediction
     std::vector<Expr> grad_exprs;   // the same per element, as formulas (small outputs only)
     std::string convention;         // e.g. "MSE: mean over all 2 elements (PyTorch reduction='mean')"
+    // reduction='none': each element's loss (mse, mae, bce) or each sample's (the
+    // cross-entropies and margin losses), PyTorch's answer; `value` is then their sum,
+    // never shown as the loss (backward refuses it, as torch does a non-scalar).
+    std::vector<Expr> per_term;
+    // Too many terms to write: `value` is in Σ form (Expr::series), shown symbolically first.
+    bool summarized = false;
 };
 
 // `prediction` is the network output (batch axis first); the batch's target values of

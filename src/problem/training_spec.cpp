@@ -110,7 +110,7 @@ void read_training(Fields& top, NumericSpec& numeric, std::optional<int64_t> bat
                             "none");
     if (numeric.loss == "none") numeric.loss.clear();
     if (top.has("reduction")) {
-        numeric.loss_options.reduction = top.word("reduction", {"mean", "sum"}, "mean");
+        numeric.loss_options.reduction = top.word("reduction", {"mean", "sum", "none"}, "mean");
         if (numeric.loss == "sse" || numeric.loss == "half_sse")
             throw ProblemError("/reduction", fmt::format("expected no reduction with {} (it is a sum by definition; mse with "
                                                          "\"reduction\": \"sum\" is the plain sum), found \"{}\"",
@@ -128,6 +128,9 @@ void read_training(Fields& top, NumericSpec& numeric, std::optional<int64_t> bat
         if (numeric.loss.empty()) top.missing("loss", "the loss the sample weights are for");
     }
     if (const Json* o = top.raw("optimizer")) numeric.optimizer = read_optimizer(*o, convention);
+    if (numeric.optimizer && numeric.loss_options.reduction == "none")
+        throw ProblemError("/reduction", "expected a scalar loss for the optimizer (\"mean\" or \"sum\"), found \"none\": one loss per "
+                                         "element or sample has no single gradient, as PyTorch's backward() refuses a non-scalar");
     if (const Json* r = top.raw("rule")) numeric.rule = read_rule(*r);
     numeric.steps = top.integer("steps", 1, 1, 100000);
     if (top.has("epochs")) numeric.epochs = top.integer("epochs", 1, 1, 100000);

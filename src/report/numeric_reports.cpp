@@ -70,10 +70,35 @@ std::vector<ScalarRef> shown_scalars(const Engine& engine, const NumericOptions&
 
 namespace {
 
+// "loss": the number; with reduction='none' the list of per-element or per-sample losses,
+// and each as "loss.K" (1-based).
+void loss_answers(Json& answers, const LossResult& loss) {
+    if (loss.per_term.empty()) {
+        answers["loss"] = loss.value.to_double();
+        return;
+    }
+    Json all = Json::array();
+    for (const Expr& e : loss.per_term) all.push_back(e.to_double());
+    answers["loss"] = all;
+    for (size_t k = 0; k < loss.per_term.size(); ++k) answers[fmt::format("loss.{}", k + 1)] = loss.per_term[k].to_double();
+}
+
 void add_loss(Worksheet& sheet, const Pass& pass, Section& section) {
     if (!pass.loss) return;
     section.lines.push_back({"Loss", {pass.loss->convention, {}}});
-    section.lines.push_back({"L", {"", {{"", pass.loss->value}}}});
+    const auto& per_term = pass.loss->per_term;
+    if (!per_term.empty()) {  // reduction='none': each element's or sample's loss is an answer
+        const size_t shown = std::min(per_term.size(), kShownElements);
+        for (size_t k = 0; k < shown; ++k) {
+            const std::string label = fmt::format("L{}", k + 1);
+            section.lines.push_back({label, {"", {{"", per_term[k]}}}});
+            sheet.steps.push_back({fmt::format("loss.{}", k + 1), label, per_term[k]});
+        }
+        if (shown < per_term.size()) section.lines.push_back({"…", {fmt::format("{} more losses (in the JSON answers)", per_term.size() - shown), {}}});
+        return;
+    }
+    // Too many terms to write: the Σ form first, then its terms.
+    section.lines.push_back({"L", {"", {{"", pass.loss->value, true, false, pass.loss->summarized}}}});
     sheet.steps.push_back({"loss", "L", pass.loss->value});
 }
 
@@ -121,7 +146,7 @@ void forward_answers(Json& answers, const Engine& engine, const Pass& pass) {
         if (i == 0 || (layer.output_symbols.empty() && layer.output_prefix.empty())) continue;
         for (size_t f = 0; f < pass.outputs[i].size(); ++f) answers["forward." + engine.output_name(i, f)] = pass.outputs[i][f];
     }
-    if (pass.loss) answers["loss"] = pass.loss->value.to_double();
+    if (pass.loss) loss_answers(answers, *pass.loss);
 }
 
 }  // namespace
@@ -244,7 +269,7 @@ Worksheet element_backward_worksheet(const Problem& problem, const Analysis& ana
     }
     for (auto& l : training_remarks(problem)) section.lines.push_back(std::move(l));
     sheet.sections.push_back(std::move(section));
-    if (pass.loss) sheet.answers["loss"] = pass.loss->value.to_double();
+    if (pass.loss) loss_answers(sheet.answers, *pass.loss);
     gradient_answers(sheet.answers, engine, pass);
     return sheet;
 }

@@ -123,7 +123,7 @@ Worksheet optimizer_training(const Problem& problem, const Analysis& analysis, c
                         {},
                         {}};
         const std::string loss_label = numeric.batch_list ? fmt::format("Loss on batch {} before the step", b + 1) : "Loss before the step";
-        section.lines.push_back({loss_label, {"", {{"", pass.loss->value}}}});
+        section.lines.push_back({loss_label, {"", {{"", pass.loss->value, true, false, pass.loss->summarized}}}});
         const double loss = pass.loss->value.to_double();
         append_answer(sheet.answers, fmt::format("step{}.loss", k), loss);  // a new key: no search
         if (k == 1) {

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Differential test: dlsolve's "reduction" and "sample_weights" on every loss against PyTorch (float64).
 
-Usage: torch_reduction.py [--self-test] DLSOLVE [--count N]
+Usage: torch_reduction.py [--self-test] [--none] DLSOLVE [--count N]
 
 For each loss, N (default 100) generated problems (batch 1-4, 2-6 outputs), each with
 "reduction" absent, "mean" or "sum" and, in two of three, "sample_weights" (one per
@@ -16,9 +16,18 @@ They must agree to a relative 1e-9 (absolute 1e-12 near 0).
 --self-test: the reference divides a weighted mean by Σw (the rule of
 nn.CrossEntropyLoss's per-class weight) and takes "sum" as the mean; every loss must
 report mismatches.
+
+--none: "reduction": "none" instead, with the same generator (seed 1516). `dlsolve forward
+--format json` gives the list of losses ("loss"), one per element (mse, mae, bce,
+bce_logits) or per sample (the cross-entropies and margin losses) as PyTorch's
+reduction='none' returns them, each multiplied by its sample's weight; they must agree
+to a relative 1e-9. `dlsolve backward` must refuse such a problem (exit 2, one line), as
+torch's backward() refuses a non-scalar. Its --self-test leaves the weights out and
+divides each loss by the number of losses (a mean taken where none is).
 """
 import os
 import random
+import subprocess
 import sys
 
 import torch
@@ -26,7 +35,7 @@ import torch.nn.functional as F
 
 # One comparison rule with the losses' own test; PyTorch gives no NaN gradient here.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from difftools import answers, arguments, suite, write_json  # noqa: E402
+from difftools import answers, arguments, close, suite, write_json  # noqa: E402
 from torch_losses import compare as compare_with_nan  # noqa: E402
 
 
@@ -39,7 +48,7 @@ LOSSES = ("mse", "mae", "bce", "bce_logits", "cross_entropy", "cross_entropy_log
 CATEGORICAL = ("cross_entropy", "cross_entropy_logits", "hinge", "multi_margin")
 
 
-def generate(loss, rng):
+def generate(loss, rng, none=False):
     n, c = rng.randint(1, 4), rng.randint(2, 6)
     classes = [rng.randrange(c) for _ in range(n)]
     if loss == "cross_entropy":
@@ -60,7 +69,7 @@ def generate(loss, rng):
     doc = {"title": "torch_reduction", "framework": "pytorch", "batch": n,
            "input": {"name": "p", "values": values},
            "layers": [{"name": "out", "type": "linear"}], "target": target, "loss": loss}
-    reduction = rng.choice([None, "mean", "sum"])
+    reduction = "none" if none else rng.choice([None, "mean", "sum"])
     if reduction:
         doc["reduction"] = reduction
     weights = [rng.randint(0, 12) / 4 for _ in range(n)] if rng.random() < 2 / 3 else None
@@ -99,9 +108,57 @@ def reference(loss, values, target, reduction, weights, wrong):
     return out.item(), p.grad.tolist()
 
 
+def reference_none(loss, values, target, weights, wrong):
+    """PyTorch's reduction='none' losses, each times its sample's weight."""
+    p = torch.tensor(values)
+    if loss == "mse":
+        per = F.mse_loss(p, torch.tensor(target), reduction="none")
+    elif loss == "mae":
+        per = F.l1_loss(p, torch.tensor(target), reduction="none")
+    elif loss == "bce":
+        per = F.binary_cross_entropy(p, torch.tensor(target), reduction="none")
+    elif loss == "bce_logits":
+        per = F.binary_cross_entropy_with_logits(p, torch.tensor(target), reduction="none")
+    elif loss == "cross_entropy":
+        per = F.nll_loss(torch.log(p), torch.tensor(target), reduction="none")
+    elif loss == "cross_entropy_logits":
+        per = F.cross_entropy(p, torch.tensor(target), reduction="none")
+    else:
+        per = F.multi_margin_loss(p, torch.tensor(target), reduction="none")
+        if loss == "hinge":
+            per = per * p.shape[-1]
+    w = torch.tensor(weights) if weights else torch.ones(p.shape[0])
+    if per.dim() == 2:
+        w = w[:, None].expand_as(per)
+    out = per / per.numel() if wrong else per * w
+    return out.flatten().tolist()
+
+
+def refuses_backward(binary, path):
+    run = subprocess.run([binary, "backward", path], capture_output=True, text=True)
+    lines = run.stderr.strip().split("\n")
+    if run.returncode != 2 or run.stdout or len(lines) != 1 or "none" not in lines[0]:
+        return [f"backward of reduction 'none': exit {run.returncode}, stdout {run.stdout[:80]!r}, stderr {run.stderr!r}"]
+    return []
+
+
 def main(argv):
+    none = "--none" in argv
+    argv = [a for a in argv if a != "--none"]
     self_test, count, binary = arguments(argv, 100)
-    rng = random.Random(1515)
+    rng = random.Random(1516 if none else 1515)
+
+    def one_none(loss, index, path):
+        doc, values, target, _, weights = generate(loss, rng, none=True)
+        write_json(path, doc)
+        got = answers(binary, "forward", path)["loss"]
+        ref = reference_none(loss, values, target, weights, self_test)
+        bad = [] if len(got) == len(ref) else [f"{len(got)} losses, PyTorch {len(ref)}"]
+        bad += [f"loss {k + 1}: dlsolve {g}, PyTorch {r}" for k, (g, r) in enumerate(zip(got, ref)) if not close(g, r)]
+        return bad + ([] if self_test or index % 10 else refuses_backward(binary, path))
+
+    if none:
+        return suite(LOSSES, count, self_test, one_none)
 
     def one(loss, index, path):
         doc, values, target, reduction, weights = generate(loss, rng)

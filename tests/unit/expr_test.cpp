@@ -85,3 +85,16 @@ TEST_CASE("fractions stay exact and render as exams write them", "[expr]") {
     CHECK(max(divide(Expr(7), Expr(2)), Expr(3)).value_text() == "7/2");
     CHECK_THROWS_AS(divide(Expr(1), Expr(0)), ArithmeticError);
 }
+
+TEST_CASE("a sum with too many terms keeps its formula in Σ form", "[expr]") {
+    // 1000 terms of 0.5: three written, the last written, 996 between them.
+    const std::vector<Expr> shown{Expr::real(0.5), Expr::real(0.5), Expr::real(0.5), Expr::real(0.5)};
+    const Expr mean = divide(Expr::series(shown, 996, 500.0, "Σ_i e_i", "\\sum_i e_i"), Expr::sym("n", 1000));
+    CHECK(mean.to_double() == 0.5);
+    CHECK(mean.formula() == "(0.5 + 0.5 + 0.5 + … (996 more) … + 0.5)/1000");
+    CHECK(mean.symbolic() == "(Σ_i e_i)/n");
+    CHECK(mean.symbolic(Notation::latex()) == "\\frac{\\sum_i e_i}{n}");
+    CHECK(mean.formula(Notation::latex()) == "\\frac{0.5 + 0.5 + 0.5 + \\cdots \\text{(996 more)} \\cdots + 0.5}{1000}");
+    // Nothing elided: every term is written.
+    CHECK(Expr::series({Expr::real(1), Expr::real(2)}, 0, 3.0, "Σ", "\\sum").formula() == "1 + 2");
+}

@@ -1,0 +1,1 @@
+forward --format text problems/003-1f-zero-learning-rate-250-classes.json

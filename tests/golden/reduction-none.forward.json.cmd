@@ -1,0 +1,1 @@
+forward --format json tests/golden/inputs/reduction-none.json

@@ -1,0 +1,1 @@
+forward --format latex tests/golden/inputs/wide-mse.json

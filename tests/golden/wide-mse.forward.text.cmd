@@ -1,0 +1,1 @@
+forward tests/golden/inputs/wide-mse.json
