@@ -21,6 +21,7 @@ struct BpttLine {
     std::string label;  // "∂h[t]/∂h[t−1]", "dL/dW_x fully expanded"
     std::string text;
     std::string key;    // answer key, or empty
+    Json answer = {};   // the key's answer when it is a number (a threshold), else the text
 };
 
 // The backpropagation through time of every recurrence, in symbols (and, for a T with
