@@ -124,9 +124,11 @@ private:
     std::vector<Analysis> runs_;
 
     ProblemError unwritable(const std::string& layer, const std::string& label) const {
-        return ProblemError("/dims", fmt::format("the output {} of layer \"{}\" follows no single formula in {} (it changes with "
-                                                 "their values): give them values",
-                                                 label, layer, fmt::join(names_, ", ")));
+        const bool one = names_.size() == 1;
+        return ProblemError("/dims", fmt::format("the output {} of layer \"{}\" follows no single formula in {} (it changes with {} "
+                                                 "value{}): give {} in \"dims\"",
+                                                 label, layer, fmt::join(names_, ", "), one ? "its" : "their", one ? "" : "s",
+                                                 one ? "it a value" : "them values"));
     }
 
     // A figure that is the same at every sample, follows a symbol, or follows one of the
