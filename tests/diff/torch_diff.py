@@ -719,7 +719,7 @@ def self_test(binary, files, flags):
     passed = failed = 0
     for path in files:
         problem = load_problem(path)
-        if not problem or not is_pytorch(problem):
+        if not problem or not is_pytorch(problem) or any(v is None for v in (problem.get("dims") or {}).values()):
             continue
         try:
             fw = framework_answers(problem, flags["device"])
