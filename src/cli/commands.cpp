@@ -128,9 +128,9 @@ int answer(const std::vector<std::string>& files, Options options, bool with_cos
             current = shown_name(file);
             problems.push_back(load_problem(file, in, options.read));
             problems.back().numeric.max_elements = options.max_elements;
-            // Equations answer in symbols where the command says so; layers with sizes in symbols only params.
+            // Equations answer in symbols where the command says so; layers with sizes in symbols shapes and params.
             const Problem& p = problems.back();
-            const bool in_symbols = p.size_symbols ? command.name == "params" || command.name == "solve" : command.symbolic;
+            const bool in_symbols = p.size_symbols ? command.name == "params" || command.name == "shapes" || command.name == "solve" : command.symbolic;
             if (!in_symbols) p.require_numbers(command.name);
             analyses.push_back(analyse(problems.back(), with_costs));
         }
