@@ -205,11 +205,13 @@ public:
         return Expr::sum(terms);
     }
 
-    // ∂y/∂(every input and parameter element) for one output element: the backward rule
-    // run with a one-hot ∂L/∂y, each derivative a number (not a written formula).
+    // ∂y/∂(every input and parameter element) for one output element, each a formula:
+    // output projection, softmax Jacobian, scores, projections (multi_head_links.cpp).
     std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Operand&, size_t flat,
-                            const NumericMode& mode, const Convention& c) const override {
-        return links_from_backward(*this, in, p, flat, mode, c);
+                            const NumericMode&, const Convention&) const override {
+        std::vector<const Tensor*> tensors;
+        for (const auto& o : in) tensors.push_back(o.tensor);
+        return attention_links(numeric_geometry(tensors), rule, attention_inputs(*keys.layout, in.size()), in, p, flat);
     }
 };
 
