@@ -3,7 +3,7 @@
 
 Usage: torch_mha_chain.py [--self-test] [--count N] DLSOLVE
 
-For N generated self-attention problems (default 36; half nn.MultiheadAttention, half
+For N generated self-attention problems (default 30; half nn.MultiheadAttention, half
 Keras MultiHeadAttention; masks on two in five; the generators of torch_mha.py), one
 element of every weight and bias tensor is asked for by name: `backward --param
 mha.ROLE[i, j(, k)]`. Its chain rule is a formula whose factors are named
@@ -99,7 +99,7 @@ def check_problem(binary, work, k, keras, rng, plant):
 
 
 def main(argv):
-    self_test, count, binary = arguments(argv, 36)
+    self_test, count, binary = arguments(argv, 30)
     rng = random.Random(99)
     torch.manual_seed(99)
     failures = []
