@@ -54,6 +54,9 @@ struct RecurrentLayout {
     std::string_view input_weights, recurrent_weights, bias, recurrent_bias;  // value names
     std::string_view reverse_prefix, reverse_suffix;  // names of the backward direction's values
     bool bidirectional_last_is_final;  // return_sequences false: Keras ends both directions; PyTorch output[:, -1]
+    // initial_state's order: Keras's list (Bidirectional: the forward layer's states, then the
+    // backward's: h_fw, c_fw, h_bw, c_bw); PyTorch's (h0, c0), each [directions, units].
+    bool initial_state_by_direction;
 };
 
 // How a multi-head attention layer (Keras MultiHeadAttention / nn.MultiheadAttention)
