@@ -48,6 +48,9 @@ public:
     // the given recurrent weights of a simple_rnn's forward direction (Keras's
     // recurrent_kernel is its transpose). Throws LayerError for other kinds or without values.
     CellMatrix recurrent_matrix(const Convention& c) const;
+    // The forward direction's pass over one sample of a batch [N, T, features] with the
+    // given values: states h_0 … h_T (and the gates), for the Jacobians along the sequence.
+    CellTrace forward_trace(const Tensor& input, int64_t sample, const Convention& c) const;
 
 private:
     struct Where {  // an element of a stored value: which value, which element

@@ -114,6 +114,13 @@ void Recurrent::backward(const std::vector<const Tensor*>& in, const std::vector
     }
 }
 
+CellTrace Recurrent::forward_trace(const Tensor& x, int64_t sample, const Convention& c) const {
+    const Sequence q = sequence_of(*this, x, c);
+    std::vector<const Tensor*> p;
+    for (const auto& v : values) p.push_back(&v.value);
+    return cell_forward(spec, weights(p, c, 0, q.features), read_direction(x, q, sample, 0), initial_state(p, c, 0));
+}
+
 std::string Recurrent::state_name(const char* state, int d, int64_t step, int64_t j) const {
     std::string base = state;  // h1, h2, … and c1, c2, …: the exams' names, whatever names the layer's output
     if (d == 1) base += "←";
