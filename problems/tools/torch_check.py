@@ -5,6 +5,7 @@ Usage: /usr/bin/python3 problems/tools/torch_check.py [FILE_OR_DIR ...]   (defau
 
 For every problem file with "input.values" or "batches", the network is rebuilt in
 PyTorch from the JSON alone (dense layers, activation layers, dropout with a mask,
+one-direction LSTM and GRU in either framework's layout,
 input layers with values, and the combining kinds subtract, multiply, matmul, scale
 and attention with their "inputs"; other layer types make the file "unsupported"), the loss is torch.nn.functional's,
 the optimizer torch.optim's (one step per batch with "batches", epoch after epoch),
@@ -33,7 +34,7 @@ NUMERIC_PREFIXES = ("forward.", "grad.", "update.")
 KERAS_CLASS = {"dense": "dense", "relu": "re_lu", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear",
                "softmax": "softmax", "leaky_relu": "leaky_re_lu", "hard_threshold": "hard_threshold",
                "activation": "activation", "dropout": "dropout", "maxpool2d": "max_pooling2d",
-               "simple_rnn": "simple_rnn", "multi_head_attention": "multi_head_attention",
+               "simple_rnn": "simple_rnn", "lstm": "lstm", "gru": "gru", "multi_head_attention": "multi_head_attention",
                "positional_encoding": "positional_encoding", "transformer_encoder": "transformer_encoder_layer",
                "input": "input_layer", "attention": "attention",
                "subtract": "subtract", "multiply": "multiply", "matmul": "mat_mul", "scale": "rescaling"}
@@ -129,6 +130,12 @@ class Net:
                     raise Unsupported("nn.RNN with activation %r" % layer.get("activation"))
                 for role in RNN_ROLES:
                     params[role] = torch.tensor(layer[role]).requires_grad_(True)
+            if t in ("lstm", "gru"):  # one direction with biases: PyTorch's four tensors or Keras's three
+                if layer.get("bidirectional") or not layer.get("use_bias", True) or \
+                        layer.get("activation", "tanh") != "tanh" or layer.get("recurrent_activation", "sigmoid") != "sigmoid":
+                    raise Unsupported("%s other than one direction with biases, tanh and sigmoid" % t)
+                for role in (RNN_ROLES if self.framework == "pytorch" else ("kernel", "recurrent_kernel", "bias")):
+                    params[role] = torch.tensor(layer[role]).requires_grad_(True)
             if t == "multi_head_attention":  # nn.MultiheadAttention, self-attention, packed, with biases
                 if self.framework != "pytorch" or "kdim" in layer or "vdim" in layer or not layer.get("bias", True) \
                         or len(layer.get("inputs", [])) > 1:
@@ -190,6 +197,8 @@ class Net:
                 rnn = torch._VF.rnn_tanh if layer.get("activation", "tanh") == "tanh" else torch._VF.rnn_relu
                 out = rnn(h, h0, [params[r] for r in RNN_ROLES], True, 1, 0.0, False, False, True)[0]
                 h = out if layer.get("return_sequences", False) else out[:, -1]
+            elif t in ("lstm", "gru"):
+                h = gated_recurrent(t, layer, params, h, self.framework)
             elif t == "multi_head_attention":  # F.multi_head_attention_forward reads [T, N, E]
                 e = layer["embed_dim"]
                 q = h.transpose(0, 1)
@@ -504,6 +513,39 @@ def loss_answers(doc, net, outs, out):
             p = dict((n, ps) for n, _, ps in net.layers)[key[0]][key[1]]
             out["update." + s] = p.detach().reshape(-1)[f].item()
     return out
+
+
+def gated_recurrent(kind, layer, params, x, framework):
+    """nn.LSTM / nn.GRU (batch_first) through torch._VF; Keras's kernels transposed to PyTorch's
+    layout, the GRU's gates z, r, h reordered to r, z, n (reset_after=True: bias rows are the
+    input and recurrent biases). Keras's GRU(reset_after=False) is its cell written out
+    (keras/src/layers/rnn/gru.py): h̃ = tanh(x·W_h + (r ⊙ h)·U_h + b_h)."""
+    u = layer["units"]
+    order = (lambda t: t) if kind == "lstm" else (lambda t: torch.cat([t[u:2 * u], t[:u], t[2 * u:]]))
+    if framework == "pytorch":
+        flat = [params[r] for r in RNN_ROLES]
+    else:
+        K, R, B = params["kernel"], params["recurrent_kernel"], params["bias"]
+        if kind == "gru" and not layer.get("reset_after", True):
+            h = torch.zeros(x.shape[0], u)
+            outs = []
+            for t in range(x.shape[1]):
+                xk = x[:, t] @ K + B
+                z = torch.sigmoid(xk[:, :u] + h @ R[:, :u])
+                r = torch.sigmoid(xk[:, u:2 * u] + h @ R[:, u:2 * u])
+                cand = torch.tanh(xk[:, 2 * u:] + (r * h) @ R[:, 2 * u:])
+                h = z * h + (1 - z) * cand
+                outs.append(h)
+            out = torch.stack(outs, dim=1)
+            return out if layer.get("return_sequences", False) else out[:, -1]
+        b_ih, b_hh = (B[0], B[1]) if B.dim() == 2 else (B, torch.zeros_like(B))
+        flat = [order(K.t()), order(R.t()), order(b_ih), order(b_hh)]
+    h0 = torch.zeros(1, x.shape[0], u)
+    if kind == "lstm":
+        out = torch._VF.lstm(x, (h0, h0), flat, True, 1, 0.0, False, False, True)[0]
+    else:
+        out = torch._VF.gru(x, h0, flat, True, 1, 0.0, False, False, True)[0]
+    return out if layer.get("return_sequences", False) else out[:, -1]
 
 
 def same(expected, computed, tol):

@@ -54,6 +54,11 @@ struct RecurrentLayout {
     std::string_view input_weights, recurrent_weights, bias, recurrent_bias;  // value names
     std::string_view reverse_prefix, reverse_suffix;  // names of the backward direction's values
     bool bidirectional_last_is_final;  // return_sequences false: Keras ends both directions; PyTorch output[:, -1]
+    // The worked chain's names: the candidates' values (Keras c̃_t, h̃_t; PyTorch g_t, n_t) and
+    // one gate's slice of each value, {} standing for the gate's stored letter (Keras W_f, U_f,
+    // b_f and reset_after's recurrent b_Uf; PyTorch's documentation W_if, W_hf, b_if, b_hf).
+    std::string_view lstm_candidate, gru_candidate;
+    std::string_view gate_input_weight, gate_recurrent_weight, gate_bias, gate_recurrent_bias;
     // initial_state's order: Keras's list (Bidirectional: the forward layer's states, then the
     // backward's: h_fw, c_fw, h_bw, c_bw); PyTorch's (h0, c0), each [directions, units].
     bool initial_state_by_direction;

@@ -104,6 +104,14 @@ struct WorkedStage {
     std::vector<std::pair<std::string, Expr>> elements;  // name and formula, in the order of `values`
 };
 
+// One line of a worked derivation: `label: expr` written symbolically and with values,
+// or a sentence.
+struct WorkedLine {
+    std::string label;  // "∂L/∂c2[1]", "t = 2"
+    Expr expr;
+    std::string text;   // non-empty: this sentence instead of a formula
+};
+
 struct NumericMode {
     bool training = false;  // dropout masks and BatchNorm batch statistics apply
 };
@@ -177,6 +185,15 @@ public:
     virtual std::vector<Link> links(const std::vector<Operand>& inputs, const std::vector<Operand>& values,
                                     const Operand& output, size_t flat, const NumericMode& mode,
                                     const Convention& convention) const;
+    // ∂L/∂(parameter `role`, element `flat`) worked through the layer's own intermediate
+    // quantities, from ∂L/∂output (`grad_output`, its elements named ∂L/∂h3[1]): for a
+    // recurrent layer the recursion of backpropagation through time and the sum over the
+    // steps. The last line is the gradient. Empty: the chain of links() is written instead.
+    virtual std::vector<WorkedLine> param_gradient(const std::vector<Operand>& /*inputs*/, const std::vector<Operand>& /*values*/,
+                                                   const Operand& /*grad_output*/, size_t /*role*/, size_t /*flat*/,
+                                                   const NumericMode& /*mode*/, const Convention& /*convention*/) const {
+        return {};
+    }
     // The intermediate tensors worth showing before the output, worked; none for most kinds.
     virtual std::vector<WorkedStage> stages(const std::vector<Operand>& /*inputs*/, const std::vector<Operand>& /*values*/,
                                             const NumericMode& /*mode*/, const Convention& /*convention*/) const {

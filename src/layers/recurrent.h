@@ -4,6 +4,8 @@
 // is read from Convention::recurrent and mapped onto the cell's fixed form.
 #pragma once
 
+#include <optional>
+
 #include "ir/layer.h"
 #include "layers/recurrent_cell.h"
 #include "problem/fields.h"
@@ -41,6 +43,10 @@ public:
                  const NumericMode& mode, const Convention& c) const override;
     std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Operand& y, size_t flat,
                             const NumericMode& mode, const Convention& c) const override;
+    // LSTM and GRU: backpropagation through time for one weight element, gate by gate
+    // (recurrent_chain.cpp); simple_rnn keeps the chain of links().
+    std::vector<WorkedLine> param_gradient(const std::vector<Operand>& in, const std::vector<Operand>& p, const Operand& grad_y,
+                                           size_t role, size_t flat, const NumericMode& mode, const Convention& c) const override;
 
     // The framework's own names of the gates, in storage order ("i, f, c, o").
     std::string gate_names(const Convention& c) const;
@@ -74,6 +80,15 @@ private:
     size_t initial_role(const Convention& c) const { return static_cast<size_t>(directions()) * roles_per_direction(c); }
     size_t initial_flat(const Convention& c, int d, int state, int64_t j) const;
     CellState initial_state(const std::vector<const Tensor*>& p, const Convention& c, int d) const;
+    // Which canonical element of direction d a stored value element is (recurrent_chain.cpp).
+    struct Canonical {
+        enum class Kind { InputWeight, RecurrentWeight, InputBias, RecurrentBias } kind;
+        int d;
+        int64_t row, col;
+    };
+    std::optional<Canonical> canonical(const Convention& c, size_t role, size_t flat, int64_t features) const;
+    // The element's name in the gate notation: W_if[2, 1], U_f[1, 2], b_hn[1].
+    std::string gate_element_name(const Convention& c, const Canonical& e) const;
 };
 
 }  // namespace dlsolve

@@ -86,9 +86,12 @@ CellTrace cell_forward(const CellSpec& spec, const CellWeights& w, const CellMat
 }
 
 void cell_backward(const CellSpec& spec, const CellWeights& w, const CellMatrix& x, const CellTrace& t,
-                   const CellMatrix& grad_h, CellMatrix& grad_x, CellWeights& grads, CellState* grad_initial) {
+                   const CellMatrix& grad_h, CellMatrix& grad_x, CellWeights& grads, CellGradients* record,
+                   CellState* grad_initial) {
     const Eigen::Index u = spec.units, steps = x.rows();
     grad_x = CellMatrix::Zero(steps, x.cols());
+    if (record) *record = {std::vector<CellVector>(static_cast<size_t>(steps)), std::vector<CellVector>(static_cast<size_t>(steps)),
+                           std::vector<CellVector>(static_cast<size_t>(steps))};
     CellVector dh_next = CellVector::Zero(u), dc_next = CellVector::Zero(u);
     for (Eigen::Index s = steps; s-- > 0;) {
         const CellVector dh = grad_h.row(s).transpose() + dh_next;
@@ -109,6 +112,7 @@ void cell_backward(const CellSpec& spec, const CellWeights& w, const CellMatrix&
                 const CellVector i = g.segment(0, u), f = g.segment(u, u), cand = g.segment(2 * u, u), o = g.segment(3 * u, u);
                 const CellVector act_c = activate(spec.activation, c);
                 const CellVector dc = dc_next + dh.cwiseProduct(o).cwiseProduct(slope(spec.activation, act_c));
+                if (record) record->dc[static_cast<size_t>(s)] = dc;
                 d_input.resize(4 * u);
                 d_input.segment(0, u) = dc.cwiseProduct(cand).cwiseProduct(slope(spec.recurrent_activation, i));
                 d_input.segment(u, u) = dc.cwiseProduct(c_prev).cwiseProduct(slope(spec.recurrent_activation, f));
@@ -143,6 +147,10 @@ void cell_backward(const CellSpec& spec, const CellWeights& w, const CellMatrix&
                 }
                 break;
             }
+        }
+        if (record) {
+            record->dh[static_cast<size_t>(s)] = dh;
+            record->da[static_cast<size_t>(s)] = d_input;
         }
         grads.wx += d_input * x.row(s);
         grads.bx += d_input;

@@ -50,11 +50,20 @@ double cell_activation(const std::string& name, double z);
 // The derivative from the output a = f(z).
 double cell_slope(const std::string& name, double a);
 
+// What backpropagation through time found at each step s (0-based), for the worked
+// chain: ∂L/∂h_s (the output's own gradient plus what step s + 1 sends back), ∂L/∂c_s
+// (LSTM, with ∂L/∂c_{s+1}·f_{s+1}), and ∂L/∂a_s, the gates' pre-activations in the
+// canonical rows (GRU reset_after: a_h's input part; its recurrent part gets r ⊙ ∂L/∂a_h).
+struct CellGradients {
+    std::vector<CellVector> dh, dc, da;
+};
+
 // x is T × features, in the order the direction reads it.
 CellTrace cell_forward(const CellSpec& spec, const CellWeights& w, const CellMatrix& x, const CellState& initial = {});
 // ∂L/∂h_t from outside the cell (T × units) → ∂L/∂x (T × features), and ∂L/∂W added to `grads`;
 // ∂L/∂h_0 (and ∂L/∂c_0) into `grad_initial` when given.
 void cell_backward(const CellSpec& spec, const CellWeights& w, const CellMatrix& x, const CellTrace& trace,
-                   const CellMatrix& grad_h, CellMatrix& grad_x, CellWeights& grads, CellState* grad_initial = nullptr);
+                   const CellMatrix& grad_h, CellMatrix& grad_x, CellWeights& grads, CellGradients* record = nullptr,
+                   CellState* grad_initial = nullptr);
 
 }  // namespace dlsolve

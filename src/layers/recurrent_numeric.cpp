@@ -9,56 +9,13 @@
 #include "layers/activation_math.h"
 #include "layers/common.h"
 #include "layers/recurrent.h"
+#include "layers/recurrent_sequence.h"
 #include "problem/error.h"
 
 namespace dlsolve {
 namespace {
 
 Expr apply_named(const std::string& activation, const Expr& z) { return activation_of(Activation{activation, 0.0, 0.0}, {z}, 0); }
-
-// Where each output element comes from: sample, direction, unit, and the step of that
-// direction's pass (1 = after its first input) and the time position it reads there.
-struct Sequence {
-    int64_t batch, steps, features, units, directions;
-    bool all_steps, last_is_final;
-
-    // Input row read at processing step s (0-based) by direction d.
-    int64_t time_of(int d, int64_t s) const { return d == 0 ? s : steps - 1 - s; }
-    // The processing step (0-based) whose state the output at time t / the last output shows.
-    int64_t step_at(int d, int64_t t) const { return d == 0 ? t : steps - 1 - t; }
-    int64_t last_step(int d) const { return d == 0 || last_is_final ? steps - 1 : 0; }
-    size_t output(int64_t n, int64_t t, int d, int64_t j) const {
-        const int64_t width = directions * units;
-        return static_cast<size_t>(all_steps ? (n * steps + t) * width + d * units + j : n * width + d * units + j);
-    }
-    size_t input(int64_t n, int64_t t, int64_t i) const { return static_cast<size_t>((n * steps + t) * features + i); }
-    // Output element `flat` as its sample n, processing step s, direction d and unit j.
-    struct Position {
-        int64_t n, s;
-        int d;
-        int64_t j;
-    };
-    Position locate(size_t flat) const {
-        const int64_t f = static_cast<int64_t>(flat), width = directions * units;
-        const int d = static_cast<int>(f / units % directions);
-        if (!all_steps) return {f / width, last_step(d), d, f % units};
-        const int64_t position = f / width;
-        return {position / steps, step_at(d, position % steps), d, f % units};
-    }
-};
-
-Sequence sequence_of(const Recurrent& layer, const Tensor& x, const Convention& c) {
-    if (x.shape.size() != 3) throw LayerError(fmt::format("a recurrent layer reads a sequence [T, features], found {}", format_dims(x.shape)));
-    return {x.shape[0], x.shape[1], x.shape[2], layer.spec.units, layer.bidirectional ? 2 : 1, layer.return_sequences,
-            c.recurrent.bidirectional_last_is_final};
-}
-
-CellMatrix read_direction(const Tensor& x, const Sequence& q, int64_t n, int d) {
-    CellMatrix m(q.steps, q.features);
-    for (int64_t s = 0; s < q.steps; ++s)
-        for (int64_t i = 0; i < q.features; ++i) m(s, i) = x[q.input(n, q.time_of(d, s), i)];
-    return m;
-}
 
 }  // namespace
 
@@ -101,7 +58,7 @@ void Recurrent::backward(const std::vector<const Tensor*>& in, const std::vector
             }
             CellMatrix grad_x;
             CellState grad_initial;
-            cell_backward(spec, w, x, t, grad_h, grad_x, g, &grad_initial);
+            cell_backward(spec, w, x, t, grad_h, grad_x, g, nullptr, &grad_initial);
             for (int64_t s = 0; s < q.steps; ++s)
                 for (int64_t i = 0; i < q.features; ++i) grad_in[0][q.input(n, q.time_of(d, s), i)] += grad_x(s, i);
             if (has_initial_state)  // one initial state for every sample: their gradients add up
@@ -206,7 +163,8 @@ Expr Recurrent::explain(const std::vector<Operand>& in, const std::vector<Operan
 // element it depends on, through every earlier step. A simple_rnn's are written out:
 // ∂h_s/∂θ = f′(a_s)·(∂a_s/∂θ + Σ_k W_h[j, k]·∂h_{s−1}[k]/∂θ), expanded for one unit into
 // the sum over the steps t of (∏_{k=t+1..s} f′(a_k)·W_h)·f′(a_t)·∂a_t/∂θ. An LSTM's and a
-// GRU's are the values backpropagation through time gives, named ∂h_s/∂θ.
+// GRU's are the values backpropagation through time gives, named ∂h_s/∂θ;
+// one element asked for by name is worked gate by gate instead (param_gradient, recurrent_chain.cpp).
 std::vector<Link> Recurrent::links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Operand&, size_t flat,
                                    const NumericMode&, const Convention& c) const {
     const Sequence q = sequence_of(*this, *in[0].tensor, c);
@@ -231,7 +189,7 @@ std::vector<Link> Recurrent::links(const std::vector<Operand>& in, const std::ve
         const int64_t rows = spec.gates() * u;
         CellWeights g{CellMatrix::Zero(rows, q.features), CellMatrix::Zero(rows, u), CellVector::Zero(rows), CellVector::Zero(rows)};
         CellState grad_initial;
-        cell_backward(spec, w, x, trace, grad_h, grad_x, g, &grad_initial);
+        cell_backward(spec, w, x, trace, grad_h, grad_x, g, nullptr, &grad_initial);
         const std::string state = state_name("h", d, s + 1, j);
         const auto named = [&](Where where, double v) {
             return param_link(where, Expr::real(fmt::format("∂{}/∂{}", state, p[where.role].name(where.flat)), v));

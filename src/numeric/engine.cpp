@@ -325,4 +325,29 @@ Expr Engine::chain_rule(const Pass& pass, const ScalarRef& scalar, size_t max_ch
     return result;
 }
 
+std::vector<WorkedLine> Engine::worked_gradient(const Pass& pass, const ScalarRef& scalar) const {
+    if (scalar.kind != ScalarRef::Kind::Param) return {};
+    const Graph& graph = problem_.graph;
+    const size_t node = scalar.node;
+    std::vector<Operand> in, values;
+    for (size_t s : graph.inputs_of(node)) in.push_back(output_operand(pass, s));
+    for (size_t r = 0; r < params[node].size(); ++r) values.push_back(param_operand(node, r));
+    const Operand grad_output{&pass.grads[node], [this, node](size_t f) { return "∂L/∂" + output_name(node, f); }};
+    std::vector<WorkedLine> layer_lines = at_layer(graph.layer(node), [&] {
+        return graph.layer(node).param_gradient(in, values, grad_output, scalar.role, scalar.flat, mode_, *problem_.convention);
+    });
+    if (layer_lines.empty()) return {};
+    const double expected = pass.param_grads[node][scalar.role][scalar.flat];
+    if (!close(layer_lines.back().expr.to_double(), expected))
+        throw std::logic_error(fmt::format("the worked chain gives {} but backpropagation {}", layer_lines.back().expr.value_text(),
+                                           format_real(expected)));
+    // Where the layer's output gradients come from: the loss, or the layers after it.
+    std::vector<WorkedLine> lines;
+    for (size_t f = 0; f < pass.grads[node].size(); ++f)
+        if (pass.grads[node][f] != 0.0)
+            lines.push_back({"∂L/∂" + output_name(node, f), chain_rule(pass, {ScalarRef::Kind::Output, node, 0, f}), {}});
+    for (auto& l : layer_lines) lines.push_back(std::move(l));
+    return lines;
+}
+
 }  // namespace dlsolve

@@ -60,6 +60,10 @@ public:
     // ∂L/∂(scalar) by the chain rule over every path, in the exam's names (checked
     // against backward()). Sub-expressions longer than `max_chars` become named ∂L/∂… leaves.
     Expr chain_rule(const Pass& pass, const ScalarRef& scalar, size_t max_chars = 400) const;
+    // ∂L/∂(parameter element) worked through its layer's intermediate quantities
+    // (Layer::param_gradient), preceded by ∂L/∂ of the layer's outputs; empty when the
+    // layer has no such derivation. The last line is checked against backward().
+    std::vector<WorkedLine> worked_gradient(const Pass& pass, const ScalarRef& scalar) const;
 
     const Problem& problem() const { return problem_; }
 

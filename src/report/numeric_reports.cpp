@@ -216,6 +216,20 @@ Worksheet element_backward_worksheet(const Problem& problem, const Analysis& ana
     section.lines.push_back({fmt::format("∂L/∂{}", graph.layer(0).name), tensor_cell(pass.grads[0], keep_batch(problem))});
     for (const auto& s : shown_scalars(engine, options)) {
         const std::string name = s.kind == ScalarRef::Kind::Param ? engine.param_name(s.node, s.role, s.flat) : engine.output_name(s.node, s.flat);
+        // Asked for by name: through the layer's own quantities where it has them (BPTT).
+        const std::vector<WorkedLine> worked = options.param.empty() ? std::vector<WorkedLine>{} : engine.worked_gradient(pass, s);
+        if (!worked.empty()) {
+            for (const WorkedLine& l : worked) {
+                if (!l.text.empty()) {
+                    section.lines.push_back({l.label, {l.text, {}}});
+                    continue;
+                }
+                section.lines.push_back({l.label, {"", {{"", l.expr, true, false, true}}}});
+                sheet.steps.push_back({"grad." + name, l.label, l.expr});
+            }
+            sheet.answers["grad." + name] = worked.back().expr.to_double();
+            continue;
+        }
         Expr chain;
         try {
             chain = engine.chain_rule(pass, s);

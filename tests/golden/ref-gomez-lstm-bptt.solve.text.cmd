@@ -1,0 +1,1 @@
+solve problems/ref-gomez-lstm-bptt.json
