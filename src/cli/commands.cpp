@@ -349,7 +349,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
             sub->add_option("--depth", options.depth,
                             "with --style torchinfo: hide modules nested deeper than N; a container at depth N shows its summed parameters (default 3)")
                 ->type_name("N")
-                ->check(CLI::Range(0, 1000));
+                ->check(CLI::Range(0, 1000).description(""));
         }
         if (name == "summary") add_choice(sub, "--dtype", options.dtype, dtypes, "bytes per value (default float32)");
         sub->footer(fmt::format("Example:\n  dlsolve {} {}", c.name, c.example));
