@@ -150,6 +150,23 @@ def machine_info():
             "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")}
 
 
+def kept_sections(path, text):
+    """The '## ' sections of an existing report that this script does not write
+    (results written by hand from other benchmarks, such as check_scale.py), so a
+    rerun keeps them."""
+    try:
+        with open(path) as f:
+            old = f.read()
+    except FileNotFoundError:
+        return ""
+    written = {line for line in text.splitlines() if line.startswith("## ")}
+    kept = []
+    for part in re.split(r"(?m)^(?=## )", old)[1:]:
+        if part.splitlines()[0] not in written:
+            kept.append(part)
+    return ("\n" + "".join(kept)) if kept else ""
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -312,6 +329,7 @@ def main():
     out("```")
     text = "\n".join(lines) + "\n"
     print(text)
+    text += kept_sections(args.out, text)
     with open(args.out, "w") as f:
         f.write(text)
     print(f"written to {rel(args.out)}", file=sys.stderr)

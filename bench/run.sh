@@ -5,7 +5,8 @@
 #
 # Without an argument, builds a Release binary in build-bench/ first
 # (BENCH_BUILD_DIR overrides the directory). RUNS (30) and WARMUP (3) set the
-# number of timed and warm-up runs. Writes bench/RESULTS.md.
+# number of timed and warm-up runs. Writes bench/RESULTS.md, keeping the "## "
+# sections it does not write (results of the other benchmarks, written by hand).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

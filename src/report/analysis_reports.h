@@ -21,6 +21,7 @@ std::optional<DataType> data_type(const std::string& name);
 Worksheet rf_worksheet(const Problem& problem, const Analysis& analysis, const std::string& layer);
 Worksheet flops_worksheet(const Problem& problem, const Analysis& analysis);
 Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, const DataType& dtype);
+// In compare_report.cpp.
 Worksheet compare_worksheet(const Problem& a, const Analysis& analysis_a, const Problem& b, const Analysis& analysis_b,
                             const DataType& dtype);
 
@@ -30,5 +31,14 @@ void add_analysis_answers(Json& answers, const Problem& problem, const Analysis&
 // The same with receptive fields already computed (nothing when the network has none).
 void add_analysis_answers(Json& answers, const Problem& problem, const Analysis& analysis,
                           const std::optional<std::vector<ReceptiveField>>& fields);
+
+// Shared by the analysis worksheets.
+// Two exact numbers are equal (3/2 and 6/4 are).
+bool same_value(const Expr& a, const Expr& b);
+// An answer's JSON number: an integer when it is one, else a double.
+Json answer_number(const Expr& e);
+// Receptive fields when the network has them (an image input, and no layer such as
+// uneven adaptive pooling that has no single field); `dlsolve rf` says why not.
+std::optional<std::vector<ReceptiveField>> fields_if_defined(const Problem& problem, const Analysis& analysis);
 
 }  // namespace dlsolve
