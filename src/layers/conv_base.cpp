@@ -78,7 +78,7 @@ std::vector<Dims> ConvLayer::value_shapes(const std::vector<Dims>& in, const Con
 
 namespace {
 
-Activation fused(const ConvOptions& o, const Convention& c) { return {o.activation, c.fused_leaky_relu_alpha, 0.0}; }
+Activation fused(const ConvOptions& o, const Convention& c) { return {o.activation, c.fused_leaky_relu_alpha, 0.0, std::nullopt}; }
 
 }  // namespace
 

@@ -56,7 +56,7 @@ public:
     using Map = Eigen::Map<Matrix>;
     using ConstMap = Eigen::Map<const Matrix>;
 
-    Activation fused(const Convention& c) const { return {activation, c.fused_leaky_relu_alpha, 0.0}; }
+    Activation fused(const Convention& c) const { return {activation, c.fused_leaky_relu_alpha, 0.0, std::nullopt}; }
     int64_t rows(const Tensor& x) const { return static_cast<int64_t>(x.size()) / x.shape.back(); }
 
     Tensor forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>& p, const NumericMode&,

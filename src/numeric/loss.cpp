@@ -80,6 +80,15 @@ Tensor target_like(const std::string& kind, const Batch& batch, const Tensor& p)
 LossResult compute_loss(const std::string& kind, const Operand& prediction, const Batch& batch, const LossOptions& options,
                         const Convention& convention, bool worked) {
     const Tensor& p = *prediction.tensor;
+    // One distribution per sample (a column [C, 1] is one): over an output with more
+    // long axes (a sequence [T, C], a map [H, W, C]) Keras takes the last axis as the classes and PyTorch the first, and
+    // neither is a softmax over the whole sample, which is what this would compute.
+    const auto long_axes = std::count_if(p.shape.begin() + (p.shape.empty() ? 0 : 1), p.shape.end(), [](int64_t d) { return d > 1; });
+    if ((kind == "cross_entropy" || kind == "cross_entropy_logits" || is_margin_loss(kind)) && long_axes > 1)
+        throw ProblemError("/loss", fmt::format("expected an output with one axis of classes for {}, found {} per sample: a loss over "
+                                                "each step or position (Keras's last axis, PyTorch's class axis) is not supported; "
+                                                "flatten the output only if the whole sample is one distribution",
+                                                kind, format_dims(Dims(p.shape.begin() + 1, p.shape.end()))));
     const Tensor target = target_like(kind, batch, p);
     const size_t n = p.size();
     const int64_t samples = p.batch();
