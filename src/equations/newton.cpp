@@ -56,8 +56,12 @@ std::vector<std::pair<std::string, double>> read_values(const Json* object, cons
 ex parse_function(const NewtonProblem& p, GiNaC::symtab& table) {
     for (const auto& [name, v] : p.params) table[name] = GiNaC::symbol(name);
     for (const auto& [name, v] : p.constants) table[name] = GiNaC::symbol(name);
-    std::string text = p.function;
-    for (size_t at = text.find("**"); at != std::string::npos; at = text.find("**", at)) text.replace(at, 2, "^");
+    std::string text;  // Python's ** as GiNaC's ^
+    for (size_t i = 0; i < p.function.size(); ++i) {
+        const bool power = p.function[i] == '*' && i + 1 < p.function.size() && p.function[i + 1] == '*';
+        text += power ? '^' : p.function[i];
+        i += power;
+    }
     ex f;
     try {
         GiNaC::parser reader(table);
