@@ -24,7 +24,7 @@ _dlsolve() {
         --dtype) COMPREPLY=($(compgen -W "float32 float16 bfloat16 float64 int8" -- "$cur")); return ;;
         --style) COMPREPLY=($(compgen -W "dlsolve keras keras2 torchinfo" -- "$cur")); return ;;
         --junit) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        -l|--layer|-p|--param|-n|--steps|-e|--epochs|--precision|--max-elements|-j|--jobs) return ;;
+        -l|--layer|-p|--param|-n|--steps|-e|--epochs|--precision|--max-elements|-j|--jobs|--depth) return ;;
     esac
     if [[ $cur == -* ]]; then
         local options="-h --help -f --format --standalone -q --quiet --from --framework --input"
@@ -33,8 +33,8 @@ _dlsolve() {
             graph) options="-h --help -f --format -q --quiet --from --framework --input" ;;
             export) options="-h --help --to -o --out" ;;
             rf) options+=" -l --layer" ;;
-            params) options+=" --style --formulas" ;;
-            summary) options+=" --dtype --style --formulas" ;;
+            params) options+=" --style --formulas --depth" ;;
+            summary) options+=" --dtype --style --formulas --depth" ;;
             compare) options+=" --dtype" ;;
             forward|solve) options+=" --all --precision --max-elements" ;;
             backward) options+=" --all --precision --max-elements -p --param" ;;

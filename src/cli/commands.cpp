@@ -49,12 +49,16 @@ struct Options {
     bool standalone = false;      // --standalone: LaTeX as a whole document
     std::string style = "dlsolve";  // params, summary --style: keras, keras2, torchinfo
     bool formulas = false;        // --formulas: dlsolve's formulas beside a framework's layout
+    int depth = -1;               // --depth: torchinfo's depth (-1: not given, torchinfo's default 3)
 };
 
 // params and summary --style keras|keras2|torchinfo: the framework tool's own table.
 std::optional<Worksheet> styled(const Problem& problem, const Analysis& analysis, const Options& options) {
+    if (options.depth >= 0 && options.style != "torchinfo")
+        throw ProblemError("", "--depth is torchinfo's: it goes with --style torchinfo");
     if (options.style == "dlsolve") return std::nullopt;
-    return framework_summary_worksheet(problem, analysis, *find_summary_tool(options.style), options.formulas);
+    return framework_summary_worksheet(problem, analysis, *find_summary_tool(options.style), options.formulas,
+                                       options.depth >= 0 ? options.depth : kTorchinfoDepth);
 }
 
 
@@ -129,9 +133,9 @@ int answer(const std::vector<std::string>& files, Options options, bool with_cos
             current = shown_name(file);
             problems.push_back(load_problem(file, in, options.read));
             problems.back().numeric.max_elements = options.max_elements;
-            // Equations answer in symbols where the command says so; layers with sizes in symbols only params.
+            // Equations answer in symbols where the command says so; layers with sizes in symbols shapes and params.
             const Problem& p = problems.back();
-            const bool in_symbols = p.size_symbols ? command.name == "params" || command.name == "solve" : command.symbolic;
+            const bool in_symbols = p.size_symbols ? command.name == "params" || command.name == "shapes" || command.name == "solve" : command.symbolic;
             if (!in_symbols) p.require_numbers(command.name);
             analyses.push_back(analyse(problems.back(), with_costs));
         }
@@ -343,6 +347,10 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
                        "dlsolve (default); keras: Keras 3's model.summary() box table; keras2: Keras 2's ruled table; "
                        "torchinfo: torchinfo's summary() with mult-adds and memory");
             sub->add_flag("--formulas", options.formulas, "with --style: add dlsolve's formula of every row as a last column, and the totals worked");
+            sub->add_option("--depth", options.depth,
+                            "with --style torchinfo: hide modules nested deeper than N; a container at depth N shows its summed parameters (default 3)")
+                ->type_name("N")
+                ->check(CLI::Range(0, 1000).description(""));
         }
         if (name == "summary") add_choice(sub, "--dtype", options.dtype, dtypes, "bytes per value (default float32)");
         sub->footer(fmt::format("Example:\n  dlsolve {} {}", c.name, c.example));

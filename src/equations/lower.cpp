@@ -127,7 +127,7 @@ private:
             }
             case Node::Kind::Neg: return make(scale(-1), {node(*n.args[0], "")});
             case Node::Kind::Call:
-                if (n.text == "softmax") check_softmax(n, wanted);
+                if (n.text == "softmax") return make(softmax(n, wanted), {node(*n.args[0], "")});
                 return make(Json{{"type", n.text}}, {node(*n.args[0], "")});
             case Node::Kind::Transpose:
                 fail(fmt::format("{}: a transpose is computed only as a factor of @", to_text(n)));
@@ -154,15 +154,16 @@ private:
     static Json scale(double factor) { return Json{{"type", "scale"}, {"factor", factor}}; }
 
     // The softmax layer normalises the convention's channel axis: Keras's is the last, so a
-    // column vector z (K × 1) would be normalised over its axis of size 1, every entry 1.
-    void check_softmax(const Node& n, const std::string& wanted) const {
-        if (!softmax_last_axis_) return;
+    // column vector z (K × 1) is given "axis": 0, its rows (as PyTorch's channel axis is).
+    Json softmax(const Node& n, const std::string& wanted) const {
+        Json object{{"type", "softmax"}};
+        if (!softmax_last_axis_) return object;
         const Tensor* t = n.args[0]->kind == Node::Kind::Name ? s_.find(n.args[0]->text) : (wanted.empty() ? nullptr : s_.find(wanted));
-        const bool column = t && t->shape && t->shape->size() == 2 && s_.evaluate((*t->shape)[1]).is_equal(GiNaC::ex(1));
-        if (!t || column)
-            fail(fmt::format("{}: Keras's softmax normalises the last axis, of size 1 in a column vector; write \"framework\": \"pytorch\" "
-                             "to normalise the column",
-                             to_text(n)));
+        if (!t || !t->shape)
+            fail(fmt::format("{}: the softmax's axis is not known (its argument has no shape); write \"framework\": \"pytorch\"", to_text(n)));
+        const bool column = t->shape->size() == 2 && s_.evaluate((*t->shape)[1]).is_equal(GiNaC::ex(1));
+        if (column) object["axis"] = 0;
+        return object;
     }
 };
 

@@ -61,6 +61,17 @@ std::string paren(const std::string& text) {
     return text.find(' ') == std::string::npos ? text : "(" + text + ")";
 }
 
+// Whether the first bracket of `text` closes at its end: "(1 − y²)" but not "(y) ⊙ (1 − y)".
+bool enclosed(const std::string& text) {
+    if (text.size() < 2 || text.front() != '(' || text.back() != ')') return false;
+    int depth = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+        depth += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
+        if (depth == 0 && i + 1 < text.size()) return false;
+    }
+    return true;
+}
+
 // f′ of an activation, element-wise, at the node `arg`; `out` names f(arg) when the
 // equation gives it a name (y_hat = sigmoid(z3): y_hat ⊙ (1 − y_hat)).
 std::string derivative_text(const std::string& f, const Node& arg, const std::string& out) {
@@ -120,7 +131,7 @@ public:
                 const std::string d = derivative_text(n.text, *n.args[0], out);
                 if (d == "1") return a;
                 const std::string y = out.empty() ? to_text(n) : out;
-                const std::string inside = d.size() > 2 && d.front() == '(' && d.back() == ')' ? d.substr(1, d.size() - 2) : d;
+                const std::string inside = enclosed(d) ? d.substr(1, d.size() - 2) : d;
                 return times(factor(d.empty() ? fmt::format("(diag({0}) {1} {0} {0}{2})", y, kMinus, kT) : "diag(" + inside + ")"), *a);
             }
             case Node::Kind::Transpose: return reads(*n.args[0], name) ? std::nullopt : std::optional<Sum>(Sum{});
@@ -347,6 +358,10 @@ std::vector<BpttLine> bptt(const System& s) {
         auto& parts = d.contributions();
         const std::string recursion = fmt::format("{}", fmt::join(parts[before], " + "));
         out.push_back({grad(before), recursion + fmt::format(" (t = {}, …, 2, from \u2202L/\u2202{}[{}])", T, h, T), "bptt." + h + ".recursion"});
+        if (auto line = scalar_threshold(s, e)) {
+            out.push_back({"largest slope", line->slope_text, "bptt." + h + ".max_slope", line->slope});
+            out.push_back({fmt::format("threshold on {}", line->weight), line->threshold_text, "bptt." + h + ".threshold", line->threshold});
+        }
         std::vector<std::string> read;
         Derivation::names(*e.value, read);
         for (const auto& name : read) {

@@ -1,5 +1,6 @@
 #include "equations/newton.h"
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 #include <regex>
@@ -33,6 +34,54 @@ std::string printed(const ex& e) {
     std::ostringstream out;
     out << e;
     return out.str();
+}
+
+// GiNaC orders the terms of a sum and the factors of a product by its symbols' serial
+// numbers, which shift whenever other code creates symbols: the formulas are written in
+// an order of their own, terms by falling degree in the parameters, then as text.
+std::string stable(const ex& e, const std::vector<GiNaC::symbol>& w) {
+    using namespace GiNaC;
+    const auto wrapped = [&](const ex& x) {
+        const std::string t = stable(x, w);
+        return is_a<add>(x) || is_a<mul>(x) || (is_a<numeric>(x) && !ex_to<numeric>(x).is_nonneg_integer()) ? fmt::format("({})", t) : t;
+    };
+    if (is_a<add>(e)) {
+        std::vector<std::pair<int, std::string>> terms;
+        for (size_t i = 0; i < e.nops(); ++i) {
+            int degree = 0;
+            for (const auto& s : w) {
+                try {
+                    degree += e.op(i).degree(s);
+                } catch (const std::exception&) {
+                }
+            }
+            terms.emplace_back(-degree, stable(e.op(i), w));
+        }
+        std::sort(terms.begin(), terms.end());
+        std::string out;
+        for (const auto& [degree, t] : terms) out += out.empty() || t.starts_with("-") ? t : fmt::format("+{}", t);
+        return out;
+    }
+    if (is_a<mul>(e)) {
+        numeric coefficient = 1;
+        std::vector<std::string> factors;
+        for (size_t i = 0; i < e.nops(); ++i) {
+            if (is_a<numeric>(e.op(i))) coefficient *= ex_to<numeric>(e.op(i));
+            else factors.push_back(is_a<add>(e.op(i)) ? fmt::format("({})", stable(e.op(i), w)) : stable(e.op(i), w));
+        }
+        std::sort(factors.begin(), factors.end());
+        std::string out = fmt::format("{}", fmt::join(factors, "*"));
+        if (coefficient == -1) return fmt::format("-{}", out);
+        if (coefficient == 1) return out;
+        return fmt::format("{}*{}", printed(coefficient), out);
+    }
+    if (is_a<power>(e)) return fmt::format("{}^{}", wrapped(e.op(0)), wrapped(e.op(1)));
+    if (is_a<function>(e)) {
+        std::vector<std::string> args;
+        for (size_t i = 0; i < e.nops(); ++i) args.push_back(stable(e.op(i), w));
+        return fmt::format("{}({})", ex_to<function>(e).get_name(), fmt::join(args, ","));
+    }
+    return printed(e);
 }
 
 std::vector<std::pair<std::string, double>> read_values(const Json* object, const std::string& path, bool required) {
@@ -197,18 +246,18 @@ NewtonSolution solve_newton(const NewtonProblem& p) {
     for (const auto& [name, v] : p.constants) constants[table[name]] = exact(v);
 
     NewtonSolution s;
-    s.function = printed(f);
+    s.function = stable(f, w);
     std::vector<ex> gradient, hessian;
     for (size_t i = 0; i < n; ++i) gradient.push_back(f.diff(w[i]));
     for (size_t i = 0; i < n; ++i)
         for (size_t j = 0; j < n; ++j) hessian.push_back(gradient[i].diff(w[j]));
-    for (const auto& g : gradient) s.gradient.push_back(printed(g));
-    for (const auto& h : hessian) s.hessian.push_back(printed(h));
+    for (const auto& g : gradient) s.gradient.push_back(stable(g, w));
+    for (const auto& h : hessian) s.hessian.push_back(stable(h, w));
     GiNaC::matrix m(static_cast<unsigned>(n), static_cast<unsigned>(n));
     for (size_t i = 0; i < n; ++i)
         for (size_t j = 0; j < n; ++j) m(static_cast<unsigned>(i), static_cast<unsigned>(j)) = hessian[i * n + j];
     const ex det = m.determinant();
-    if (n > 1) s.determinant = printed(det.expand());
+    if (n > 1) s.determinant = stable(det.expand(), w);
     // f'' (det H) that is 0 whatever w is, with the constants' values: no step exists.
     s.undefined = det.subs(constants).expand().normal().is_zero();
     std::vector<double> current;

@@ -6,6 +6,7 @@
 // and the fully expanded sum over t.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,17 @@ struct BpttLine {
     std::string label;  // "∂h[t]/∂h[t−1]", "dL/dW_x fully expanded"
     std::string text;
     std::string key;    // answer key, or empty
+    Json answer = {};   // the key's answer when it is a number (a threshold), else the text
 };
+
+// A scalar state h[t] = φ(w @ h[t−1] + …) (± a constant) with φ the sigmoid or tanh and w
+// a 1 × 1 parameter: φ′ is at most `slope` (σ′(0) = 1/4), so each step back scales the
+// gradient by at most slope·|w|: it vanishes for |w| < `threshold` = 1/slope.
+struct ScalarThreshold {
+    std::string weight, slope_text, threshold_text;
+    double slope = 0, threshold = 0;
+};
+std::optional<ScalarThreshold> scalar_threshold(const System& s, const Equation& e);
 
 // The backpropagation through time of every recurrence, in symbols (and, for a T with
 // a value, the expanded sum written out term by term).

@@ -16,6 +16,8 @@ namespace dlsolve::equations {
 
 // A size or polynomial as the exams write it: 27·C², D_a1·D + 2·D_a1 + 1.
 std::string size_text(const GiNaC::ex& size);
+// A product of sums kept as one: 16·(H − 2)·(W − 2), not expanded (else as size_text).
+std::string product_text(const GiNaC::ex& size);
 // "D_a1 × D"
 std::string shape_text(const std::vector<GiNaC::ex>& shape);
 

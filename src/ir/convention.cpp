@@ -44,7 +44,7 @@ const Convention& Convention::keras() {
                       .recurrent_bias = "", .reverse_prefix = "backward_", .reverse_suffix = "",
                       .bidirectional_last_is_final = true, .lstm_candidate = "c̃", .gru_candidate = "h̃",
                       .gate_input_weight = "W_{}", .gate_recurrent_weight = "U_{}", .gate_bias = "b_{}",
-                      .gate_recurrent_bias = "b_U{}"},
+                      .gate_recurrent_bias = "b_U{}", .initial_state_by_direction = true},
         // keras/src/layers/attention/multi_head_attention.py: build() makes EinsumDense
         // sublayers "query", "key", "value" with kernels [d_in, num_heads, key_dim|value_dim]
         // and biases [num_heads, key_dim|value_dim]; "attention_output" [num_heads, value_dim, d_out] + [d_out].
@@ -100,7 +100,7 @@ const Convention& Convention::pytorch() {
                       .recurrent_bias = "bias_hh", .reverse_prefix = "", .reverse_suffix = "_reverse",
                       .bidirectional_last_is_final = false, .lstm_candidate = "g", .gru_candidate = "n",
                       .gate_input_weight = "W_i{}", .gate_recurrent_weight = "W_h{}", .gate_bias = "b_i{}",
-                      .gate_recurrent_bias = "b_h{}"},
+                      .gate_recurrent_bias = "b_h{}", .initial_state_by_direction = false},
         // torch/nn/modules/activation.py, MultiheadAttention.__init__: in_proj_weight [3E, E]
         // when kdim = vdim = E, else q_proj_weight [E, E], k_proj_weight [E, kdim],
         // v_proj_weight [E, vdim]; in_proj_bias [3E]; out_proj = Linear(E, E).

@@ -59,6 +59,9 @@ struct RecurrentLayout {
     // b_f and reset_after's recurrent b_Uf; PyTorch's documentation W_if, W_hf, b_if, b_hf).
     std::string_view lstm_candidate, gru_candidate;
     std::string_view gate_input_weight, gate_recurrent_weight, gate_bias, gate_recurrent_bias;
+    // initial_state's order: Keras's list (Bidirectional: the forward layer's states, then the
+    // backward's: h_fw, c_fw, h_bw, c_bw); PyTorch's (h0, c0), each [directions, units].
+    bool initial_state_by_direction;
 };
 
 // How a multi-head attention layer (Keras MultiHeadAttention / nn.MultiheadAttention)

@@ -69,6 +69,22 @@ struct Cost {
     std::string rule;  // what one FLOP stands for, e.g. "one comparison per element"
 };
 
+// One part of a layer's MACs (attention's projections, QKᵀ, AV, …): `flops` answers
+// macs.LAYER.KEY with it; the parts add up to Cost::macs.
+struct CostPart {
+    std::string key;  // "scores", "self_attn.query_projection", "linear1", …
+    Expr macs;
+};
+
+// A tensor a layer computes inside itself that `summary` counts in the activation memory
+// (attention's T × S score and weight matrices per head), per sample.
+struct InnerTensor {
+    std::string key;    // "scores", "self_attn.weights", …
+    std::string what;   // "softmax weights A, num_heads × T × S"
+    Expr elements;
+    bool saved = false; // kept for backward (as autograd saves it); otherwise alive only in the forward pass
+};
+
 // Values given in a problem file: a parameter tensor (no batch axis) with the exam's
 // names for its elements.
 struct ParamTensor {
@@ -159,6 +175,13 @@ public:
         return {};
     }
     virtual Cost cost(const std::vector<Dims>& /*inputs*/, const Dims& /*output*/, const Convention& /*convention*/) const {
+        return {};
+    }
+    // The MACs of cost() by part, for layers made of several products; empty: one part.
+    virtual std::vector<CostPart> cost_parts(const std::vector<Dims>& /*inputs*/, const Convention& /*convention*/) const {
+        return {};
+    }
+    virtual std::vector<InnerTensor> inner_tensors(const std::vector<Dims>& /*inputs*/, const Convention& /*convention*/) const {
         return {};
     }
 

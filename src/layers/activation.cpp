@@ -6,6 +6,7 @@
 #include "layers/activation_math.h"
 #include "layers/common.h"
 #include "layers/registry.h"
+#include "problem/error.h"
 
 namespace dlsolve {
 namespace {
@@ -41,13 +42,21 @@ public:
         return "Activation";
     }
 
-    ShapeExpr output_shape(const std::vector<Dims>& in, const Convention& c) const override { return same_shape(in[0], c); }
+    std::optional<int> axis;  // softmax's "axis"
+
+    ShapeExpr output_shape(const std::vector<Dims>& in, const Convention& c) const override {
+        const int rank = static_cast<int>(in[0].size());
+        if (axis && (*axis >= rank || *axis < -rank))
+            throw LayerError(fmt::format("softmax axis {} is outside the input {} (axes 0 to {}, or −1 to −{})", *axis, format_dims(in[0]),
+                                         rank - 1, rank));
+        return same_shape(in[0], c);
+    }
 
     Cost cost(const std::vector<Dims>& in, const Dims&, const Convention& c) const override {
         return activation_cost(activation, element_count(in[0], c));
     }
 
-    Activation function() const { return {activation, alpha, threshold}; }
+    Activation function() const { return {activation, alpha, threshold, axis}; }
 
     Tensor forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>&, const NumericMode&,
                    const Convention& c) const override {
@@ -85,6 +94,8 @@ std::unique_ptr<Layer> parse_activation(Fields& fields, const Convention& conven
     const double slope = layer->generic ? convention.fused_leaky_relu_alpha : convention.leaky_relu_alpha;
     if (layer->activation == "leaky_relu") layer->alpha = fields.number("alpha", slope, 0.0, 1e9);
     if (layer->activation == "hard_threshold") layer->threshold = fields.number("threshold", 0.0, -1e300, 1e300);
+    // Keras's Softmax(axis=…) and nn.Softmax(dim=…), counted without the batch axis.
+    if (layer->activation == "softmax" && fields.has("axis")) layer->axis = static_cast<int>(fields.integer("axis", 0, -8, 8));
     return layer;
 }
 

@@ -4,10 +4,12 @@
 
 namespace dlsolve {
 
-SoftmaxGroups::SoftmaxGroups(const Dims& batch_shape, const Convention& convention, bool last_axis) {
+SoftmaxGroups::SoftmaxGroups(const Dims& batch_shape, const Convention& convention, bool last_axis, std::optional<int> sample_axis) {
     // batch_shape includes the batch axis; the channel axis of a sample is axis 1 + channel_axis.
     const size_t rank = batch_shape.size() - 1;
-    const size_t axis = last_axis ? batch_shape.size() - 1 : 1 + (rank == 0 ? 0 : channel_axis(rank, convention));
+    size_t axis = last_axis ? batch_shape.size() - 1 : 1 + (rank == 0 ? 0 : channel_axis(rank, convention));
+    // An explicit axis (checked against the rank by the layer) counts without the batch, −1 the last.
+    if (sample_axis && rank > 0) axis = 1 + static_cast<size_t>(*sample_axis < 0 ? *sample_axis + static_cast<int>(rank) : *sample_axis);
     outer = 1, inner = 1;
     for (size_t d = 0; d < axis; ++d) outer *= static_cast<size_t>(batch_shape[d]);
     length = static_cast<size_t>(batch_shape[axis]);
@@ -49,7 +51,7 @@ void activate(const Activation& f, Tensor& values, const Convention& convention,
         for (auto& v : values.data) v = scalar(f, v);
         return;
     }
-    const SoftmaxGroups g(values.shape, convention, last_axis);
+    const SoftmaxGroups g(values.shape, convention, last_axis, f.axis);
     for (size_t o = 0; o < g.outer; ++o)
         for (size_t i = 0; i < g.inner; ++i) {
             double top = -INFINITY, total = 0;
@@ -70,7 +72,7 @@ Tensor activation_backward(const Activation& f, const Tensor& z, const Tensor& a
         return grad_z;
     }
     // ∂L/∂z_k = a_k (∂L/∂a_k − Σ_j ∂L/∂a_j a_j)
-    const SoftmaxGroups g(z.shape, convention, last_axis);
+    const SoftmaxGroups g(z.shape, convention, last_axis, f.axis);
     for (size_t o = 0; o < g.outer; ++o)
         for (size_t i = 0; i < g.inner; ++i) {
             double dot = 0;
@@ -105,7 +107,7 @@ Expr activation_expr(const Activation& f, const Operand& z, size_t flat, const C
     if (f.name != "softmax") return activation_of(f, {z.at(flat)}, 0);
     std::vector<Expr> group;
     size_t position = 0;
-    for (size_t k : SoftmaxGroups(z.tensor->shape, convention).members(flat)) {
+    for (size_t k : SoftmaxGroups(z.tensor->shape, convention, false, f.axis).members(flat)) {
         if (k == flat) position = group.size();
         group.push_back(z.at(k));
     }
@@ -122,7 +124,7 @@ std::vector<std::pair<size_t, Expr>> activation_links(const Activation& f, const
                                                       const Convention& convention) {
     if (f.name == "softmax") {
         std::vector<std::pair<size_t, Expr>> out;
-        for (size_t k : SoftmaxGroups(z.tensor->shape, convention).members(flat))
+        for (size_t k : SoftmaxGroups(z.tensor->shape, convention, false, f.axis).members(flat))
             out.emplace_back(k, k == flat ? a.at(flat) * (Expr(1) - a.at(k)) : -(a.at(flat) * a.at(k)));
         return out;
     }

@@ -11,18 +11,21 @@
 #include "ir/layer.h"
 #include "numeric/tensor.h"
 
+#include <optional>
+
 namespace dlsolve {
 
 struct Activation {
     std::string name = "linear";  // relu, leaky_relu, sigmoid, tanh, softmax, linear, hard_threshold
     double alpha = 0.0;           // leaky_relu slope
     double threshold = 0.0;       // hard_threshold: 1 from the threshold on, 0 below
+    std::optional<int> axis;      // softmax: the sample axis it normalises (−1 the last), else the convention's channel axis
 };
 
 // Softmax normalises along the channel axis of each sample (the last axis of a vector).
 struct SoftmaxGroups {
     size_t outer, length, inner;
-    SoftmaxGroups(const Dims& batch_shape, const Convention& convention, bool last_axis = false);
+    SoftmaxGroups(const Dims& batch_shape, const Convention& convention, bool last_axis = false, std::optional<int> axis = std::nullopt);
     std::vector<size_t> members(size_t flat) const;  // the elements normalised with `flat`
 };
 

@@ -53,6 +53,13 @@ public:
         return {macs, flops, why};
     }
 
+    // The scores S and the weights A, T_q × T_k each; A is kept for backward (hard: one-hot).
+    std::vector<InnerTensor> inner_tensors(const std::vector<Dims>& in, const Convention&) const override {
+        const AttentionShape s = shape(in);
+        const Expr cells = Expr::sym("T_q", s.queries) * Expr::sym("T_k", s.keys);
+        return {{"scores", "scores S", cells, false}, {"weights", "weights A", cells, true}};
+    }
+
     Tensor forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>&, const NumericMode&,
                    const Convention&) const override {
         return rule.forward(in).output;

@@ -62,11 +62,6 @@ double AttentionRule::factor(int64_t depth) const {
     return scale.kind == AttentionScale::Kind::Number ? scale.value : 1.0;
 }
 
-Expr AttentionRule::factor_expr(int64_t depth) const {
-    if (scale.kind == AttentionScale::Kind::SqrtDk) return divide(Expr(1), apply("sqrt", Expr::sym("d_k", depth)));
-    return scale.kind == AttentionScale::Kind::Number ? Expr::real("c", scale.value) : Expr(1);
-}
-
 AttentionRule::Layout AttentionRule::layout(const std::vector<const Tensor*>& in) const {
     Layout l{};
     l.value = in.size() > 2 ? 2 : 1;
@@ -174,33 +169,53 @@ Expr AttentionRule::explain(const std::vector<Operand>& in, size_t flat) const {
     return Expr::sum(terms);
 }
 
-// ∂O_ic/∂V_jc = A_ij; soft only: ∂O_ic/∂S_ij = A_ij·(V_jc − O_ic), so
-// ∂O_ic/∂Q_ie = Σ_j A_ij·(V_jc − O_ic)·c·K_je and ∂O_ic/∂K_je = A_ij·(V_jc − O_ic)·c·Q_ie.
-std::vector<Link> AttentionRule::links(const std::vector<Operand>& in, const Operand& y, size_t flat) const {
+Expr AttentionRule::scaled(const Expr& x, int64_t depth) const {
+    if (scale.kind == AttentionScale::Kind::SqrtDk) return divide(x, apply("sqrt", Expr::sym("d_k", depth)));
+    return scale.kind == AttentionScale::Kind::Number ? Expr::real("c", scale.value) * x : x;
+}
+
+Expr AttentionRule::output_by_score(const AttentionEntries& e, int64_t i, int64_t c, int64_t k) const {
+    std::vector<Expr> terms;
+    for (int64_t j = 0; j < e.keys; ++j)
+        if (allowed(i, j)) terms.push_back(e.v(j, c) * (e.a(i, j) * (Expr(j == k ? 1 : 0) - e.a(i, k))));
+    return Expr::sum(terms);
+}
+
+Expr AttentionRule::output_by_query(const AttentionEntries& e, int64_t i, int64_t c, int64_t depth) const {
+    std::vector<Expr> terms;
+    for (int64_t k = 0; k < e.keys; ++k)
+        if (allowed(i, k)) terms.push_back(output_by_score(e, i, c, k) * scaled(e.k(k, depth), e.depth));
+    return Expr::sum(terms);
+}
+
+Expr AttentionRule::output_by_key(const AttentionEntries& e, int64_t i, int64_t c, int64_t k, int64_t depth) const {
+    return output_by_score(e, i, c, k) * scaled(e.q(i, depth), e.depth);
+}
+
+// ∂O_ic/∂V_jc = A_ij (hard: 1 for the chosen key, and nothing reaches Q or K); soft:
+// through the softmax Jacobian, output_by_query and output_by_key.
+std::vector<Link> AttentionRule::links(const std::vector<Operand>& in, const Operand&, size_t flat) const {
     const Layout l = layout(tensors(in));
     const AttentionTrace t = forward(tensors(in));
     const int64_t n = static_cast<int64_t>(flat) / (l.tq * l.dv), i = static_cast<int64_t>(flat) / l.dv % l.tq,
                   c = static_cast<int64_t>(flat) % l.dv;
+    AttentionEntries names;
+    names.keys = l.tk, names.depth = l.d;
+    names.q = [&](int64_t r, int64_t e) { return in[0].at(l.q(n, r, e)); };
+    names.k = [&](int64_t r, int64_t e) { return in[1].at(l.k(n, r, e)); };
+    names.v = [&](int64_t r, int64_t e) { return in[l.value].at(l.v(n, r, e)); };
+    names.a = [&](int64_t r, int64_t j) { return Expr::real(entry("A", l.batch, n, r, j), t.weights[l.s(n, r, j)]); };
     std::vector<Link> out;
-    std::vector<std::vector<Expr>> query_terms(static_cast<size_t>(l.d));
-    const Expr scale_factor = factor_expr(l.d);
     for (int64_t j = 0; j < l.tk; ++j) {
         if (!allowed(i, j)) continue;
-        const double a = t.weights[l.s(n, i, j)];
-        if (hard) {
-            if (a != 0) out.push_back({static_cast<int>(l.value), l.v(n, j, c), Expr(1)});
-            continue;
-        }
-        const Expr weight = Expr::real(entry("A", l.batch, n, i, j), a);
-        out.push_back({static_cast<int>(l.value), l.v(n, j, c), weight});
-        const Expr slope = weight * (in[l.value].at(l.v(n, j, c)) - y.at(flat)) * scale_factor;
-        for (int64_t e = 0; e < l.d; ++e) {
-            query_terms[static_cast<size_t>(e)].push_back(slope * in[1].at(l.k(n, j, e)));
-            out.push_back({1, l.k(n, j, e), slope * in[0].at(l.q(n, i, e))});
-        }
+        if (!hard) out.push_back({static_cast<int>(l.value), l.v(n, j, c), names.a(i, j)});
+        else if (t.weights[l.s(n, i, j)] != 0) out.push_back({static_cast<int>(l.value), l.v(n, j, c), Expr(1)});
     }
-    if (!hard)
-        for (int64_t e = 0; e < l.d; ++e) out.push_back({0, l.q(n, i, e), Expr::sum(query_terms[static_cast<size_t>(e)])});
+    if (hard) return out;
+    for (int64_t e = 0; e < l.d; ++e) out.push_back({0, l.q(n, i, e), output_by_query(names, i, c, e)});
+    for (int64_t k = 0; k < l.tk; ++k)
+        if (allowed(i, k))
+            for (int64_t e = 0; e < l.d; ++e) out.push_back({1, l.k(n, k, e), output_by_key(names, i, c, k, e)});
     return out;
 }
 
@@ -222,9 +237,7 @@ std::vector<WorkedStage> AttentionRule::stages(const std::vector<Operand>& in) c
                 std::vector<Expr> products;
                 for (int64_t e = 0; e < l.d; ++e) products.push_back(in[0].at(l.q(n, i, e)) * in[1].at(l.k(n, j, e)));
                 const Expr dot = Expr::sum(products);
-                Expr s = dot;
-                if (scale.kind == AttentionScale::Kind::SqrtDk) s = divide(dot, apply("sqrt", Expr::sym("d_k", l.d)));
-                else if (scale.kind == AttentionScale::Kind::Number) s = Expr::real("c", scale.value) * dot;
+                const Expr s = scaled(dot, l.d);
                 scores.elements.emplace_back(entry("S", l.batch, n, i, j), s);
                 row.push_back(Expr::real(entry("S", l.batch, n, i, j), t.scores[l.s(n, i, j)]));
             }

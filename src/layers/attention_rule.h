@@ -3,6 +3,7 @@
 // backward, the worked scores, weights and outputs, and the local derivatives.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,14 @@ struct AttentionTrace {
     Tensor scores, weights, output;  // [N, T_q, T_k], [N, T_q, T_k], [N, T_q, d_v]
 };
 
+// Named entries of one sample's (one head's) Q [T_q, d_k], K [T_k, d_k], V [T_k, d_v] and
+// weights A [T_q, T_k], 0-based (row, column), for the local derivatives written as
+// formulas; the single-head layer and each head of multi-head attention fill it.
+struct AttentionEntries {
+    std::function<Expr(int64_t, int64_t)> q, k, v, a;
+    int64_t keys = 0, depth = 0;
+};
+
 class AttentionRule {
 public:
     AttentionScale scale;
@@ -42,11 +51,20 @@ public:
     std::vector<Link> links(const std::vector<Operand>& inputs, const Operand& output, size_t flat) const;
     std::vector<WorkedStage> stages(const std::vector<Operand>& inputs) const;
 
+    // The chain through softmax attention, one factor per step (soft attention only):
+    //   ∂O_ic/∂S_ik = Σ_j ∂O_ic/∂A_ij · ∂A_ij/∂S_ik = Σ_j V_jc · A_ij(δ_jk − A_ik),
+    //   ∂O_ic/∂Q_ie = Σ_k ∂O_ic/∂S_ik · ∂S_ik/∂Q_ie, ∂S_ik/∂Q_ie = K_ke/√d_k,
+    //   ∂O_ic/∂K_ke = ∂O_ic/∂S_ik · ∂S_ik/∂K_ke,   ∂S_ik/∂K_ke = Q_ie/√d_k,
+    // each sum over the keys the mask allows.
+    Expr output_by_score(const AttentionEntries& e, int64_t i, int64_t c, int64_t k) const;
+    Expr output_by_query(const AttentionEntries& e, int64_t i, int64_t c, int64_t depth) const;
+    Expr output_by_key(const AttentionEntries& e, int64_t i, int64_t c, int64_t k, int64_t depth) const;
+
 private:
     struct Layout;
     Layout layout(const std::vector<const Tensor*>& inputs) const;
     double factor(int64_t depth) const;
-    Expr factor_expr(int64_t depth) const;
+    Expr scaled(const Expr& x, int64_t depth) const;  // x/√d_k, c·x or x
 };
 
 // "scale", "hard" and "mask".

@@ -48,23 +48,8 @@ public:
         return {c.kernel_layout, o.filters, channels / o.groups, o.kernel.h, o.kernel.w};
     }
 
-    // Output (n, f, i, j) reads input rows i·s − pad + a·d (a < k_h), likewise columns,
-    // of the C_in/g channels in filter f's group; rows in the padding read zeros.
     std::vector<ConvTap> taps(const ImageBatch& x, const ImageBatch& y, size_t flat, const Convention& c) const override {
-        const auto at = y.position(flat);
-        const KernelShape k = kernel(x.channels, c);
-        const int64_t top = pad_before(o.padding, o.padding.pixels.h, x.height, y.height, o.dilation.h * (o.kernel.h - 1) + 1, o.stride.h);
-        const int64_t left = pad_before(o.padding, o.padding.pixels.w, x.width, y.width, o.dilation.w * (o.kernel.w - 1) + 1, o.stride.w);
-        const int64_t group = at.c / (o.filters / o.groups);
-        std::vector<ConvTap> out;
-        for (int64_t ci = 0; ci < k.ins; ++ci)
-            for (int64_t a = 0; a < o.kernel.h; ++a)
-                for (int64_t b = 0; b < o.kernel.w; ++b) {
-                    const int64_t row = at.h * o.stride.h - top + a * o.dilation.h;
-                    const int64_t col = at.w * o.stride.w - left + b * o.dilation.w;
-                    if (x.inside(row, col)) out.push_back({x.at(at.n, group * k.ins + ci, row, col), k.at(at.c, ci, a, b)});
-                }
-        return out;
+        return window_taps(x, y, flat, c);
     }
 };
 

@@ -86,7 +86,7 @@ Tensor ConvLayer::forward(const std::vector<const Tensor*>& in, const std::vecto
                           const Convention& c) const {
     const Tensor& x = *in[0];
     Tensor y(batched_output(*this, in, c));
-    const ImageBatch xi(x.shape, c), yi(y.shape, c);
+    const ImageBatch xi = image_batch(x.shape, c), yi = image_batch(y.shape, c);
     for (size_t i = 0; i < y.size(); ++i) {
         double z = o.use_bias ? (*p[1])[static_cast<size_t>(yi.position(i).c)] : 0.0;
         for (const auto& t : taps(xi, yi, i, c)) z += x[t.input] * (*p[0])[t.weight];
@@ -100,7 +100,7 @@ void ConvLayer::backward(const std::vector<const Tensor*>& in, const std::vector
                          const Tensor& grad_y, const NumericMode&, const Convention& c, std::vector<Tensor>& grad_in,
                          std::vector<Tensor>& grad_p) const {
     const Tensor& x = *in[0];
-    const ImageBatch xi(x.shape, c), yi(y.shape, c);
+    const ImageBatch xi = image_batch(x.shape, c), yi = image_batch(y.shape, c);
     const Tensor grad_z = activation_backward(fused(o, c), y, y, grad_y, c);
     for (size_t i = 0; i < y.size(); ++i) {
         const double g = grad_z[i];
@@ -110,6 +110,23 @@ void ConvLayer::backward(const std::vector<const Tensor*>& in, const std::vector
             grad_p[0][t.weight] += g * x[t.input];
         }
     }
+}
+
+std::vector<ConvTap> ConvLayer::window_taps(const ImageBatch& x, const ImageBatch& y, size_t flat, const Convention& c) const {
+    const auto at = y.position(flat);
+    const KernelShape k = kernel(x.channels, c);
+    const int64_t top = pad_before(o.padding, o.padding.pixels.h, x.height, y.height, o.dilation.h * (o.kernel.h - 1) + 1, o.stride.h);
+    const int64_t left = pad_before(o.padding, o.padding.pixels.w, x.width, y.width, o.dilation.w * (o.kernel.w - 1) + 1, o.stride.w);
+    const int64_t group = at.c / (o.filters / o.groups);
+    std::vector<ConvTap> out;
+    for (int64_t ci = 0; ci < k.ins; ++ci)
+        for (int64_t a = 0; a < o.kernel.h; ++a)
+            for (int64_t b = 0; b < o.kernel.w; ++b) {
+                const int64_t row = at.h * o.stride.h - top + a * o.dilation.h;
+                const int64_t col = at.w * o.stride.w - left + b * o.dilation.w;
+                if (x.inside(row, col)) out.push_back({x.at(at.n, group * k.ins + ci, row, col), k.at(at.c, ci, a, b)});
+            }
+    return out;
 }
 
 // z = w·x + w·x + … + b over the taps, in the kernel's order.
@@ -123,7 +140,7 @@ Expr ConvLayer::pre_activation(const std::vector<Operand>& in, const std::vector
 
 Expr ConvLayer::explain(const std::vector<Operand>& in, const std::vector<Operand>& p, const Tensor& y, size_t flat,
                         const NumericMode&, const Convention& c) const {
-    const ImageBatch xi(in[0].tensor->shape, c), yi(y.shape, c);
+    const ImageBatch xi = image_batch(in[0].tensor->shape, c), yi = image_batch(y.shape, c);
     if (o.activation != "softmax") return activation_of(fused(o, c), {pre_activation(in, p, xi, yi, flat, c)}, 0);
     std::vector<Expr> group;
     size_t position = 0;
@@ -138,7 +155,7 @@ Expr ConvLayer::explain(const std::vector<Operand>& in, const std::vector<Operan
 std::vector<Link> ConvLayer::links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Operand& y, size_t flat,
                                    const NumericMode&, const Convention& c) const {
     if (o.activation == "softmax") throw LayerError("write the softmax as its own layer to see the chain rule through it");
-    const ImageBatch xi(in[0].tensor->shape, c), yi(y.tensor->shape, c);
+    const ImageBatch xi = image_batch(in[0].tensor->shape, c), yi = image_batch(y.tensor->shape, c);
     const bool linear = o.activation == "linear";
     const Expr slope = linear ? Expr(1) : elementwise_slope(fused(o, c), Expr::real(y.to_double(flat)), y.at(flat));
     const auto times = [&](const Expr& e) { return linear ? e : slope * e; };

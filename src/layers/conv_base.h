@@ -63,6 +63,11 @@ public:
     virtual std::vector<ConvTap> taps(const ImageBatch& in, const ImageBatch& out, size_t flat,
                                       const Convention& convention) const = 0;
     virtual KernelShape kernel(int64_t in_channels, const Convention& convention) const = 0;
+    // A batch of this layer's inputs or outputs as images; Conv1D's sequences are images of
+    // height 1 ([N, T, C] as [N, 1, T, C], [N, C, T] as [N, C, 1, T]: the same flat order).
+    virtual ImageBatch image_batch(const Dims& batch_shape, const Convention& convention) const {
+        return ImageBatch(batch_shape, convention);
+    }
 
     std::string fused_activation() const override { return o.activation; }
     std::vector<std::string> value_roles() const override;
@@ -76,6 +81,11 @@ public:
                  const NumericMode& mode, const Convention& convention) const override;
     std::vector<Link> links(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const Operand& output,
                             size_t flat, const NumericMode& mode, const Convention& convention) const override;
+
+protected:
+    // A convolution's window: output (n, f, i, j) reads input rows i·s − pad + a·d (a < k_h),
+    // likewise columns, of the C_in/g channels in filter f's group; the padding reads zeros.
+    std::vector<ConvTap> window_taps(const ImageBatch& in, const ImageBatch& out, size_t flat, const Convention& convention) const;
 
 private:
     Expr pre_activation(const std::vector<Operand>& inputs, const std::vector<Operand>& values, const ImageBatch& in,

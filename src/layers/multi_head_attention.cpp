@@ -103,15 +103,8 @@ public:
     Cost cost(const std::vector<Dims>& in, const Dims&, const Convention& c) const override {
         const MultiHeadGeometry g = geometry(in);
         const auto order = attention_inputs(*keys.layout, in.size());
-        const Expr t = Expr::sym("T", in[order[0]][0]), s = Expr::sym(in.size() == 1 ? "T" : "S", in[order[1]][0]);
-        const Expr heads = Expr::sym("num_heads", g.num_heads);
-        const Expr kw = Expr::sym(embed_dim ? "head_dim" : "key_dim", g.key_width);
-        const Expr vw = Expr::sym(embed_dim ? "head_dim" : "value_dim", g.value_width);
-        const bool self = in.size() == 1;
-        const std::vector<Expr> parts{
-            t * in_symbol(g, 0, self) * out_symbol(g, 0), s * in_symbol(g, 1, self) * out_symbol(g, 1),
-            s * in_symbol(g, 2, self) * out_symbol(g, 2),  heads * t * s * kw,
-            heads * t * s * vw,                             t * in_symbol(g, 3, self) * out_symbol(g, 3)};
+        std::vector<Expr> parts;
+        for (const auto& part : cost_parts(in, c)) parts.push_back(part.macs);
         const Expr macs = Expr::sum(parts);
         // FLOPs: 2 per MAC, one fewer per sum without a bias add (the products QKᵀ and AV
         // have none); each score is scaled once; the softmax as the activation counts it.
@@ -123,12 +116,42 @@ public:
         const Cost softmax = activation_cost("softmax", Expr::sym("scores", scores));
         const Expr flops = Expr(2) * macs - Expr::sym("sums without a bias", no_bias + scores + context) +
                            Expr::sym("scores", scores) + softmax.flops;
-        (void)c;
         return {macs, flops,
                 fmt::format("MACs: query, key and value projections, QKᵀ, AV, output projection, in that order = {}; "
                             "FLOPs 2 per MAC, one fewer per sum without a bias (QKᵀ and AV have none), 1 per score for the "
                             "scale 1/√{}, softmax: {}",
-                            fmt::join(values_of(parts), " + "), g.key_width, softmax.rule)};
+                            fmt::join(values_of(parts), " + "), g.key_width, softmax.rule) +
+                    "; one MAC per multiply-add, as fvcore counts one \"flop\" (fvcore/nn/jit_handles.py)"};
+    }
+
+    // One multiply-add is one MAC, as fvcore's FlopCountAnalysis counts one "flop" for it
+    // (fvcore/nn/jit_handles.py: linear_flop_jit, bmm_flop_jit, matmul_flop_jit).
+    std::vector<CostPart> cost_parts(const std::vector<Dims>& in, const Convention&) const override {
+        const MultiHeadGeometry g = geometry(in);
+        const auto order = attention_inputs(*keys.layout, in.size());
+        const Expr t = Expr::sym("T", in[order[0]][0]), s = Expr::sym(in.size() == 1 ? "T" : "S", in[order[1]][0]);
+        const Expr heads = Expr::sym("num_heads", g.num_heads);
+        const Expr kw = Expr::sym(embed_dim ? "head_dim" : "key_dim", g.key_width);
+        const Expr vw = Expr::sym(embed_dim ? "head_dim" : "value_dim", g.value_width);
+        const bool self = in.size() == 1;
+        return {{"query_projection", t * in_symbol(g, 0, self) * out_symbol(g, 0)},
+                {"key_projection", s * in_symbol(g, 1, self) * out_symbol(g, 1)},
+                {"value_projection", s * in_symbol(g, 2, self) * out_symbol(g, 2)},
+                {"scores", heads * t * s * kw},
+                {"weighted_values", heads * t * s * vw},
+                {"output_projection", t * in_symbol(g, 3, self) * out_symbol(g, 3)}};
+    }
+
+    // Per head the scores S = QKᵀ/√d_k and the softmax weights A, T × S each: autograd saves A
+    // for backward (softmax's backward needs its output, AV's needs A), S lives only until
+    // the softmax has run.
+    std::vector<InnerTensor> inner_tensors(const std::vector<Dims>& in, const Convention&) const override {
+        const MultiHeadGeometry g = geometry(in);
+        const auto order = attention_inputs(*keys.layout, in.size());
+        const Expr t = Expr::sym("T", in[order[0]][0]), s = Expr::sym(in.size() == 1 ? "T" : "S", in[order[1]][0]);
+        const Expr heads = Expr::sym("num_heads", g.num_heads);
+        return {{"scores", "scores S = QKᵀ/√d_k per head", heads * t * s, false},
+                {"weights", "softmax weights A per head", heads * t * s, true}};
     }
 
     static std::vector<int64_t> values_of(const std::vector<Expr>& parts) {
@@ -205,11 +228,13 @@ public:
         return Expr::sum(terms);
     }
 
-    // ∂y/∂(every input and parameter element) for one output element: the backward rule
-    // run with a one-hot ∂L/∂y, each derivative a number (not a written formula).
+    // ∂y/∂(every input and parameter element) for one output element, each a formula:
+    // output projection, softmax Jacobian, scores, projections (multi_head_links.cpp).
     std::vector<Link> links(const std::vector<Operand>& in, const std::vector<Operand>& p, const Operand&, size_t flat,
-                            const NumericMode& mode, const Convention& c) const override {
-        return links_from_backward(*this, in, p, flat, mode, c);
+                            const NumericMode&, const Convention&) const override {
+        std::vector<const Tensor*> tensors;
+        for (const auto& o : in) tensors.push_back(o.tensor);
+        return attention_links(numeric_geometry(tensors), rule, attention_inputs(*keys.layout, in.size()), in, p, flat);
     }
 };
 

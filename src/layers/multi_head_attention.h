@@ -65,4 +65,9 @@ void attention_backward(const MultiHeadGeometry& g, const AttentionRule& rule, c
                         const std::vector<const Tensor*>& params, int64_t sample, const RowMatrix& grad_y,
                         std::array<Tensor*, 3> grad_in, std::vector<Tensor>& grad_params);
 
+// ∂y[flat]/∂ every input and parameter element it depends on, written as formulas
+// (multi_head_links.cpp): `order` is attention_inputs' query, key, value.
+std::vector<Link> attention_links(const MultiHeadGeometry& g, const AttentionRule& rule, const std::array<size_t, 3>& order,
+                                  const std::vector<Operand>& in, const std::vector<Operand>& p, size_t flat);
+
 }  // namespace dlsolve

@@ -14,6 +14,7 @@ Recurrent::Recurrent(CellKind kind, Fields& fields, const Convention& c) : conve
     return_sequences = fields.boolean("return_sequences", false);
     bidirectional = fields.boolean("bidirectional", false);
     use_bias = fields.boolean("use_bias", true);
+    has_initial_state = fields.has("initial_state");
     spec.activation = fields.word("activation", {"tanh", "sigmoid", "relu", "linear"}, "tanh");
     if (kind != CellKind::Simple) spec.recurrent_activation = fields.word("recurrent_activation", {"tanh", "sigmoid", "relu", "linear"}, "sigmoid");
     if (kind == CellKind::Gru) {
@@ -97,6 +98,7 @@ std::vector<std::string> Recurrent::value_roles() const {
     for (int d = 0; d < directions(); ++d)
         for (auto name : base)
             roles.push_back(d == 0 ? std::string(name) : fmt::format("{}{}{}", r.reverse_prefix, name, r.reverse_suffix));
+    if (has_initial_state) roles.push_back("initial_state");
     return roles;
 }
 
@@ -109,7 +111,31 @@ std::vector<Dims> Recurrent::value_shapes(const std::vector<Dims>& in, const Con
     if (use_bias && c.recurrent.bias_pair) one.push_back({rows});
     std::vector<Dims> shapes;
     for (int d = 0; d < directions(); ++d) shapes.insert(shapes.end(), one.begin(), one.end());
+    if (!has_initial_state) return shapes;
+    // Keras's list [h, (c,)] per direction, forward first; PyTorch's (h0, c0), each [D, units].
+    const int64_t states = spec.kind == CellKind::Lstm ? 2 : 1, state_rows = states * directions();
+    if (state_rows == 1) shapes.push_back({spec.units});
+    else if (!c.recurrent.initial_state_by_direction && states == 2 && directions() == 2) shapes.push_back({2, 2, spec.units});
+    else shapes.push_back({state_rows, spec.units});
     return shapes;
+}
+
+size_t Recurrent::initial_flat(const Convention& c, int d, int state, int64_t j) const {
+    const int64_t states = spec.kind == CellKind::Lstm ? 2 : 1;
+    const int64_t row = c.recurrent.initial_state_by_direction ? d * states + state : state * directions() + d;
+    return static_cast<size_t>(row * spec.units + j);
+}
+
+CellState Recurrent::initial_state(const std::vector<const Tensor*>& p, const Convention& c, int d) const {
+    if (!has_initial_state) return {};
+    const Tensor& v = *p[initial_role(c)];
+    CellState s{CellVector(spec.units), CellVector()};
+    if (spec.kind == CellKind::Lstm) s.c.resize(spec.units);
+    for (int64_t j = 0; j < spec.units; ++j) {
+        s.h[j] = v[initial_flat(c, d, 0, j)];
+        if (spec.kind == CellKind::Lstm) s.c[j] = v[initial_flat(c, d, 1, j)];
+    }
+    return s;
 }
 
 int64_t Recurrent::stored_row(const Convention& c, int64_t row) const {

@@ -18,6 +18,7 @@ public:
     bool return_sequences = false;
     bool bidirectional = false;
     bool use_bias = true;
+    bool has_initial_state = false;  // "initial_state" given; else h_0 = c_0 = 0
     const Convention* convention = nullptr;  // the value names depend on it
 
     // Reads the keys every recurrent kind has.
@@ -30,6 +31,8 @@ public:
     Cost cost(const std::vector<Dims>& in, const Dims& out, const Convention& c) const override;
     std::vector<std::string> value_roles() const override;
     std::vector<Dims> value_shapes(const std::vector<Dims>& in, const Convention& c) const override;
+    // The initial state is an input of the pass, not a weight: it gets a gradient, no update.
+    bool value_trainable(const std::string& role) const override { return role != "initial_state"; }
 
     Tensor forward(const std::vector<const Tensor*>& in, const std::vector<const Tensor*>& p, const NumericMode& mode,
                    const Convention& c) const override;
@@ -51,6 +54,9 @@ public:
     // the given recurrent weights of a simple_rnn's forward direction (Keras's
     // recurrent_kernel is its transpose). Throws LayerError for other kinds or without values.
     CellMatrix recurrent_matrix(const Convention& c) const;
+    // The forward direction's pass over one sample of a batch [N, T, features] with the
+    // given values: states h_0 … h_T (and the gates), for the Jacobians along the sequence.
+    CellTrace forward_trace(const Tensor& input, int64_t sample, const Convention& c) const;
 
 private:
     struct Where {  // an element of a stored value: which value, which element
@@ -69,6 +75,11 @@ private:
     CellWeights weights(const std::vector<const Tensor*>& p, const Convention& c, int d, int64_t features) const;
     void add_gradients(const CellWeights& g, const Convention& c, int d, int64_t features, std::vector<Tensor>& grad_p) const;
     std::string state_name(const char* state, int d, int64_t step, int64_t j) const;
+    // The initial state: its value's index among the values, and where h_0[j] (state 0) or
+    // c_0[j] (state 1) of direction d is stored in it.
+    size_t initial_role(const Convention& c) const { return static_cast<size_t>(directions()) * roles_per_direction(c); }
+    size_t initial_flat(const Convention& c, int d, int state, int64_t j) const;
+    CellState initial_state(const std::vector<const Tensor*>& p, const Convention& c, int d) const;
     // Which canonical element of direction d a stored value element is (recurrent_chain.cpp).
     struct Canonical {
         enum class Kind { InputWeight, RecurrentWeight, InputBias, RecurrentBias } kind;

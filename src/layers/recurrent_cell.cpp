@@ -34,11 +34,11 @@ CellVector slope(const std::string& name, const CellVector& a) {
 
 }  // namespace
 
-CellTrace cell_forward(const CellSpec& spec, const CellWeights& w, const CellMatrix& x) {
+CellTrace cell_forward(const CellSpec& spec, const CellWeights& w, const CellMatrix& x, const CellState& initial) {
     const Eigen::Index u = spec.units, steps = x.rows();
     CellTrace t;
-    t.h.push_back(CellVector::Zero(u));
-    if (spec.kind == CellKind::Lstm) t.c.push_back(CellVector::Zero(u));
+    t.h.push_back(initial.h.size() == u ? initial.h : CellVector::Zero(u));
+    if (spec.kind == CellKind::Lstm) t.c.push_back(initial.c.size() == u ? initial.c : CellVector::Zero(u));
     for (Eigen::Index s = 0; s < steps; ++s) {
         const CellVector& h = t.h.back();
         const CellVector input = w.wx * x.row(s).transpose() + w.bx;
@@ -86,7 +86,8 @@ CellTrace cell_forward(const CellSpec& spec, const CellWeights& w, const CellMat
 }
 
 void cell_backward(const CellSpec& spec, const CellWeights& w, const CellMatrix& x, const CellTrace& t,
-                   const CellMatrix& grad_h, CellMatrix& grad_x, CellWeights& grads, CellGradients* record) {
+                   const CellMatrix& grad_h, CellMatrix& grad_x, CellWeights& grads, CellGradients* record,
+                   CellState* grad_initial) {
     const Eigen::Index u = spec.units, steps = x.rows();
     grad_x = CellMatrix::Zero(steps, x.cols());
     if (record) *record = {std::vector<CellVector>(static_cast<size_t>(steps)), std::vector<CellVector>(static_cast<size_t>(steps)),
@@ -159,6 +160,7 @@ void cell_backward(const CellSpec& spec, const CellWeights& w, const CellMatrix&
             grads.bh += d_recurrent;
         }
     }
+    if (grad_initial) *grad_initial = {dh_next, dc_next};
 }
 
 }  // namespace dlsolve

@@ -40,6 +40,11 @@ struct CellTrace {
     std::vector<CellVector> h, c, gates, recurrent;
 };
 
+// A direction's initial state h_0 (and an LSTM's c_0); empty vectors are zeros.
+struct CellState {
+    CellVector h, c;
+};
+
 // Scalar activations of the cells: tanh, sigmoid, relu, linear.
 double cell_activation(const std::string& name, double z);
 // The derivative from the output a = f(z).
@@ -54,9 +59,11 @@ struct CellGradients {
 };
 
 // x is T × features, in the order the direction reads it.
-CellTrace cell_forward(const CellSpec& spec, const CellWeights& w, const CellMatrix& x);
-// ∂L/∂h_t from outside the cell (T × units) → ∂L/∂x (T × features), and ∂L/∂W added to `grads`.
+CellTrace cell_forward(const CellSpec& spec, const CellWeights& w, const CellMatrix& x, const CellState& initial = {});
+// ∂L/∂h_t from outside the cell (T × units) → ∂L/∂x (T × features), and ∂L/∂W added to `grads`;
+// ∂L/∂h_0 (and ∂L/∂c_0) into `grad_initial` when given.
 void cell_backward(const CellSpec& spec, const CellWeights& w, const CellMatrix& x, const CellTrace& trace,
-                   const CellMatrix& grad_h, CellMatrix& grad_x, CellWeights& grads, CellGradients* record = nullptr);
+                   const CellMatrix& grad_h, CellMatrix& grad_x, CellWeights& grads, CellGradients* record = nullptr,
+                   CellState* grad_initial = nullptr);
 
 }  // namespace dlsolve

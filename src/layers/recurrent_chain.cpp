@@ -181,7 +181,7 @@ std::vector<WorkedLine> Recurrent::param_gradient(const std::vector<Operand>& in
     for (int64_t n = 0; n < q.batch; ++n) {
         const std::string sample = q.batch > 1 ? fmt::format("⁽{}⁾", n + 1) : "";
         const CellMatrix x = read_direction(*in[0].tensor, q, n, d);
-        const CellTrace trace = cell_forward(spec, w, x);
+        const CellTrace trace = cell_forward(spec, w, x, initial_state(tensors, c, d));
         // ∂L/∂ of the outputs the layer gives at each step, as backward() reads them.
         const auto output_at = [&](int64_t s, int64_t k) -> std::optional<size_t> {
             if (q.all_steps) return q.output(n, q.time_of(d, s), d, k);

@@ -25,7 +25,7 @@ Tensor Recurrent::forward(const std::vector<const Tensor*>& in, const std::vecto
     Tensor y(batched_output(*this, in, c));
     for (int64_t n = 0; n < q.batch; ++n)
         for (int d = 0; d < q.directions; ++d) {
-            const CellTrace t = cell_forward(spec, weights(p, c, d, q.features), read_direction(*in[0], q, n, d));
+            const CellTrace t = cell_forward(spec, weights(p, c, d, q.features), read_direction(*in[0], q, n, d), initial_state(p, c, d));
             for (int64_t j = 0; j < q.units; ++j) {
                 if (!q.all_steps) {
                     y[q.output(n, 0, d, j)] = t.h[static_cast<size_t>(q.last_step(d) + 1)][j];
@@ -44,11 +44,12 @@ void Recurrent::backward(const std::vector<const Tensor*>& in, const std::vector
     const Sequence q = sequence_of(*this, *in[0], c);
     for (int d = 0; d < q.directions; ++d) {
         const CellWeights w = weights(p, c, d, q.features);
+        const CellState initial = initial_state(p, c, d);
         const int64_t rows = spec.gates() * q.units;
         CellWeights g{CellMatrix::Zero(rows, q.features), CellMatrix::Zero(rows, q.units), CellVector::Zero(rows), CellVector::Zero(rows)};
         for (int64_t n = 0; n < q.batch; ++n) {
             const CellMatrix x = read_direction(*in[0], q, n, d);
-            const CellTrace t = cell_forward(spec, w, x);
+            const CellTrace t = cell_forward(spec, w, x, initial);
             CellMatrix grad_h = CellMatrix::Zero(q.steps, q.units);
             for (int64_t j = 0; j < q.units; ++j) {
                 if (!q.all_steps) grad_h(q.last_step(d), j) = grad_y[q.output(n, 0, d, j)];
@@ -56,12 +57,25 @@ void Recurrent::backward(const std::vector<const Tensor*>& in, const std::vector
                     for (int64_t time = 0; time < q.steps; ++time) grad_h(q.step_at(d, time), j) = grad_y[q.output(n, time, d, j)];
             }
             CellMatrix grad_x;
-            cell_backward(spec, w, x, t, grad_h, grad_x, g);
+            CellState grad_initial;
+            cell_backward(spec, w, x, t, grad_h, grad_x, g, nullptr, &grad_initial);
             for (int64_t s = 0; s < q.steps; ++s)
                 for (int64_t i = 0; i < q.features; ++i) grad_in[0][q.input(n, q.time_of(d, s), i)] += grad_x(s, i);
+            if (has_initial_state)  // one initial state for every sample: their gradients add up
+                for (int64_t j = 0; j < q.units; ++j) {
+                    grad_p[initial_role(c)][initial_flat(c, d, 0, j)] += grad_initial.h[j];
+                    if (spec.kind == CellKind::Lstm) grad_p[initial_role(c)][initial_flat(c, d, 1, j)] += grad_initial.c[j];
+                }
         }
         add_gradients(g, c, d, q.features, grad_p);
     }
+}
+
+CellTrace Recurrent::forward_trace(const Tensor& x, int64_t sample, const Convention& c) const {
+    const Sequence q = sequence_of(*this, x, c);
+    std::vector<const Tensor*> p;
+    for (const auto& v : values) p.push_back(&v.value);
+    return cell_forward(spec, weights(p, c, 0, q.features), read_direction(x, q, sample, 0), initial_state(p, c, 0));
 }
 
 std::string Recurrent::state_name(const char* state, int d, int64_t step, int64_t j) const {
@@ -71,7 +85,7 @@ std::string Recurrent::state_name(const char* state, int d, int64_t step, int64_
 }
 
 // The state h_s[j] of direction d with its inputs x_t, the weights, and the previous
-// states h_{s−1} (and c_{s−1}) substituted by value; h_0 = c_0 = 0 drop out.
+// states h_{s−1} (and c_{s−1}) substituted by value; h_0 = c_0 = 0 drop out unless given.
 Expr Recurrent::explain(const std::vector<Operand>& in, const std::vector<Operand>& p, const Tensor&, size_t flat,
                         const NumericMode&, const Convention& c) const {
     const Sequence q = sequence_of(*this, *in[0].tensor, c);
@@ -82,10 +96,14 @@ Expr Recurrent::explain(const std::vector<Operand>& in, const std::vector<Operan
     std::vector<const Tensor*> values;
     for (const auto& o : p) values.push_back(o.tensor);
     const CellWeights w = weights(values, c, d, q.features);
-    const CellTrace trace = cell_forward(spec, w, read_direction(*in[0].tensor, q, n, d));
+    const CellTrace trace = cell_forward(spec, w, read_direction(*in[0].tensor, q, n, d), initial_state(values, c, d));
     const int64_t time = q.time_of(d, s);
     const auto weight = [&](Where where) { return p[where.role].at(where.flat); };
-    const auto h_prev = [&](int64_t k) { return Expr::real(state_name("h", d, s, k), trace.h[static_cast<size_t>(s)][k]); };
+    const bool has_prev = s > 0 || has_initial_state;  // else h_{t−1} = 0
+    const auto h_prev = [&](int64_t k) {
+        if (s == 0) return p[initial_role(c)].at(initial_flat(c, d, 0, k));
+        return Expr::real(state_name("h", d, s, k), trace.h[static_cast<size_t>(s)][k]);
+    };
     // W_x·x_t + b_x (+ b_h) for canonical row r, and W_h·h_{t−1} unless h_0 = 0.
     const auto input_terms = [&](int64_t r, bool with_recurrent_bias) {
         std::vector<Expr> terms;
@@ -96,7 +114,7 @@ Expr Recurrent::explain(const std::vector<Operand>& in, const std::vector<Operan
     };
     const auto recurrent_terms = [&](int64_t r) {
         std::vector<Expr> terms;
-        if (s > 0)
+        if (has_prev)
             for (int64_t k = 0; k < q.units; ++k) terms.push_back(weight(recurrent_weight(c, d, r, k)) * h_prev(k));
         return terms;
     };
@@ -115,6 +133,7 @@ Expr Recurrent::explain(const std::vector<Operand>& in, const std::vector<Operan
             const Expr o = apply_named(spec.recurrent_activation, full_sum(3 * u + j));
             Expr cell = i * g;
             if (s > 0) cell = f * Expr::real(state_name("c", d, s, j), trace.c[static_cast<size_t>(s)][j]) + cell;
+            else if (has_initial_state) cell = f * p[initial_role(c)].at(initial_flat(c, d, 1, j)) + cell;
             return o * apply_named(spec.activation, cell);
         }
         case CellKind::Gru: {
@@ -125,7 +144,7 @@ Expr Recurrent::explain(const std::vector<Operand>& in, const std::vector<Operan
                 std::vector<Expr> inner = recurrent_terms(2 * u + j);
                 if (use_bias && (c.recurrent.bias_pair || keras_double_bias(c))) inner.push_back(weight(recurrent_bias(c, d, 2 * u + j)));
                 if (!inner.empty()) candidate.push_back(r * Expr::sum(inner));
-            } else if (s > 0) {
+            } else if (has_prev) {
                 // W_hh·(r ⊙ h_{t−1}): every unit's reset gate, by value.
                 const CellVector& gates = trace.gates[static_cast<size_t>(s)];
                 for (int64_t k = 0; k < u; ++k)
@@ -134,7 +153,7 @@ Expr Recurrent::explain(const std::vector<Operand>& in, const std::vector<Operan
             }
             const Expr n_value = apply_named(spec.activation, Expr::sum(candidate));
             const Expr keep = (Expr(1) - z) * n_value;
-            return s > 0 ? z * h_prev(j) + keep : keep;
+            return has_prev ? z * h_prev(j) + keep : keep;
         }
     }
     return {};
@@ -158,7 +177,7 @@ std::vector<Link> Recurrent::links(const std::vector<Operand>& in, const std::ve
     for (const auto& o : p) values.push_back(o.tensor);
     const CellWeights w = weights(values, c, d, q.features);
     const CellMatrix x = read_direction(*in[0].tensor, q, n, d);
-    const CellTrace trace = cell_forward(spec, w, x);
+    const CellTrace trace = cell_forward(spec, w, x, initial_state(values, c, d));
     const bool two_biases = use_bias && (c.recurrent.bias_pair || keras_double_bias(c));
     const auto param_link = [&](Where where, Expr derivative) { return Link{-1 - static_cast<int>(where.role), where.flat, std::move(derivative)}; };
     const auto input_flat = [&](int64_t step, int64_t i) { return q.input(n, q.time_of(d, step), i); };
@@ -169,7 +188,8 @@ std::vector<Link> Recurrent::links(const std::vector<Operand>& in, const std::ve
         grad_h(s, j) = 1;
         const int64_t rows = spec.gates() * u;
         CellWeights g{CellMatrix::Zero(rows, q.features), CellMatrix::Zero(rows, u), CellVector::Zero(rows), CellVector::Zero(rows)};
-        cell_backward(spec, w, x, trace, grad_h, grad_x, g);
+        CellState grad_initial;
+        cell_backward(spec, w, x, trace, grad_h, grad_x, g, nullptr, &grad_initial);
         const std::string state = state_name("h", d, s + 1, j);
         const auto named = [&](Where where, double v) {
             return param_link(where, Expr::real(fmt::format("∂{}/∂{}", state, p[where.role].name(where.flat)), v));
@@ -184,6 +204,11 @@ std::vector<Link> Recurrent::links(const std::vector<Operand>& in, const std::ve
             for (int64_t i = 0; i < q.features; ++i) {
                 const size_t at = input_flat(t, i);
                 out.push_back({0, at, Expr::real(fmt::format("∂{}/∂{}", state, in[0].name(at)), grad_x(t, i))});
+            }
+        if (has_initial_state)
+            for (int64_t k = 0; k < u; ++k) {
+                out.push_back(named({initial_role(c), initial_flat(c, d, 0, k)}, grad_initial.h[k]));
+                if (spec.kind == CellKind::Lstm) out.push_back(named({initial_role(c), initial_flat(c, d, 1, k)}, grad_initial.c[k]));
             }
         return out;
     }
@@ -238,8 +263,8 @@ std::vector<Link> Recurrent::links(const std::vector<Operand>& in, const std::ve
         for (int64_t k = 0; k < u; ++k) {
             const Where where = recurrent_weight(c, d, r, k);
             add(total([&](int64_t t, int64_t row) -> std::optional<Expr> {
-                    if (row != r || t == 0) return std::nullopt;  // h_0 = 0
-                    return h(t, k);
+                    if (row != r || (t == 0 && !has_initial_state)) return std::nullopt;  // h_0 = 0
+                    return t == 0 ? p[initial_role(c)].at(initial_flat(c, d, 0, k)) : h(t, k);
                 }),
                 [&](Expr e) { return param_link(where, std::move(e)); });
         }
@@ -249,6 +274,12 @@ std::vector<Link> Recurrent::links(const std::vector<Operand>& in, const std::ve
         };
         if (use_bias) add(total(one), [&](Expr e) { return param_link(input_bias(c, d, r), std::move(e)); });
         if (two_biases) add(total(one), [&](Expr e) { return param_link(recurrent_bias(c, d, r), std::move(e)); });
+        if (has_initial_state)  // ∂a_1/∂h_0[r] = W_h[·, r]
+            add(total([&](int64_t t, int64_t row) -> std::optional<Expr> {
+                    if (t != 0) return std::nullopt;
+                    return w_h(row, r);
+                }),
+                [&](Expr e) { return param_link({initial_role(c), initial_flat(c, d, 0, r)}, std::move(e)); });
     }
     for (int64_t step = 0; step <= s; ++step)
         for (int64_t i = 0; i < q.features; ++i)

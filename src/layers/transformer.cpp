@@ -77,8 +77,43 @@ public:
         for (const auto& p : parts) values.push_back(p.value());
         const Expr macs = Expr::sum(parts);
         return {macs, Expr(2) * macs,
-                fmt::format("MACs: {} = {}; FLOPs 2 per MAC (biases, softmax, LayerNorm, {} and the residual adds not counted)",
+                fmt::format("MACs: {} = {}; FLOPs 2 per MAC (biases, softmax, LayerNorm, {} and the residual adds not counted); "
+                            "one MAC per multiply-add, as fvcore counts one \"flop\" (fvcore/nn/jit_handles.py)",
                             names, fmt::join(values, " + "), spec.activation)};
+    }
+
+    // Each attention's scores S and softmax weights A, nhead × T × S each (A saved for backward).
+    std::vector<InnerTensor> inner_tensors(const std::vector<Dims>& in, const Convention&) const override {
+        check(in);
+        const Expr t = Expr::sym("T", in[0][0]), heads = Expr::sym("nhead", spec.nhead);
+        std::vector<InnerTensor> out{{"self_attn.scores", "self-attention scores S = QKᵀ/√d_k per head", heads * t * t, false},
+                                     {"self_attn.weights", "self-attention softmax weights A per head", heads * t * t, true}};
+        if (spec.decoder) {
+            const Expr s = Expr::sym("S", in[1][0]);
+            out.push_back({"multihead_attn.scores", "cross-attention scores S per head", heads * t * s, false});
+            out.push_back({"multihead_attn.weights", "cross-attention softmax weights A per head", heads * t * s, true});
+        }
+        return out;
+    }
+
+    // The same MACs under PyTorch's submodule names (self_attn, multihead_attn, linear1, linear2).
+    std::vector<CostPart> cost_parts(const std::vector<Dims>& in, const Convention&) const override {
+        check(in);
+        const Expr t = Expr::sym("T", in[0][0]);
+        std::vector<CostPart> out;
+        const auto attention = [&](const std::string& name, const Expr& keys) {
+            out.push_back({name + ".query_projection", t * d() * d()});
+            out.push_back({name + ".key_projection", keys * d() * d()});
+            out.push_back({name + ".value_projection", keys * d() * d()});
+            out.push_back({name + ".scores", t * keys * d()});
+            out.push_back({name + ".weighted_values", t * keys * d()});
+            out.push_back({name + ".output_projection", t * d() * d()});
+        };
+        attention("self_attn", t);
+        if (spec.decoder) attention("multihead_attn", Expr::sym("S", in[1][0]));
+        out.push_back({"linear1", t * d() * dff()});
+        out.push_back({"linear2", t * dff() * d()});
+        return out;
     }
 
     std::vector<std::string> value_roles() const override { return spec.roles(); }

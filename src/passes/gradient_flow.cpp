@@ -20,6 +20,38 @@ Expr largest_slope(const std::string& activation) {
     return Expr::named(activation == "relu" ? "max ReLU′" : "max f′", Expr(1));
 }
 
+// f′(a) from the state h = f(a): tanh 1 − h², σ h·(1 − h), ReLU 1 or 0, the identity 1.
+Expr slope_from_state(const std::string& activation, const Expr& h) {
+    if (activation == "tanh") return Expr(1) - square(h);
+    if (activation == "sigmoid") return h * (Expr(1) - h);
+    if (activation == "relu") return Expr(h.to_double() > 0 ? 1 : 0);
+    return Expr(1);
+}
+
+// ∂h_T/∂h_t = J_T ⋯ J_{t+1} with J_k = diag(f′(a_k))·W_h, built from k = T down.
+void along_sequence(GradientFlow& g, const Recurrent& layer, const CellMatrix& w, const Tensor& input, const Convention& c) {
+    const CellTrace trace = layer.forward_trace(input, 0, c);
+    const auto steps = static_cast<int64_t>(trace.h.size()) - 1;
+    g.slopes.resize(static_cast<size_t>(steps));
+    g.sequence_singular_values.resize(static_cast<size_t>(steps));
+    CellMatrix product = CellMatrix::Identity(w.rows(), w.cols());
+    for (int64_t k = steps; k >= 1; --k) {
+        const CellVector& h = trace.h[static_cast<size_t>(k)];
+        CellVector slope(h.size());
+        std::vector<Expr> named;
+        for (Eigen::Index j = 0; j < h.size(); ++j) {
+            const std::string name = h.size() == 1 ? fmt::format("h{}", k) : fmt::format("h{}[{}]", k, j + 1);
+            named.push_back(slope_from_state(g.activation, Expr::real(name, h[j])));
+            slope[j] = named.back().to_double();
+        }
+        g.slopes[static_cast<size_t>(k - 1)] = std::move(named);
+        product = product * (slope.asDiagonal() * w);
+        const Eigen::JacobiSVD<CellMatrix> svd(product);
+        const auto& s = svd.singularValues();
+        g.sequence_singular_values[static_cast<size_t>(k - 1)].assign(s.data(), s.data() + s.size());
+    }
+}
+
 }  // namespace
 
 GradientFlow gradient_flow(const Problem& problem, const Analysis& analysis, size_t node) {
@@ -68,6 +100,8 @@ GradientFlow gradient_flow(const Problem& problem, const Analysis& analysis, siz
     for (int64_t t = 0; t < g.steps; ++t) power = w * power;
     g.product_norm = Expr::real(fmt::format("‖W_h^{}‖₂", g.steps), Eigen::JacobiSVD<CellMatrix>(power).singularValues()[0]);
     if (g.units == 1) g.threshold = divide(Expr(1), g.max_slope);
+    if (problem.numeric.has_values && !problem.numeric.batches.empty() && problem.graph.inputs_of(node) == std::vector<size_t>{0})
+        along_sequence(g, *recurrent, w, problem.numeric.batches[0].input, *problem.convention);
 
     const double rho = g.spectral_radius.to_double(), bound = g.bound.to_double();
     const std::string rho_text = format_real(rho), sigma_text = format_real(sigma_max.to_double());

@@ -26,6 +26,11 @@ struct GradientFlow {
     Expr bound;                            // max f′ · σ_max: every factor's norm is at most this
     Expr product_norm;                     // ‖W_h^T‖₂ for the identity (the product of the T Jacobians)
     std::optional<Expr> threshold;         // one unit: |w| = 1/max f′ between vanishing and exploding
+    // Along the given input (its first sample), when the layer reads the model input:
+    // f′(a_k) per step k = 1 … T from the states, and for t = 0 … T − 1 the singular values
+    // of ∂h_T/∂h_t = ∏_{k=t+1..T} diag(f′(a_k))·W_h (the first is its 2-norm).
+    std::vector<std::vector<Expr>> slopes;
+    std::vector<std::vector<double>> sequence_singular_values;
     std::string verdict;                   // "explodes", "vanishes", "may explode", "neither"
     std::string reason;                    // one sentence
 };

@@ -1,5 +1,7 @@
 #include "problem/model_info.h"
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "problem/error.h"
@@ -22,6 +24,16 @@ ModelInfo read_model(const Json& object, const Graph& graph, const Convention& c
                 model.classes[layer] = cls.get<std::string>();
             }
         }
+        if (const Json* modules = fields.raw("modules")) {
+            constexpr const char* what = "an object of layer name → its dotted path in named_modules() (\"features.0\")";
+            if (!modules->is_object()) fields.fail("modules", what);
+            for (const auto& [layer, path] : modules->items()) {
+                const std::string text = path.is_string() ? path.get<std::string>() : "";
+                if (text.empty() || text.front() == '.' || text.back() == '.' || text.find("..") != std::string::npos)
+                    throw ProblemError("/model/modules/" + layer, fmt::format("expected a dotted module path such as \"features.0\", found {}", describe(path)));
+                model.modules[layer] = text;
+            }
+        }
     }
     fields.finish();
     const auto known = [&](const std::string& name) {
@@ -31,9 +43,24 @@ ModelInfo read_model(const Json& object, const Graph& graph, const Convention& c
     };
     for (const auto& name : model.calls)
         if (!known(name)) throw ProblemError("/model/calls", fmt::format("unknown layer \"{}\"", name));
+    std::set<std::string> containers, paths;
+    for (const auto& [name, path] : model.modules) {
+        if (!known(name)) throw ProblemError("/model/modules", fmt::format("unknown layer \"{}\"", name));
+        if (!paths.insert(path).second) throw ProblemError("/model/modules", fmt::format("two layers have the module path \"{}\"", path));
+        for (auto& c : container_paths(path)) containers.insert(std::move(c));
+    }
+    for (const auto& path : paths)
+        if (containers.count(path)) throw ProblemError("/model/modules", fmt::format("\"{}\" is both a layer's module path and a container of others", path));
     for (const auto& [name, cls] : model.classes)
-        if (!known(name)) throw ProblemError("/model/classes", fmt::format("unknown layer \"{}\"", name));
+        if (!known(name) && !containers.count(name))
+            throw ProblemError("/model/classes", fmt::format("unknown layer or container \"{}\"", name));
     return model;
+}
+
+std::vector<std::string> container_paths(const std::string& module) {
+    std::vector<std::string> out;
+    for (size_t dot = module.find('.'); dot != std::string::npos; dot = module.find('.', dot + 1)) out.push_back(module.substr(0, dot));
+    return out;
 }
 
 }  // namespace dlsolve

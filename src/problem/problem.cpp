@@ -243,7 +243,7 @@ std::vector<Question> read_ask(const Json* ask, const Graph& graph, const Numeri
 
 void Problem::require_numbers(const std::string& command) const {
     if (size_symbols)
-        throw ProblemError("/dims", fmt::format("{} needs numbers, but the size{} {} {} no value: give {} in \"dims\" (params answers in symbols)",
+        throw ProblemError("/dims", fmt::format("{} needs numbers, but the size{} {} {} no value: give {} in \"dims\" (shapes and params answer in symbols)",
                                                 command, size_symbols->names.size() > 1 ? "s" : "", fmt::join(size_symbols->names, ", "),
                                                 size_symbols->names.size() > 1 ? "have" : "has", size_symbols->names.size() > 1 ? "them" : "it"));
     if (!equations || equations->numeric()) return;

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "passes/analysis.h"
 #include "problem/error.h"
 
 namespace dlsolve {
@@ -33,6 +34,28 @@ Json with_sizes(const Json& value, const std::map<std::string, int64_t>& values,
         return out;
     }
     return value;
+}
+
+// The network at sizes 8, or 64 where 8 is too small for its kernels and strides.
+Problem parse_sample(Json& sample, const Json& root, std::map<std::string, int64_t>& values, const std::vector<std::string>& symbols) {
+    try {
+        Problem p = parse_problem(sample.dump());
+        infer_shapes(p);  // the sample's shapes exist
+        return p;
+    } catch (const ProblemError&) {
+        auto larger = values;
+        for (const auto& name : symbols) larger[name] = 64;
+        Json retry = with_sizes(root, larger);
+        retry.erase("expect");
+        try {
+            Problem p = parse_problem(retry.dump());
+            infer_shapes(p);
+            values = larger;
+            return p;
+        } catch (const ProblemError&) {
+        }
+        throw;
+    }
 }
 
 }  // namespace
@@ -68,14 +91,14 @@ std::optional<Problem> parse_sized_layers(const Json& root) {
         else if (value.is_number_integer() && value.get<int64_t>() > 0) values[name] = value.get<int64_t>();
         else throw ProblemError("/dims/" + name, "expected a positive integer, or null for a size without a value, found " + describe(value));
     }
-    if (symbols.size() > 3) throw ProblemError("/dims", "at most 3 sizes without a value in a network of layers");
+    if (symbols.size() > 6) throw ProblemError("/dims", "at most 6 sizes without a value in a network of layers");
     auto shared = std::make_shared<Problem::SizeSymbols>(Problem::SizeSymbols{symbols, root});
     Json sample = with_sizes(root, values);
     if (symbols.empty()) return parse_problem(sample.dump());
     // Answer keys may be in symbols ("27*C^2"): checked here, not by the sample's parse.
     Json expect = sample.contains("expect") ? sample["expect"] : Json();
     sample.erase("expect");
-    Problem p = parse_problem(sample.dump());
+    Problem p = parse_sample(sample, root, values, symbols);
     if (!expect.is_null()) {
         if (!expect.is_object()) throw ProblemError("/expect", "expected an object of answer keys, found " + describe(expect));
         for (const auto& [key, value] : expect.items())

@@ -167,16 +167,11 @@ std::string keras2(const FrameworkSummary& s) {
     return out + std::string(total, '_') + "\n";
 }
 
-// torchinfo (formatting.py): the name column 40 wide (wider names round it up to a
-// multiple of 5), every other column 25, each cell followed by a space, lines stripped.
+// torchinfo (formatting.py): the name column as wide as the report found (40, or the
+// longest title and indent rounded up to a multiple of 5), every other column 25, each
+// cell followed by a space, lines stripped.
 std::string torchinfo(const FrameworkSummary& s) {
-    size_t name_width = 40, longest = 0;
-    for (const auto& row : s.rows) {
-        const std::string& name = row[0];
-        const bool child = name.rfind("├─", 0) == 0;
-        longest = std::max(longest, (child ? width_of(name) - 2 + 5 : width_of(name)) + 1);
-    }
-    if (longest >= name_width) name_width = (longest + 4) / 5 * 5;
+    const size_t name_width = s.name_width;
     std::vector<std::string> columns = s.columns;
     const auto formulas = formula_texts(s);
     if (s.show_formulas) columns.push_back("Formula");

@@ -221,10 +221,34 @@ Worksheet rf_worksheet(const Problem& problem, const Analysis& analysis, const s
     return sheet;
 }
 
+namespace {
+
+// "MACs of mha.scores: num_heads × T × T × head_dim = …" per part of a layer made of
+// several products, answered as macs.LAYER.PART; the parts add up to the layer's MACs.
+void add_cost_parts(const Problem& problem, const Analysis& analysis, size_t i, Worksheet& sheet, std::vector<Line>& lines) {
+    const Layer& layer = problem.graph.layer(i);
+    if (problem.graph.is_input(i)) return;
+    const auto parts = layer.cost_parts(analysis.layers[i].input_shapes, *problem.convention);
+    int64_t total = 0;
+    for (const auto& part : parts) {
+        const std::string key = layer.name + "." + part.key;
+        lines.push_back({"MACs of " + key, {"", {{"", part.macs, true, true}}}});
+        sheet.steps.push_back({"macs." + key, "MACs", part.macs});
+        sheet.answers["macs." + key] = part.macs.value();
+        total += part.macs.value();
+    }
+    if (!parts.empty() && total != analysis.layers[i].cost.macs.value())
+        throw std::logic_error(fmt::format("the MACs of {} by part add up to {}, not {}", layer.name, total,
+                                           analysis.layers[i].cost.macs.value()));
+}
+
+}  // namespace
+
 Worksheet flops_worksheet(const Problem& problem, const Analysis& analysis) {
     Worksheet sheet = titled(problem);
     Table table{{"Layer (type)", "Output Shape", "MACs", "FLOPs", "Formula"}, {false, false, true, true, false}, {}};
     std::vector<std::pair<std::string, std::vector<std::string>>> rules;  // rule → layers, in order of appearance
+    std::vector<Line> parts;
     for (size_t i : problem.graph.order()) {
         const Cost& c = analysis.layers[i].cost;
         Cell formula{"", {}};
@@ -243,9 +267,11 @@ Worksheet flops_worksheet(const Problem& problem, const Analysis& analysis) {
         const std::string& name = problem.graph.layer(i).name;
         if (c.macs.value() != 0) sheet.steps.push_back({"macs." + name, "MACs", c.macs});
         if (c.flops.value() != 0) sheet.steps.push_back({"flops." + name, "FLOPs", c.flops});
+        add_cost_parts(problem, analysis, i, sheet, parts);
     }
     const Expr macs = total_of(problem, analysis, &Cost::macs), flops = total_of(problem, analysis, &Cost::flops);
     std::vector<Line> lines{{"Total MACs", {"", {{"", macs, true, true}}}}, {"Total FLOPs", {"", {{"", flops, true, true}}}}};
+    for (auto& line : parts) lines.push_back(std::move(line));
     for (const auto& [rule, layers] : rules) lines.push_back({fmt::format("FLOPs of {}", fmt::join(layers, ", ")), {rule, {}}});
     lines.push_back({"Convention", {kCostConvention, {}}});
     sheet.sections.push_back({"Cost", {std::move(table)}, std::move(lines)});
@@ -260,6 +286,31 @@ Worksheet flops_worksheet(const Problem& problem, const Analysis& analysis) {
     return sheet;
 }
 
+namespace {
+
+// Attention's score and weight matrices inside a layer, per batch: a line and an answer
+// memory.LAYER.KEY each. Training keeps the weights A (autograd saves softmax's output for
+// its backward and for AV's; the scores S are freed once the softmax has run), so A joins
+// the activations that forward/backward doubles for the gradients; the inference pass
+// counts S and A once, as it counts every layer's output once.
+void add_inner_tensors(const Problem& problem, const Analysis& analysis, size_t i, const Expr& batch, const Expr& bytes, Worksheet& sheet,
+                       std::vector<Line>& lines, std::vector<Expr>& activations, std::vector<Expr>& transient) {
+    if (problem.graph.is_input(i)) return;
+    const Layer& layer = problem.graph.layer(i);
+    for (const auto& inner : layer.inner_tensors(analysis.layers[i].input_shapes, *problem.convention)) {
+        const std::string key = layer.name + "." + inner.key;
+        const Expr memory = with_place(describe_layer(layer), [&] { return batch * inner.elements * bytes; });
+        lines.push_back({fmt::format("Inside {}: {} (bytes, {})", layer.name, inner.what,
+                                     inner.saved ? "kept for backward: in training and inference" : "freed after the softmax: in inference only"),
+                         {"", {{"", memory}}}});
+        sheet.steps.push_back({"memory." + key, "activation bytes", memory});
+        sheet.answers["memory." + key] = memory.value();
+        (inner.saved ? activations : transient).push_back(Expr::sym(key, memory.value()));
+    }
+}
+
+}  // namespace
+
 Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, const DataType& dtype) {
     Worksheet sheet = titled(problem);
     const auto defined = fields_if_defined(problem, analysis);
@@ -272,7 +323,8 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
     Table table{{"Layer (type)", "Output Shape", "Param #", "RF", "MACs", "Activations (bytes)"},
                 {false, false, true, true, true, true}, {}};
     if (!image) table.columns.erase(table.columns.begin() + 3), table.right_aligned.erase(table.right_aligned.begin() + 3);
-    std::vector<Expr> activations;
+    std::vector<Expr> activations, transient;  // layer outputs and what autograd saves inside; inside, forward only
+    std::vector<Line> inner_lines;
     Json json_rows = Json::array();
     for (size_t i : problem.graph.order()) {
         const auto& r = analysis.layers[i];
@@ -290,6 +342,7 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
         row.push_back({"", {{"", memory, false, true}}});
         table.rows.push_back(std::move(row));
         sheet.steps.push_back({"memory." + name, "activation bytes", memory});
+        add_inner_tensors(problem, analysis, i, batch, bytes, sheet, inner_lines, activations, transient);
         // The table's row for scripts: --format json prints data["layers"].
         Json json_row = Json::object();
         json_row["name"] = name;
@@ -312,8 +365,9 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
         const Expr stored = Expr::sym("params", analysis.totals.total.value()) + Expr::sym("buffers", analysis.totals.buffers.value());
         const Expr params = stored * bytes;
         const Expr all = Expr::sym("input", input.value()) + Expr::sym("forward/backward", twice.value()) + Expr::sym("params", params.value());
-        const Expr served = Expr::sym("input", input.value()) + Expr::sym("forward", once.value()) + Expr::sym("params", params.value());
-        return std::array<Expr, 6>{input, twice, params, all, once, served};
+        const Expr forward = transient.empty() ? once : Expr::sym("activations", once.value()) + Expr::sum(transient);
+        const Expr served = Expr::sym("input", input.value()) + Expr::sym("forward", forward.value()) + Expr::sym("params", params.value());
+        return std::array<Expr, 6>{input, twice, params, all, forward, served};
     });
     // One unit for the whole table: the batch (N = 1 when the problem gives none).
     const auto per_batch = [&](const Expr& count) { return problem.batch ? batch * count : count; };
@@ -327,13 +381,21 @@ Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, co
           {"Total MACs", {"", {{"", per_batch(total_of(problem, analysis, &Cost::macs)), false, true}}}},
           {"Total FLOPs", {"", {{"", per_batch(total_of(problem, analysis, &Cost::flops)), false, true}}}},
           {fmt::format("Input size (bytes, {}, batch {})", dtype.name, problem.batch.value_or(1)), {"", {{"", input_bytes}}}},
-          {"Forward/backward pass size (bytes: every layer's output and its gradient)", {"", {{"", forward_backward}}, }},
+          {inner_lines.empty() ? "Forward/backward pass size (bytes: every layer's output and its gradient)"
+                               : "Forward/backward pass size (bytes: every layer's output, the attention weights A saved for backward, "
+                                 "and their gradients)",
+           {"", {{"", forward_backward}}, }},
           {"Params size (bytes, parameters and buffers)", {"", {{"", params_bytes}}}},
           {"Estimated total size (bytes)", {"", {{"", total}}}},
           {"Estimated total size (MiB)", {"", {{"", mib}}}},
-          {"Inference, forward pass only (bytes: every layer's output once, no gradients)", {"", {{"", forward_only}}}},
+          {inner_lines.empty() ? "Inference, forward pass only (bytes: every layer's output once, no gradients)"
+                               : "Inference, forward pass only (bytes: every layer's output once and the attention scores S and weights A, "
+                                 "no gradients)",
+           {"", {{"", forward_only}}}},
           {"Estimated inference size (bytes)", {"", {{"", inference}}}},
           {"Formulas", {"dlsolve params, rf and flops show every per-layer figure worked", {}}}}});
+    auto& summary_lines = sheet.sections.back().lines;
+    summary_lines.insert(summary_lines.begin() + 4, inner_lines.begin(), inner_lines.end());
     sheet.steps.push_back({"memory.input", "bytes", input_bytes});
     sheet.steps.push_back({"memory.forward_backward", "bytes", forward_backward});
     sheet.steps.push_back({"memory.params", "bytes", params_bytes});

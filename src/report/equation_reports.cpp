@@ -189,7 +189,7 @@ void add_equation_derivative_answers(Json& answers, const Problem& problem) {
         if (!j.matrix.empty()) answers["jacobian." + of + "." + wrt] = j.matrix;
     }
     for (const auto& line : equations::bptt(s))
-        if (!line.key.empty()) answers[line.key] = line.text;
+        if (!line.key.empty()) answers[line.key] = line.answer.is_null() ? Json(line.text) : line.answer;
 }
 
 Worksheet equation_backward_worksheet(const Problem& problem) {

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -59,6 +63,12 @@ std::string torchinfo_number(int64_t value, bool bytes) {
         return fmt::format(" ({}{}): {}", unit.second, bytes ? "B" : "", number);
     }
     return ": " + group_digits(value);
+}
+
+std::string repeat_text(const std::string& piece, size_t n) {
+    std::string out;
+    for (size_t i = 0; i < n; ++i) out += piece;
+    return out;
 }
 
 int64_t product(const Dims& dims, size_t from, size_t to) {
@@ -140,7 +150,55 @@ void keras_rows(FrameworkSummary& out, const Problem& problem, const Analysis& a
     }
 }
 
-void torchinfo_rows(FrameworkSummary& out, const Problem& problem, const Analysis& analysis, const SummaryTool& tool) {
+// One row of torchinfo's summary_list: the root (depth 0), a container module entered
+// (nn.Sequential, a block class) or a module that computes (one of the graph's layers).
+struct TreeRow {
+    int depth = 0;
+    std::string class_name;
+    std::optional<size_t> layer;  // the graph's layer; none for the root and containers
+    std::vector<size_t> members;  // a container's layers, in order
+    bool called = true;           // nn.ModuleList / nn.ModuleDict have no forward(): no output
+};
+
+// PyTorch containers without forward(): torchinfo prints "--" for their output.
+bool uncallable(const std::string& cls) { return cls == "ModuleList" || cls == "ModuleDict"; }
+
+// torchinfo's summary_list in forward order: a container's row where its first layer runs,
+// its layers (and inner containers) below it one level deeper.
+std::vector<TreeRow> module_tree(const Problem& problem, const std::vector<size_t>& modules, bool root,
+                                 const std::function<std::string(size_t)>& class_of) {
+    std::vector<TreeRow> rows;
+    if (root) rows.push_back({0, "", std::nullopt, modules});
+    std::vector<std::string> open;     // container paths entered, outermost first
+    std::vector<size_t> open_rows;     // their rows
+    std::set<std::string> closed;
+    for (size_t i : modules) {
+        auto it = problem.model.modules.find(problem.graph.layer(i).name);
+        const std::vector<std::string> chain = it == problem.model.modules.end() ? std::vector<std::string>{} : container_paths(it->second);
+        size_t keep = 0;
+        while (keep < open.size() && keep < chain.size() && open[keep] == chain[keep]) ++keep;
+        for (size_t k = keep; k < open.size(); ++k) closed.insert(open[k]);
+        open.resize(keep), open_rows.resize(keep);
+        for (size_t k = keep; k < chain.size(); ++k) {
+            if (closed.count(chain[k]))
+                throw ProblemError("/model/modules", fmt::format("the layers of container \"{}\" do not run one after another; "
+                                                                 "torchinfo's tree needs each container's layers together", chain[k]));
+            auto cls = problem.model.classes.find(chain[k]);
+            const std::string name = cls != problem.model.classes.end() ? cls->second : "Sequential";
+            open.push_back(chain[k]), open_rows.push_back(rows.size());
+            rows.push_back({static_cast<int>(k) + (root ? 1 : 0), name, std::nullopt, {}, !uncallable(name)});
+        }
+        for (size_t r : open_rows) rows[r].members.push_back(i);
+        rows.push_back({static_cast<int>(chain.size()) + (root ? 1 : 0), class_of(i), i, {i}});
+    }
+    return rows;
+}
+
+size_t code_points(const std::string& s) {
+    return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+void torchinfo_rows(FrameworkSummary& out, const Problem& problem, const Analysis& analysis, const SummaryTool& tool, int max_depth) {
     const int64_t batch = problem.batch.value_or(1);
     const Expr n = Expr::sym("N", batch);
     const Expr bytes = Expr::sym("float32", tool.bytes_per_value);
@@ -155,25 +213,55 @@ void torchinfo_rows(FrameworkSummary& out, const Problem& problem, const Analysi
         auto it = problem.model.classes.find(problem.graph.layer(i).name);
         return it != problem.model.classes.end() ? it->second : analysis.layers[i].class_name;
     };
-    const auto param_text = [](const ParamCount& p) {
-        if (p.total.value() == 0) return std::string("--");
-        return p.trainable.value() == 0 ? "(" + group_digits(p.total.value()) + ")" : group_digits(p.total.value());
+    // formatting.py num_params_to_str: "--" for none, "(n)" when none is trainable; a
+    // container shows its layers' sum only at the deepest level shown (its own
+    // parameters otherwise, and dlsolve's containers own none).
+    const auto param_text = [](int64_t total, int64_t trainable) {
+        if (total == 0) return std::string("--");
+        return trainable == 0 ? fmt::format("({})", group_digits(total)) : group_digits(total);
     };
-    const bool root = !(modules.size() == 1 && problem.model.name.empty());
-    if (root) {
-        out.rows.push_back({problem.model.name.empty() ? std::string(tool.sequential_name) : problem.model.name,
-                            torch_shape(batch, analysis.layers[problem.graph.output()].output.values()), "--"});
-        out.formulas.push_back({"", {}});
+    const bool root = !(modules.size() == 1 && problem.model.name.empty() && problem.model.modules.empty());
+    const std::vector<TreeRow> tree = module_tree(problem, modules, root, class_of);
+    // torchinfo.py set_children_layers: one counter per depth over the whole list;
+    // formatting.py set_layer_name_width: every row, shown or not, "title" + depth × 5 + 1.
+    std::map<int, int> counters;
+    size_t longest = 0;
+    std::vector<std::string> titles;
+    for (const auto& row : tree) {
+        const std::string cls = row.depth == 0 && !row.layer ? (problem.model.name.empty() ? std::string(tool.sequential_name) : problem.model.name) : row.class_name;
+        titles.push_back(row.depth == 0 || !root ? cls : fmt::format("{}: {}-{}", cls, row.depth, ++counters[row.depth]));
+        longest = std::max(longest, code_points(titles.back()) + static_cast<size_t>(row.depth) * 5 + 1);
     }
+    out.name_width = longest >= 40 ? (longest + 4) / 5 * 5 : 40;
     std::vector<Expr> macs, activations;
-    int index = 0;
-    for (size_t i : modules) {
-        const auto& r = analysis.layers[i];
-        const Dims dims = r.output.values();
-        const std::string label = root ? fmt::format("├─{}: 1-{}", class_of(i), ++index) : class_of(i);
-        out.rows.push_back({label, torch_shape(batch, dims), param_text(r.params)});
-        Cell formula = formula_cell(r);
-        if (const int64_t p = r.params.total.value(); p != 0) {
+    for (size_t r = 0; r < tree.size(); ++r) {
+        const TreeRow& row = tree[r];
+        const bool shown = row.depth <= max_depth;
+        // formatting.py get_start_str: "├─" at depth 1, "│    " per further level and "└─".
+        const std::string start = row.depth == 1  ? "├─"
+                                  : row.depth > 1 ? repeat_text("│    ", static_cast<size_t>(row.depth - 1)) + "└─"
+                                                  : "";
+        if (!row.layer) {  // the root or a container
+            if (!shown) continue;
+            std::vector<Expr> counts;
+            int64_t total = 0, trainable = 0;
+            for (size_t i : row.members) {
+                total += analysis.layers[i].params.total.value(), trainable += analysis.layers[i].params.trainable.value();
+                if (analysis.layers[i].params.total.value() != 0) counts.push_back(Expr::sym(problem.graph.layer(i).name, analysis.layers[i].params.total.value()));
+            }
+            const bool summed = row.depth == max_depth;
+            std::string shape = "--";
+            if (row.depth == 0) shape = torch_shape(batch, analysis.layers[problem.graph.output()].output.values());
+            else if (row.called && !row.members.empty()) shape = torch_shape(batch, analysis.layers[row.members.back()].output.values());
+            out.rows.push_back({start + titles[r], shape, summed ? param_text(total, trainable) : "--"});
+            out.formulas.push_back(summed && !counts.empty() ? Cell{"", {{"", Expr::sum(counts)}}} : Cell{"", {}});
+            continue;
+        }
+        const size_t i = *row.layer;
+        const auto& lr = analysis.layers[i];
+        const Dims dims = lr.output.values();
+        Cell formula = formula_cell(lr);
+        if (const int64_t p = lr.params.total.value(); p != 0) {
             // layer_info.py calculate_macs: every parameter once per output position,
             // the batch included; Conv skips the channel axis, Linear the last axis.
             const std::string cls = class_of(i);
@@ -183,9 +271,12 @@ void torchinfo_rows(FrameworkSummary& out, const Problem& problem, const Analysi
                                                                : params * n;
             macs.push_back(Expr::sym(problem.graph.layer(i).name, m.value()));
             formula.parts.push_back({"mult-adds", m});
-            // model_statistics.py: outputs of layers with parameters, ×2 for their gradients.
+            // model_statistics.py: outputs of layers with parameters, ×2 for their gradients
+            // (every leaf counts, shown at this depth or not).
             activations.push_back(Expr::sym(problem.graph.layer(i).name, (n * Expr::sym("elements", product(dims, 0, dims.size())) * bytes).value()));
         }
+        if (!shown) continue;
+        out.rows.push_back({start + titles[r], torch_shape(batch, dims), param_text(lr.params.total.value(), lr.params.trainable.value())});
         out.formulas.push_back(std::move(formula));
     }
     const auto& t = analysis.totals;
@@ -218,7 +309,8 @@ const SummaryTool* find_summary_tool(std::string_view name) {
     return nullptr;
 }
 
-Worksheet framework_summary_worksheet(const Problem& problem, const Analysis& analysis, const SummaryTool& tool, bool formulas) {
+Worksheet framework_summary_worksheet(const Problem& problem, const Analysis& analysis, const SummaryTool& tool, bool formulas,
+                                      int depth) {
     if (problem.equations || problem.size_symbols)
         throw ProblemError("", fmt::format("--style {} lays out a network of layers with numbers, not equations or sizes in symbols", tool.name));
     if (problem.convention->framework != tool.framework)
@@ -229,7 +321,7 @@ Worksheet framework_summary_worksheet(const Problem& problem, const Analysis& an
     FrameworkSummary out;
     out.layout = tool.layout;
     out.show_formulas = formulas;
-    if (tool.layout == Layout::Torchinfo) torchinfo_rows(out, problem, analysis, tool);
+    if (tool.layout == Layout::Torchinfo) torchinfo_rows(out, problem, analysis, tool, depth);
     else keras_rows(out, problem, analysis, tool);
     sheet.data["style"] = {{"tool", tool.name}, {"heading", out.heading}, {"columns", out.columns}, {"rows", out.rows},
                            {"totals", out.totals}, {"sizes", out.sizes}};

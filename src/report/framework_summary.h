@@ -34,9 +34,13 @@ struct SummaryTool {
 // "keras", "keras2", "torchinfo"; nullopt for another word.
 const SummaryTool* find_summary_tool(std::string_view name);
 
+// torchinfo's summary(depth=3): rows nested deeper are hidden, and a container at the
+// deepest level shown carries its layers' summed parameters.
+constexpr int kTorchinfoDepth = 3;
+
 // Throws ProblemError when the tool does not summarise the file's framework (torchinfo
-// on a Keras file) or the network is given as equations.
+// on a Keras file) or the network is given as equations. `depth` is torchinfo's.
 Worksheet framework_summary_worksheet(const Problem& problem, const Analysis& analysis, const SummaryTool& tool,
-                                      bool formulas);
+                                      bool formulas, int depth = kTorchinfoDepth);
 
 }  // namespace dlsolve

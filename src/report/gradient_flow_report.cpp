@@ -49,6 +49,24 @@ void add_gradient_flow(Worksheet& sheet, const Problem& problem, const Analysis&
     if (identity) section.lines.push_back({fmt::format("Product of the {} Jacobians", g.steps), {"", {{fmt::format("‖W_h^{}‖₂", g.steps), g.product_norm, false}}}});
     else section.lines.push_back({"Bound on each factor", {"", {{"max f′ · σ_max", g.bound}}}});
     if (g.threshold) section.lines.push_back({"Threshold on |w|", {"", {{"1/max f′", *g.threshold}}}});
+    const auto steps = static_cast<int64_t>(g.slopes.size());
+    if (steps > 0)
+        section.lines.push_back({"Along the given sequence (sample 1)",
+                                 {fmt::format("∂h{}/∂h_t = ∏_{{k=t+1..{}}} diag(f′(a_k))·W_h, f′(a_k) from the states h_k", steps, steps), {}}});
+    for (int64_t k = 1; k <= steps; ++k) {
+        Cell cell{"", {}};
+        const auto& slopes = g.slopes[static_cast<size_t>(k - 1)];
+        for (size_t j = 0; j < slopes.size(); ++j)
+            cell.parts.push_back({slopes.size() == 1 ? fmt::format("f′(a{})", k) : fmt::format("f′(a{}[{}])", k, j + 1), slopes[j]});
+        section.lines.push_back({fmt::format("Step {}", k), cell});
+    }
+    for (int64_t t = steps - 1; t >= 0; --t) {
+        Cell cell{"", {}};
+        const auto& s = g.sequence_singular_values[static_cast<size_t>(t)];
+        cell.parts.push_back({fmt::format("‖∂h{}/∂h{}‖₂", steps, t), Expr::real(s.front())});
+        for (size_t i = 1; i < s.size(); ++i) cell.parts.push_back({fmt::format("σ{}", i + 1), Expr::real(s[i])});
+        section.lines.push_back({fmt::format("∂h{}/∂h{}", steps, t), cell});
+    }
     section.lines.push_back({"Verdict", {fmt::format("{}: {}", g.verdict, g.reason), {}}});
     sheet.sections.push_back(std::move(section));
 
@@ -60,6 +78,12 @@ void add_gradient_flow(Worksheet& sheet, const Problem& problem, const Analysis&
     sheet.answers[key + ".max_slope"] = g.max_slope.to_double();
     if (g.threshold) sheet.answers[key + ".threshold"] = g.threshold->to_double();
     sheet.answers[key + ".verdict"] = g.verdict;
+    if (!g.sequence_singular_values.empty()) {
+        Json norms = Json::array(), all = Json::array();
+        for (const auto& s : g.sequence_singular_values) norms.push_back(s.front()), all.push_back(s);
+        sheet.answers[key + ".sequence_jacobian_norms"] = norms;  // ‖∂h_T/∂h_t‖₂, t = 0 … T − 1
+        sheet.answers[key + ".sequence_jacobian_singular_values"] = all;
+    }
     for (size_t i = 0; i < g.singular_values.size(); ++i) sheet.steps.push_back({key + ".singular_values", fmt::format("σ{}", i + 1), g.singular_values[i]});
     sheet.steps.push_back({key + ".spectral_radius", "ρ(W_h)", g.spectral_radius});
     sheet.steps.push_back({key + ".max_slope", "max f′", g.max_slope});

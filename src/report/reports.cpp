@@ -2,6 +2,7 @@
 
 #include "equations/system.h"
 #include "report/equation_reports.h"
+#include "problem/error.h"
 #include "report/symbolic_params.h"
 
 #include <set>
@@ -212,6 +213,7 @@ size_t layer_index(const Problem& problem, const std::string& name) {
 
 Worksheet shapes_worksheet(const Problem& problem, const Analysis& analysis) {
     if (problem.equations) return equation_shapes_worksheet(problem);
+    if (problem.size_symbols) return symbolic_shapes_worksheet(problem, analysis);
     Worksheet sheet = base_worksheet(problem);
     sheet.sections.push_back(shapes_section(problem, analysis));
     add_shape_answers(sheet.answers, problem, analysis);
@@ -245,6 +247,11 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
     for (const auto& q : questions) {
         if (q.topic == "jacobian") {
             if (first_time("jacobian")) append(equation_backward_worksheet(problem));
+            continue;
+        }
+        if (problem.size_symbols && (q.topic == "shapes" || q.topic == "params")) {
+            // In symbols the whole network's table answers a question about one layer too.
+            if (first_time(q.topic)) append(q.topic == "shapes" ? symbolic_shapes_worksheet(problem, analysis) : symbolic_params_worksheet(problem));
             continue;
         }
         if (q.topic != "params" && (q.topic != "shapes" || problem.size_symbols)) problem.require_numbers(fmt::format("\"{}\"", q.topic));
@@ -307,7 +314,16 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
 Json all_answers(const Problem& problem, const Analysis& analysis, bool memory) {
     Json answers = Json::object();
     if (problem.size_symbols) {
-        add_symbolic_param_answers(answers, problem);
+        add_symbolic_shape_answers(answers, problem);
+        // A count behind a floor is no polynomial: refused only when the key asks for counts.
+        bool counts_asked = false;
+        if (problem.expect.is_object())
+            for (const auto& [key, value] : problem.expect.items()) counts_asked = counts_asked || key.rfind("params.", 0) == 0;
+        try {
+            add_symbolic_param_answers(answers, problem);
+        } catch (const ProblemError&) {
+            if (counts_asked || !problem.expect.is_object()) throw;
+        }
         return answers;
     }
     if (problem.equations) {

@@ -32,15 +32,17 @@ public:
 
     std::vector<Figure> figures() {
         // Every point of the grid kNodes^k, its counts, and Lagrange's basis there.
-        const size_t k = symbols_.size();
+        const std::vector<size_t> active = counted_symbols();
+        if (active.size() > 3) throw ProblemError("/dims", "parameter counts in symbols take at most 3 sizes without a value");
         size_t points = 1;
-        for (size_t i = 0; i < k; ++i) points *= kNodeCount;
+        for (size_t i = 0; i < active.size(); ++i) points *= kNodeCount;
         std::vector<Figure> out;
         for (size_t g = 0; g < points; ++g) {
             std::map<std::string, int64_t> values;
+            for (const auto& name : s_.names) values[name] = kNodes[0];
             GiNaC::ex basis = 1;
             size_t rest = g;
-            for (size_t i = 0; i < k; ++i) {
+            for (size_t i : active) {
                 const size_t at = rest % kNodeCount;
                 rest /= kNodeCount;
                 values[s_.names[i]] = kNodes[at];
@@ -71,6 +73,30 @@ public:
 private:
     const Problem::SizeSymbols& s_;
     std::vector<GiNaC::symbol> symbols_;
+
+    // The symbols that change a count or its formula (a batch N changes none): the grid
+    // spans only these; verify() still moves every symbol.
+    std::vector<size_t> counted_symbols() const {
+        std::map<std::string, int64_t> base;
+        for (const auto& name : s_.names) base[name] = kNodes[0];
+        const auto written = [](const std::vector<std::pair<std::string, Expr>>& counts) {
+            std::vector<std::string> out;
+            for (const auto& [layer, e] : counts) out.push_back(layer + " " + e.worked());
+            return out;
+        };
+        const auto at_base = written(counts_at(base));
+        std::vector<size_t> out;
+        for (size_t i = 0; i < s_.names.size(); ++i)
+            for (int64_t node : {kNodes[1], kNodes[2]}) {
+                auto values = base;
+                values[s_.names[i]] = node;
+                if (written(counts_at(values)) != at_base) {
+                    out.push_back(i);
+                    break;
+                }
+            }
+        return out;
+    }
 
     std::vector<std::pair<std::string, Expr>> counts_at(const std::map<std::string, int64_t>& values) const {
         const Problem p = parse_problem_at(s_, values);

@@ -6,6 +6,7 @@
 // polynomial in the symbols (a spatial size behind a floor) is refused, not guessed.
 #pragma once
 
+#include "passes/analysis.h"
 #include "problem/problem.h"
 #include "report/worksheet.h"
 
@@ -14,5 +15,10 @@ namespace dlsolve {
 Worksheet symbolic_params_worksheet(const Problem& problem);
 // params.LAYER and params.total as polynomials ("9C²"), or numbers where constant.
 void add_symbolic_param_answers(Json& answers, const Problem& problem);
+// Output shapes in symbols (src/report/symbolic_shapes_report.cpp); `sample` is the
+// analysis of the network at one sample of the sizes, for the class names.
+Worksheet symbolic_shapes_worksheet(const Problem& problem, const Analysis& sample);
+// shapes.LAYER as arrays of sizes ("H − 2", or numbers where constant), the batch first when given.
+void add_symbolic_shape_answers(Json& answers, const Problem& problem);
 
 }  // namespace dlsolve

@@ -79,6 +79,7 @@ struct FrameworkSummary {
     std::vector<Cell> formulas;                 // per row: dlsolve's worked figures (empty: none)
     std::vector<std::string> totals;            // "Total params: 1,216 (4.75 KB)"
     std::vector<std::string> sizes;             // torchinfo's memory block
+    size_t name_width = 0;                      // torchinfo's layer column (every row, shown or not, sets it)
     std::vector<Line> worked;                   // the totals' derivations, printed with the formulas
     bool show_formulas = false;
 };

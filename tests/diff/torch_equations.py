@@ -21,8 +21,8 @@ over `inputs` and `params` with every size in `dims` a number and every value gi
 
 Sizes 1-4, values uniform in [-1, 1], a target of the output's shape, the loss mse,
 bce (a sigmoid output and a target in [0, 1]) or cross_entropy (a softmax output over
-2-4 rows and a one-hot target; these files say "framework": "pytorch", because the
-default convention's softmax normalises the last axis, of size 1 for a column: see the
+2-4 rows and a one-hot target; half of these files say "framework": "pytorch", the others
+take the default (Keras) convention, whose softmax gets "axis": 0 for a column: see the
 note in generate()).  PyTorch evaluates the same
 equations (the strings, rewritten into Python over float64 tensors: `@`, `*`, `/`,
 unary minus, `.T` / `ᵀ`, torch.relu/sigmoid/tanh; recurrences looped over t) with
@@ -227,10 +227,10 @@ def generate(kind, rng, train):
     else:
         target = rand_matrix(rng, O, 1)
     doc = {"title": f"{kind} as equations", "dims": n.dims}
-    if loss == "cross_entropy":
-        # A softmax over a column normalises its rows; the default (Keras) convention's
-        # softmax takes the last axis, of size 1 here (reported, not fixed): the PyTorch
-        # convention's channel axis of a rows x 1 sample is the rows.
+    if loss == "cross_entropy" and O % 2 == 0:
+        # A softmax over a column normalises its rows: the PyTorch convention's channel axis
+        # of a rows x 1 sample is the rows; under the default (Keras) convention, whose softmax
+        # takes the last axis, the lowering gives the softmax "axis": 0 (odd O: Keras files).
         doc["framework"] = "pytorch"
     if n.time:
         doc["time"] = n.time

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `cmake --install BUILD --prefix TMP` installs the binary (which runs), the man page
-# (rendered by `man -l`, naming every command) and the bash and zsh completions; the bash
+# (rendered by `man -l`, naming every command, with a section per command holding every
+# option and the first example of its --help) and the bash and zsh completions; the bash
 # completion offers every command and every option that `dlsolve COMMAND --help` lists.
 # Usage: run.sh BUILD_DIR SOURCE_DIR
 set -u
@@ -27,7 +28,17 @@ if command -v help2man > /dev/null; then
         MANWIDTH=200 man -l "$page" > "$tmp/man.txt" 2> "$tmp/man.err"
         check "man -l renders: $(head -3 "$tmp/man.err")" test -s "$tmp/man.txt" -a ! -s "$tmp/man.err"
         check "man page: NAME line" grep -q 'dlsolve - solves deep-learning exam questions and shows its work' "$tmp/man.txt"
-        for c in $commands; do check "man page lacks $c" grep -qw "$c" "$tmp/man.txt"; done
+        for c in $commands; do
+            check "man page lacks $c" grep -qw "$c" "$tmp/man.txt"
+            # SUBCOMMANDS: a section per command with every option its --help lists.
+            awk -v head="   dlsolve $c" '$0 == head { on = 1; next } on && /^   dlsolve / { on = 0 } on' "$tmp/man.txt" > "$tmp/man-$c.txt"
+            check "man page has no section dlsolve $c" test -s "$tmp/man-$c.txt"
+            for o in $("$d" $c --help | grep -oE '^ +(-[a-z],)?--[a-z-]+' | tr ',' ' '); do
+                check "man page section dlsolve $c lacks $o" grep -qE -- "(^|[ ,])$o([ ,]|\$)" "$tmp/man-$c.txt"
+            done
+            example=$("$d" $c --help | sed -n '/^Examples\{0,1\}:$/{n;p;q}' | sed 's/^ *//')
+            check "man page section dlsolve $c lacks its example '$example'" grep -qF -- "$example" "$tmp/man-$c.txt"
+        done
     fi
 else
     echo "note: help2man is missing, so the build skipped the man page"

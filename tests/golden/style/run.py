@@ -7,6 +7,17 @@ Each case: a problem in problems/, a style, and the published output copied here
   keras2-encoder.txt         keras-io guides/md/functional_api.md, encoder (tf.keras 2)
   torchinfo-single-input.txt TylerYep/torchinfo tests/test_output/single_input.out
   torchinfo-training-mode.txt TylerYep/torchinfo tests/test_output/training_mode.out
+  torchinfo-jit-linear-model.txt  TylerYep/torchinfo tests/test_output/jit.out, its first
+      table: LinearModel, an nn.Sequential (depth-idx tree, container rows)
+  torchinfo-cnn-module-list.txt   TylerYep/torchinfo tests/test_output/cnn_module_list.out,
+      its first table: an nn.ModuleList of ConvLayerA blocks, three levels deep
+(the torchinfo files as published at TylerYep/torchinfo commit 5c4164f), and torchinfo's
+depth (hidden rows, a container's summed count at the deepest level shown), as torchinfo
+itself prints it: run from that commit's torchinfo/ and tests/fixtures/models.py with
+Debian's python3-torch 1.13 (summary(..., depth=N, verbose=0)):
+  torchinfo-cnn-module-list-depth0.txt  CNNModuleList(ConvLayerA), input_size=[1, 1, 10], depth=0
+  torchinfo-cnn-module-list-depth2.txt  the same, depth=2
+  torchinfo-jit-linear-model-depth1.txt LinearModel(), input_data=torch.randn(64, 128), depth=1
 and exam 004's Keras 2 table (shared/seeds/004, EXERCISE 09-02-2022, as OCR'd: spacing
 lost, so rows are compared by name, shape and count, totals exactly).
 Usage: run.py DLSOLVE [--self-test]
@@ -25,6 +36,11 @@ CASES = [
     ("ref-keras2-functional-encoder.json", "keras2", "keras2-encoder.txt"),
     ("ref-torchinfo-single-input-net.json", "torchinfo", "torchinfo-single-input.txt"),
     ("ref-torchinfo-linear.json", "torchinfo", "torchinfo-training-mode.txt"),
+    ("ref-torchinfo-linear-model.json", "torchinfo", "torchinfo-jit-linear-model.txt"),
+    ("ref-torchinfo-cnn-module-list.json", "torchinfo", "torchinfo-cnn-module-list.txt"),
+    ("ref-torchinfo-cnn-module-list.json", "torchinfo --depth 0", "torchinfo-cnn-module-list-depth0.txt"),
+    ("ref-torchinfo-cnn-module-list.json", "torchinfo --depth 2", "torchinfo-cnn-module-list-depth2.txt"),
+    ("ref-torchinfo-linear-model.json", "torchinfo --depth 1", "torchinfo-jit-linear-model-depth1.txt"),
 ]
 
 
@@ -56,7 +72,7 @@ def main():
     self_test = "--self-test" in sys.argv
     failures = 0
     for problem, style, published in CASES:
-        actual = run(dlsolve, "params", "--style", style, f"problems/{problem}")
+        actual = run(dlsolve, "params", "--style", *style.split(), f"problems/{problem}")
         expected = (HERE / published).read_text()
         if self_test:  # a planted change of one figure must be caught
             expected = expected.replace("Total params", "Total params!", 1)

@@ -1,0 +1,42 @@
+// Output shapes of a network of layers whose sizes are symbols ("shape": ["H", "W", 3],
+// "filters": "C", "batch": "N"). Each layer file computes its shape in numbers as
+// always; this pass runs the network at several samples of the symbols and reads each
+// dimension's worked formula back in symbols: a figure that follows a symbol becomes the
+// symbol, one that follows an input dimension becomes that dimension's expression, a
+// division becomes ⌊…⌋ or ⌈…⌉ (equations/rounding.h). The result is checked against the
+// numbers at other samples, so a shape whose formula changes with the sizes (PyTorch's
+// ceil_mode dropping a window) is refused rather than guessed.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ginac/ginac.h>
+
+#include "problem/problem.h"
+
+namespace dlsolve {
+
+struct SymbolicDim {
+    std::string label;   // H, W, C, features, d1 …
+    GiNaC::ex size;      // simplified: H − 2, ⌈H/2⌉, 16·⌊H/4⌋·⌊W/4⌋
+    std::string worked;  // the layer's formula in symbols, ⌊(H − 3 + 2·0)/1⌋ + 1; empty for a leaf
+    bool passed_through = false;  // the input's dimension, unchanged
+};
+
+struct SymbolicShapes {
+    std::optional<GiNaC::ex> batch;
+    std::vector<std::vector<SymbolicDim>> layers;  // indexed like the graph
+    std::map<std::string, GiNaC::symbol> symbols;
+};
+
+// Callers hold equations::symbolic_lock() while they use the result (GiNaC is not thread-safe).
+// Throws ProblemError("/dims", …) when a shape cannot be written in the symbols.
+SymbolicShapes symbolic_shapes(const Problem& problem);
+
+// A shape's size for answers: an integer when it is one, else its text ("H − 2").
+Json size_answer(const GiNaC::ex& size);
+
+}  // namespace dlsolve

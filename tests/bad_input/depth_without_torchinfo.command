@@ -1,0 +1,1 @@
+params --style dlsolve --depth 2
