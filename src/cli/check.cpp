@@ -22,6 +22,7 @@
 #include "passes/analysis.h"
 #include "problem/error.h"
 #include "problem/problem.h"
+#include "report/newton_report.h"
 #include "report/reports.h"
 
 namespace dlsolve {
@@ -71,6 +72,33 @@ std::vector<std::string> collect(const std::vector<std::string>& paths, std::vec
     return files;
 }
 
+// A Newton's-method file (report/newton_report.h): its answers against its key.
+CheckResult check_newton(CheckResult& r, const std::string& text) {
+    const NewtonProblem problem = read_newton(text);
+    const Json computed = newton_answers(problem, solve_newton(problem));
+    r.expect = problem.expect;
+    if (r.expect.is_null() || r.expect.empty()) {
+        r.status = CheckResult::Skip;
+        return r;
+    }
+    r.computed = Json::object();
+    for (const auto& [key, value] : r.expect.items()) {
+        auto it = computed.find(key);
+        if (it == computed.end()) {
+            r.differences.push_back(fmt::format("{}: expected {}, computed nothing (dlsolve has no answer with this key)", key, value.dump()));
+            r.differing.push_back(key);
+            continue;
+        }
+        r.computed[key] = *it;
+        if (!same_answer(value, *it, problem.tolerance_of(key), {})) {
+            r.differences.push_back(fmt::format("{}: expected {}, computed {}", key, value.dump(), it->dump()));
+            r.differing.push_back(key);
+        }
+    }
+    r.status = r.differences.empty() ? CheckResult::Pass : CheckResult::Fail;
+    return r;
+}
+
 // One problem file checked: its verdict, what it prints and, for the reports, each key.
 CheckResult check_file(const std::string& file, int64_t max_elements, std::istream& in) {
     CheckResult r;
@@ -87,6 +115,7 @@ CheckResult check_file(const std::string& file, int64_t max_elements, std::istre
     try {
         text = read_problem_text(file, in);
         if (may_use_symbols(text)) lock.lock();
+        if (is_newton_document(text)) return check_newton(r, text);
         problem = parse_problem(text);
         problem->numeric.max_elements = max_elements;
         const Analysis analysis = analyse(*problem);

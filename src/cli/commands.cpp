@@ -25,6 +25,7 @@
 #include "report/analysis_reports.h"
 #include "report/framework_summary.h"
 #include "report/graph_report.h"
+#include "report/newton_report.h"
 #include "report/numeric_reports.h"
 #include "report/reports.h"
 
@@ -436,8 +437,14 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         if (sub->parsed()) {
             set_real_precision(options.precision);
             options.numeric.states = options.format == Format::Json;  // only JSON prints the per-step states
-            if (sub == compare) return answer(files, options, command.costs, command.command, in, out, err, command.build);
-            return answer_each(files, options, command.costs, command.command, in, out, err, command.build);
+            // A Newton's-method file ("newton") is a problem of its own kind (report/newton_report.h).
+            std::optional<std::string> stdin_text;
+            if (auto status = answer_newton(files, command.command.name, options.format, options.standalone, options.quiet, in, out, err, stdin_text))
+                return *status;
+            std::istringstream replay(stdin_text.value_or(""));
+            std::istream& source = stdin_text ? replay : in;
+            if (sub == compare) return answer(files, options, command.costs, command.command, source, out, err, command.build);
+            return answer_each(files, options, command.costs, command.command, source, out, err, command.build);
         }
     return 2;
 }

@@ -17,6 +17,7 @@
 #include "problem/error.h"
 #include "problem/problem.h"
 #include "render/render.h"
+#include "report/newton_report.h"
 #include "report/reports.h"
 
 namespace dlsolve {
@@ -71,26 +72,25 @@ std::string stem_name(const std::string& file) {
     return out.empty() ? "question" : out;
 }
 
-// One question from a problem file; nullopt (with the reason) when it has nothing to ask.
-std::optional<ExportQuestion> question_of(const std::string& file, std::istream& in, std::string& why) {
-    const std::string text = read_problem_text(file, in);
-    const Problem problem = parse_problem(text);
-    if (problem.expect.is_null() || problem.expect.empty()) {
+// The question of a file's answer key: each numeric key with check's comparison as the
+// formats can state it; nullopt (with the reason) when nothing is left to ask.
+std::optional<ExportQuestion> keyed_question(const std::string& file, const std::string& text, const std::string& title, const Json& expect,
+                                             const std::function<const Tolerance&(const std::string&)>& tolerance_of, const Json& computed,
+                                             const std::function<std::string()>& solution, std::string& why) {
+    if (expect.is_null() || expect.empty()) {
         why = "no \"expect\": nothing to ask";
         return std::nullopt;
     }
     const Json raw = Json::parse(text, nullptr, false);
     const bool file_number = raw.is_object() && raw.contains("tolerance") && raw["tolerance"].is_number();
-    const Analysis analysis = analyse(problem);
-    const Json computed = all_answers(problem, analysis);
-    ExportQuestion q{file, stem_name(file), problem.title, uuid5("dlsolve export\n" + text), {}, {}};
+    ExportQuestion q{file, stem_name(file), title, uuid5("dlsolve export\n" + text), {}, {}};
     std::set<std::string> ids;
-    for (const auto& [key, expected] : problem.expect.items()) {
+    for (const auto& [key, expected] : expect.items()) {
         const auto it = computed.find(key);
         if (it == computed.end() || !it->is_number()) continue;  // words, symbols and lists are left to the solution
         // check's comparison for the key, as the formats can state it: a plain number in the
         // file is relative; a mode its own rtol/atol; sigfig and decimals their margin at this value.
-        const Tolerance& t = problem.tolerance_of(key);
+        const Tolerance& t = tolerance_of(key);
         ExportAnswer a{key, identifier(key), it->get<double>(), it->is_number_integer() && !t.named(), 0, 0};
         if (!a.integer) {
             switch (t.mode) {
@@ -109,8 +109,28 @@ std::optional<ExportQuestion> question_of(const std::string& file, std::istream&
         why = "no numeric answer in its \"expect\"";
         return std::nullopt;
     }
-    q.solution = render_text(solve_worksheet(problem, analysis));
+    q.solution = solution();
     return q;
+}
+
+// One question from a problem file; nullopt (with the reason) when it has nothing to ask.
+std::optional<ExportQuestion> question_of(const std::string& file, std::istream& in, std::string& why) {
+    const std::string text = read_problem_text(file, in);
+    if (is_newton_document(text)) {
+        const NewtonProblem p = read_newton(text);
+        const NewtonSolution s = solve_newton(p);
+        return keyed_question(file, text, p.title, p.expect, [&](const std::string& key) -> const Tolerance& { return p.tolerance_of(key); },
+                              newton_answers(p, s), [&] { return render_text(newton_worksheet(p, s)); }, why);
+    }
+    const Problem problem = parse_problem(text);
+    if (problem.expect.is_null() || problem.expect.empty()) {
+        why = "no \"expect\": nothing to ask";
+        return std::nullopt;
+    }
+    const Analysis analysis = analyse(problem);
+    return keyed_question(file, text, problem.title, problem.expect,
+                          [&](const std::string& key) -> const Tolerance& { return problem.tolerance_of(key); }, all_answers(problem, analysis),
+                          [&] { return render_text(solve_worksheet(problem, analysis)); }, why);
 }
 
 bool write_file(const fs::path& path, const std::string& contents, std::ostream& err) {
