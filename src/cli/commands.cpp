@@ -297,8 +297,8 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     const auto add_quiet = [&](CLI::App* sub, const char* help) { sub->add_flag("--quiet,-q", options.quiet, help); };
     const auto add_budget = [&](CLI::App* sub) {
         sub->add_option("--max-elements", options.max_elements,
-                        fmt::format("the numeric engine's budget of tensor elements (default {}, {} MiB as float64)",
-                                    kDefaultMaxElements, kDefaultMaxElements * 8 / (1 << 20)))
+                        fmt::format("the numeric engine's budget of tensor elements (default {}: about {} MiB of memory with the worked steps)",
+                                    kDefaultMaxElements, kDefaultMaxElements * kBytesPerWorkedElement / (1 << 20)))
             ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
     };
     const auto add_code_options = [&](CLI::App* sub) {

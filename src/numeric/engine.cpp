@@ -53,9 +53,9 @@ void check_budget(const Problem& problem, const Analysis& analysis) {
         const std::string count = elements ? std::to_string(*elements) : "more than 2^63";
         throw ProblemError(describe_layer(layer),
                            fmt::format("{} {} elements{}, above the numeric engine's budget of {} tensor elements "
-                                       "({} MiB as float64; raise it with --max-elements)",
+                                       "({} MiB as float64, about {} MiB with the worked steps; raise it with --max-elements)",
                                        what(), count, alone ? "" : ", which brings the forward pass to more than the budget",
-                                       budget, budget * 8 / (1 << 20)));
+                                       budget, budget * 8 / (1 << 20), budget * kBytesPerWorkedElement / (1 << 20)));
     };
     for (size_t i = 0; i < graph.size(); ++i) {
         const Layer& layer = graph.layer(i);
