@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <ginac/ginac.h>
 
+#include "check/expect.h"
 #include "equations/sizes.h"
 #include "expr/expr.h"
 #include "problem/error.h"
@@ -215,22 +216,11 @@ NewtonProblem read_newton(const std::string& text) {
             if (name == param) throw ProblemError("/newton/constants/" + name, "\"" + name + "\" is a parameter already");
     p.steps = n.integer("steps", 1, 1, kMaxSteps);
     n.finish();
-    if (const Json* e = top.raw("expect")) {
-        if (!e->is_object()) top.fail("expect", "an object of answer keys");
-        p.expect = Json::object();
-        for (const auto& [key, given] : e->items()) {
-            const Json* value = &given;
-            if (given.is_object() && given.contains("value")) {
-                Fields k(given, "/expect/" + key);
-                value = k.raw("value");
-                if (const Json* t = k.raw("tolerance")) p.key_tolerances[key] = read_tolerance(*t, "/expect/" + key + "/tolerance");
-                k.finish();
-            }
-            if (!value->is_number() && !(value->is_string() && key.ends_with(".verdict")))
-                throw ProblemError("/expect/" + key, "expected a number, found " + describe(*value));
-            p.expect[key] = *value;
-        }
-    }
+    if (const Json* e = top.raw("expect"))
+        p.expect = read_expect(*e, p.key_tolerances, [](const std::string& key, const Json& value) {
+            if (!value.is_number() && !(value.is_string() && key.ends_with(".verdict")))
+                throw ProblemError("/expect/" + key, "expected a number, found " + describe(value));
+        });
     top.finish();
     return p;
 }

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "check/expect.h"
 #include "equations/lower.h"
 #include "equations/system.h"
 #include "layers/registry.h"
@@ -345,24 +346,11 @@ Problem parse_problem(const std::string& text) {
 
     Json expect;
     std::map<std::string, Tolerance> key_tolerances;
-    if (const Json* e = top.raw("expect")) {
-        if (!e->is_object()) top.fail("expect", "an object of answer keys");
-        expect = Json::object();
-        for (const auto& [key, given] : e->items()) {
-            // {"value": v, "tolerance": {…}}: the key's own comparison.
-            const Json* value = &given;
-            if (given.is_object() && given.contains("value")) {
-                Fields k(given, "/expect/" + key);
-                value = k.raw("value");
-                if (!value) k.missing("value", "the expected answer");
-                if (const Json* t = k.raw("tolerance")) key_tolerances[key] = read_tolerance(*t, "/expect/" + key + "/tolerance");
-                k.finish();
-            }
-            if (!is_answer_value(*value) && !(value->is_string() && key.ends_with(".verdict")) && !(system && is_symbolic_answer(*value)))
-                throw ProblemError("/expect/" + key, "expected a number or an array of numbers, found " + describe(*value));
-            expect[key] = *value;
-        }
-    }
+    if (const Json* e = top.raw("expect"))
+        expect = read_expect(*e, key_tolerances, [&](const std::string& key, const Json& value) {
+            if (!is_answer_value(value) && !(value.is_string() && key.ends_with(".verdict")) && !(system && is_symbolic_answer(value)))
+                throw ProblemError("/expect/" + key, "expected a number or an array of numbers, found " + describe(value));
+        });
     // What `dlsolve vary` may change: read there (src/vary/spec.cpp); a problem only carries it.
     if (const Json* v = top.raw("vary"); v && !v->is_object())
         top.fail("vary", "an object: the numbers a variant may change and the rules every variant keeps");
