@@ -72,15 +72,12 @@ std::vector<std::string> collect(const std::vector<std::string>& paths, std::vec
     return files;
 }
 
-// A Newton's-method file (report/newton_report.h): its answers against its key.
-CheckResult check_newton(CheckResult& r, const std::string& text) {
-    const NewtonProblem problem = read_newton(text);
-    const Json computed = newton_answers(problem, solve_newton(problem));
-    r.expect = problem.expect;
-    if (r.expect.is_null() || r.expect.empty()) {
-        r.status = CheckResult::Skip;
-        return r;
-    }
+// Each key of r.expect against `computed`: r.computed, the differences and the verdict.
+// `why(key, expected)`, when given, says why a differing key may have its value ("" if
+// nothing known explains it).
+void compare_keys(CheckResult& r, const Json& computed,
+                  const std::function<bool(const std::string& key, const Json& expected, const Json& computed)>& same,
+                  const std::function<std::string(const std::string& key, const Json& expected)>& why) {
     r.computed = Json::object();
     for (const auto& [key, value] : r.expect.items()) {
         auto it = computed.find(key);
@@ -90,12 +87,27 @@ CheckResult check_newton(CheckResult& r, const std::string& text) {
             continue;
         }
         r.computed[key] = *it;
-        if (!same_answer(value, *it, problem.tolerance_of(key), {})) {
-            r.differences.push_back(fmt::format("{}: expected {}, computed {}", key, value.dump(), it->dump()));
+        if (!same(key, value, *it)) {
+            const std::string reason = why ? why(key, value) : "";
+            r.differences.push_back(fmt::format("{}: expected {}, computed {}{}", key, value.dump(), it->dump(), reason.empty() ? "" : ": " + reason));
             r.differing.push_back(key);
         }
     }
     r.status = r.differences.empty() ? CheckResult::Pass : CheckResult::Fail;
+}
+
+// A Newton's-method file (report/newton_report.h): its answers against its key.
+CheckResult check_newton(CheckResult& r, const std::string& text) {
+    const NewtonProblem problem = read_newton(text);
+    const Json computed = newton_answers(problem, solve_newton(problem));
+    r.expect = problem.expect;
+    if (r.expect.is_null() || r.expect.empty()) {
+        r.status = CheckResult::Skip;
+        return r;
+    }
+    compare_keys(r, computed, [&](const std::string& key, const Json& expected, const Json& got) {
+        return same_answer(expected, got, problem.tolerance_of(key), {});
+    }, nullptr);
     return r;
 }
 
@@ -141,25 +153,14 @@ CheckResult check_file(const std::string& file, int64_t max_elements, std::istre
         r.status = CheckResult::Skip;
         return r;
     }
-    r.computed = Json::object();
     std::optional<Explainer> explainer;
-    for (const auto& [key, value] : r.expect.items()) {
-        auto it = computed.find(key);
-        if (it == computed.end()) {
-            r.differences.push_back(fmt::format("{}: expected {}, computed nothing (dlsolve has no answer with this key)", key, value.dump()));
-            r.differing.push_back(key);
-            continue;
-        }
-        r.computed[key] = *it;
-        if (!same_answer(value, *it, problem->tolerance_of(key), sizes)) {
-            // Why, when a known convention or slip gives the key's value (check/explain.h).
-            if (!explainer) explainer.emplace(text, *problem, computed, max_elements);
-            const std::string why = explainer->explain(key, value);
-            r.differences.push_back(fmt::format("{}: expected {}, computed {}{}", key, value.dump(), it->dump(), why.empty() ? "" : ": " + why));
-            r.differing.push_back(key);
-        }
-    }
-    r.status = r.differences.empty() ? CheckResult::Pass : CheckResult::Fail;
+    compare_keys(r, computed, [&](const std::string& key, const Json& expected, const Json& got) {
+        return same_answer(expected, got, problem->tolerance_of(key), sizes);
+    }, [&](const std::string& key, const Json& expected) {
+        // Why, when a known convention or slip gives the key's value (check/explain.h).
+        if (!explainer) explainer.emplace(text, *problem, computed, max_elements);
+        return explainer->explain(key, expected);
+    });
     return r;
 }
 
