@@ -78,27 +78,35 @@ def generate(loss, rng, none=False):
     return doc, values, classes if loss in CATEGORICAL else target, reduction or "mean", weights
 
 
-def reference(loss, values, target, reduction, weights, wrong):
-    p = torch.tensor(values, requires_grad=True)
+def unreduced(loss, p, target, weights):
+    """PyTorch's reduction='none' losses of prediction p, and the sample weights spread
+    over them (ones without weights)."""
+    t = torch.tensor(target)
     if loss == "mse":
-        per = F.mse_loss(p, torch.tensor(target), reduction="none")
+        per = F.mse_loss(p, t, reduction="none")
     elif loss == "mae":
-        per = F.l1_loss(p, torch.tensor(target), reduction="none")
+        per = F.l1_loss(p, t, reduction="none")
     elif loss == "bce":
-        per = F.binary_cross_entropy(p, torch.tensor(target), reduction="none")
+        per = F.binary_cross_entropy(p, t, reduction="none")
     elif loss == "bce_logits":
-        per = F.binary_cross_entropy_with_logits(p, torch.tensor(target), reduction="none")
+        per = F.binary_cross_entropy_with_logits(p, t, reduction="none")
     elif loss == "cross_entropy":
-        per = F.nll_loss(torch.log(p), torch.tensor(target), reduction="none")
+        per = F.nll_loss(torch.log(p), t, reduction="none")
     elif loss == "cross_entropy_logits":
-        per = F.cross_entropy(p, torch.tensor(target), reduction="none")
+        per = F.cross_entropy(p, t, reduction="none")
     else:
-        per = F.multi_margin_loss(p, torch.tensor(target), reduction="none")
+        per = F.multi_margin_loss(p, t, reduction="none")
         if loss == "hinge":
             per = per * p.shape[-1]
     w = torch.tensor(weights) if weights else torch.ones(p.shape[0])
     if per.dim() == 2:
         w = w[:, None].expand_as(per)
+    return per, w
+
+
+def reference(loss, values, target, reduction, weights, wrong):
+    p = torch.tensor(values, requires_grad=True)
+    per, w = unreduced(loss, p, target, weights)
     weighted = per * w
     if wrong:  # Σw as the divisor, and "sum" taken as the mean
         out = weighted.sum() / w.sum() if weights and float(w.sum()) != 0 else weighted.mean()
@@ -110,26 +118,7 @@ def reference(loss, values, target, reduction, weights, wrong):
 
 def reference_none(loss, values, target, weights, wrong):
     """PyTorch's reduction='none' losses, each times its sample's weight."""
-    p = torch.tensor(values)
-    if loss == "mse":
-        per = F.mse_loss(p, torch.tensor(target), reduction="none")
-    elif loss == "mae":
-        per = F.l1_loss(p, torch.tensor(target), reduction="none")
-    elif loss == "bce":
-        per = F.binary_cross_entropy(p, torch.tensor(target), reduction="none")
-    elif loss == "bce_logits":
-        per = F.binary_cross_entropy_with_logits(p, torch.tensor(target), reduction="none")
-    elif loss == "cross_entropy":
-        per = F.nll_loss(torch.log(p), torch.tensor(target), reduction="none")
-    elif loss == "cross_entropy_logits":
-        per = F.cross_entropy(p, torch.tensor(target), reduction="none")
-    else:
-        per = F.multi_margin_loss(p, torch.tensor(target), reduction="none")
-        if loss == "hinge":
-            per = per * p.shape[-1]
-    w = torch.tensor(weights) if weights else torch.ones(p.shape[0])
-    if per.dim() == 2:
-        w = w[:, None].expand_as(per)
+    per, w = unreduced(loss, torch.tensor(values), target, weights)
     out = per / per.numel() if wrong else per * w
     return out.flatten().tolist()
 
