@@ -62,6 +62,10 @@ std::string closest(std::string_view word, const std::vector<std::string>& known
     std::string best;
     size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
     for (const auto& candidate : known) {
+        // The lengths' difference is a lower bound of the distance: a word far longer or
+        // shorter than every candidate costs no table (a 4 000-byte word is not a typo).
+        const size_t length_gap = word.size() > candidate.size() ? word.size() - candidate.size() : candidate.size() - word.size();
+        if (length_gap >= best_distance) continue;
         size_t d = edit_distance(word, candidate);
         if (d < best_distance) best_distance = d, best = candidate;
     }
