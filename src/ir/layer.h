@@ -25,6 +25,7 @@ struct ParamCount {
     Expr trainable;
     Expr non_trainable;
     Expr buffers;        // PyTorch buffers (running statistics): not parameters
+    Expr tied = Expr();  // elements that are another layer's tensor (tied weights), counted there
 
     static ParamCount trainable_only(const Expr& count) { return {count, count, Expr(), Expr()}; }
 };
@@ -145,6 +146,10 @@ public:
     std::string output_prefix;                 // exam names of one sample's output elements: "h" → h1, h2, …
     std::vector<std::string> output_symbols;   // … or listed one by one
     bool auto_named = false;          // named by the framework's rule, not by the file
+    // Weight tying: this layer's first value tensor ("weights") is the named layer's first
+    // one (GPT-2's output layer reuses the token embedding), alike or transposed. It is
+    // counted once, by its owner; empty: the layer owns all its tensors.
+    std::string tied_to;
 
     // The framework's class name, e.g. Conv2D / Conv2d; some depend on the input rank.
     virtual std::string class_name(const Convention& convention, const std::vector<Dims>& inputs) const = 0;

@@ -89,6 +89,11 @@ Engine::Engine(const Problem& problem, const Analysis& analysis) : problem_(prob
     const Graph& graph = problem.graph;
     if (!problem.numeric.has_values) throw ProblemError("/input", "missing required key \"values\" (the input's numbers)");
     check_budget(problem, analysis);
+    for (size_t i = 0; i < graph.size(); ++i)
+        if (!graph.layer(i).tied_to.empty())
+            throw ProblemError(graph.layer(i).path + "/tied_to",
+                               "tied weights are counted (params, summary, flops), but the numeric commands do not follow a tie: "
+                               "give the layer its own weights to compute with it");
     params.resize(graph.size());
     for (size_t i = 0; i < graph.size(); ++i) {
         const Layer& layer = graph.layer(i);

@@ -136,6 +136,8 @@ std::unique_ptr<Layer> parse_layer(const Json& object, const std::string& path, 
     if (name && name->empty()) fields.fail("name", "a non-empty string");
     auto inputs = fields.names("inputs");
     const bool trainable = fields.boolean("trainable", true);
+    auto tied_to = fields.optional_string("tied_to");
+    if (tied_to && (tied_to->empty() || *tied_to == name)) fields.fail("tied_to", "the name of another layer, whose weights this layer reuses");
     std::unique_ptr<Layer> layer;
     if (type == "input") {
         // Values may stand in for the shape, as in the model's "input".
@@ -157,6 +159,7 @@ std::unique_ptr<Layer> parse_layer(const Json& object, const std::string& path, 
     layer->name = name.value_or("");
     layer->inputs = std::move(inputs);
     layer->trainable = trainable;
+    layer->tied_to = tied_to.value_or("");
     return layer;
 }
 

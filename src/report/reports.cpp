@@ -96,13 +96,17 @@ void add_shape_steps(Worksheet& sheet, const std::string& key, const LayerResult
         if (!result.output.dims[d].is_leaf()) sheet.steps.push_back({key, result.output.labels[d], result.output.dims[d]});
 }
 
-std::vector<Part> param_parts(const ParamCount& p) {
-    if (p.total.value() == 0) return {};
+// A layer's count worked, split into what trains and what does not, and the tied tensor
+// it uses without owning (counted by its owner).
+std::vector<Part> param_parts(const ParamCount& p, const Layer& layer) {
+    const bool tied = p.tied.value() != 0;
+    if (p.total.value() == 0 && !tied) return {};
     std::vector<Part> parts{{"", p.total}};
     if (p.non_trainable.value() != 0) {
         parts.push_back({"trainable", p.trainable});
         parts.push_back({"non-trainable", p.non_trainable});
     }
+    if (tied) parts.push_back({fmt::format("tied to {}, counted there", layer.tied_to), p.tied});
     return parts;
 }
 
@@ -177,7 +181,7 @@ Section params_section(const Problem& problem, const Analysis& analysis) {
         if (buffers) {
             row.push_back(r.params.buffers.value() == 0 ? Cell{"", {}} : Cell{"", {{"", r.params.buffers, false, true}}});
         }
-        Cell formula{"", param_parts(r.params)};
+        Cell formula{"", param_parts(r.params, problem.graph.layer(i))};
         if (r.params.buffers.value() != 0) formula.parts.push_back({"buffers", r.params.buffers});
         if (!problem.graph.layer(i).trainable && r.params.total.value() != 0) formula.text = "frozen: ";
         row.push_back(std::move(formula));
@@ -300,7 +304,7 @@ Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
             sheet.answers[key] = r.params.buffers.value();
             sheet.steps.push_back({key, "buffers", r.params.buffers});
         } else {
-            Cell cell{"", param_parts(r.params)};
+            Cell cell{"", param_parts(r.params, problem.graph.layer(i))};
             if (cell.parts.empty()) cell.parts.push_back({"", r.params.total});
             section.lines.push_back({layer_heading(problem, i, analysis), cell});
             sheet.answers[key] = r.params.total.value();
