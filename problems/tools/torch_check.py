@@ -294,6 +294,13 @@ class Net:
         """torch.nn.functional's loss with reduction='none': per element, or per sample for
         the categorical and margin losses."""
         kind, target = self.doc["loss"], self.target
+        # A cross-entropy over a sequence or map: one distribution per place, the classes on
+        # the last axis ("class_axis": "last", Keras's rule) or on dim 1 ("first", as
+        # nn.CrossEntropyLoss reads its input); F.cross_entropy wants them on dim 1.
+        several = sum(d > 1 for d in y.shape[1:]) > 1
+        axis = self.doc.get("class_axis", "last" if self.doc.get("framework") == "keras" else None) if several else None
+        if axis == "last" and kind in ("cross_entropy", "cross_entropy_logits"):
+            y = y.movedim(-1, 1)
         if isinstance(target, dict):
             classes = torch.tensor(target["classes"] if "classes" in target else [target["class"]])
             if kind == "cross_entropy_logits":
@@ -305,6 +312,8 @@ class Net:
             if kind == "hinge":  # CS231n's SVM loss: MultiMarginLoss without its division by the classes
                 return F.multi_margin_loss(y, classes, reduction="none") * y.shape[-1]
             raise Unsupported("class targets with %s" % kind)
+        if axis == "last" and kind in ("cross_entropy", "cross_entropy_logits"):
+            y = y.movedim(1, -1)  # one-hot rows are given like the output
         t = torch.tensor(target, dtype=y.dtype).reshape(y.shape)  # integer targets are numbers too
         if kind == "mse":
             return F.mse_loss(y, t, reduction="none")
@@ -318,10 +327,11 @@ class Net:
             return F.binary_cross_entropy(y, t, reduction="none")
         if kind == "bce_logits":
             return F.binary_cross_entropy_with_logits(y, t, reduction="none")
+        dim = 1 if axis == "first" else -1
         if kind == "cross_entropy":
-            return -(t * torch.log(y)).sum(dim=-1)
+            return -(t * torch.log(y)).sum(dim=dim)
         if kind == "cross_entropy_logits":
-            return -(t * torch.log_softmax(y, dim=-1)).sum(dim=-1)
+            return -(t * torch.log_softmax(y, dim=dim)).sum(dim=dim)
         raise Unsupported("loss %r" % kind)
 
     def optimizer(self):

@@ -29,6 +29,7 @@ const Convention& Convention::keras() {
         .batchnorm_epsilon = 1e-3,
         .layernorm_epsilon = 1e-3,
         .probability_clip = 1e-7,  // keras.backend.epsilon(): categorical_crossentropy clips ŷ to [ε, 1 − ε]
+        .class_axis = "last",      // keras.losses.categorical_crossentropy(axis=-1), sparse_categorical_crossentropy likewise
         // keras/src/optimizers/{sgd,rmsprop,adam,adamw,adagrad}.py and base_optimizer.py (_apply_weight_decay).
         .optimizer = {.source = "keras.optimizers",
                       .eps = 1e-7,
@@ -86,6 +87,7 @@ const Convention& Convention::pytorch() {
         .batchnorm_epsilon = 1e-5,
         .layernorm_epsilon = 1e-5,
         .probability_clip = 0,
+        .class_axis = "",  // nn.CrossEntropyLoss: dim 1 of [N, C, d1, …]; a sequence [N, T, C] is transposed or reshaped by its user
         .optimizer = {.source = "torch.optim",
                       .eps = 1e-8,
                       .adagrad_eps = 1e-10,

@@ -109,6 +109,11 @@ struct Convention {
     double batchnorm_epsilon;        // BatchNormalization 1e-3, BatchNorm2d 1e-5
     double layernorm_epsilon;        // LayerNormalization 1e-3, LayerNorm 1e-5
     double probability_clip;         // cross-entropy on probabilities: Keras clips ŷ to ≥ ε = 1e-7; 0: none (PyTorch: log 0 = −∞)
+    // Where a cross-entropy finds the classes of an output with several long axes (a
+    // sequence [T, C], a map): "last" (Keras's losses, axis=-1), or "" when the file must
+    // say (nn.CrossEntropyLoss takes dim 1, the first sample axis, but a [N, T, C] sequence
+    // is usually transposed or reshaped first, so either could be meant).
+    std::string_view class_axis;
     OptimizerRules optimizer;
     std::string_view total_label;    // "Total params" in both
     std::string_view table_title;    // "Model" / "Network"

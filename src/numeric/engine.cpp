@@ -121,7 +121,9 @@ Engine::Engine(const Problem& problem, const Analysis& analysis) : problem_(prob
     for (const Batch& b : problem.numeric.batches) {
         if (!b.has_target) continue;
         output[0] = b.input.batch();
-        target_like(problem.numeric.loss, b, Tensor(output));
+        const Tensor prediction(output);
+        target_like(problem.numeric.loss, b, prediction,
+                    class_layout(problem.numeric.loss, prediction, problem.numeric.loss_options, *problem.convention));
     }
 }
 

@@ -46,7 +46,7 @@ RuleStep rule_step(const RuleSpec& rule, Engine& engine, const Pass& pass, size_
     const Tensor& x = pass.outputs[0];
     const Tensor& y = pass.outputs[node];
     const size_t n_in = x.sample_size(), units = y.sample_size();
-    const Tensor t = target_like("", engine.batch(), y);
+    const Tensor t = target_like("", engine.batch(), y, ClassLayout{y.sample_size(), y.sample_size(), 1, false});
     const bool perceptron = rule.type == "perceptron";
     RuleStep step{node, {}, {}, {}, false};
     for (size_t j = 0; j < units; ++j) {

@@ -18,17 +18,22 @@ constexpr double kBceEpsilon = static_cast<double>(1e-12f);
 // PyTorch clamps log at −100 in binary cross-entropy so log(0) stays finite.
 double clamped_log(double p) { return std::max(std::log(p), -100.0); }
 
-// One-hot targets from class indices, checked against the number of classes.
-Tensor one_hot(const std::vector<int64_t>& classes, const Tensor& prediction, const std::string& path) {
-    const int64_t samples = prediction.batch(), width = static_cast<int64_t>(prediction.sample_size());
-    if (static_cast<int64_t>(classes.size()) != samples)
-        throw ProblemError(path, fmt::format("expected {} class indices (one per sample), found {}", samples, classes.size()));
+// One-hot targets from class indices (one per sample, or per place of a sequence or
+// map), checked against the number of classes.
+Tensor one_hot(const std::vector<int64_t>& classes, const Tensor& prediction, const ClassLayout& layout, const std::string& path) {
+    const size_t samples = static_cast<size_t>(prediction.batch()), units = samples * layout.positions;
+    if (classes.size() != units)
+        throw ProblemError(path, layout.positions == 1
+                                     ? fmt::format("expected {} class indices (one per sample), found {}", samples, classes.size())
+                                     : fmt::format("expected {} class indices ({} per sample, one per place), found {}", units,
+                                                   layout.positions, classes.size()));
+    const int64_t width = static_cast<int64_t>(layout.classes);
     Tensor t(prediction.shape);
-    for (int64_t n = 0; n < samples; ++n) {
-        if (classes[n] >= width)
-            throw ProblemError(path, fmt::format("class {} is out of range: the output has {} classes (0 to {})", classes[n],
+    for (size_t u = 0; u < units; ++u) {
+        if (classes[u] >= width)
+            throw ProblemError(path, fmt::format("class {} is out of range: the output has {} classes (0 to {})", classes[u],
                                                       width, width - 1));
-        t[static_cast<size_t>(n * width + classes[n])] = 1.0;
+        t[layout.index(u / layout.positions, u % layout.positions, static_cast<size_t>(classes[u]))] = 1.0;
     }
     return t;
 }
@@ -36,7 +41,7 @@ Tensor one_hot(const std::vector<int64_t>& classes, const Tensor& prediction, co
 // "the target classes 1, 2 ("class" counts from 0: class 1 is y2 of its sample; as the
 // 1-based "labels": 2, 3)": which output each class index picks, since names and labels
 // count from 1 and class indices from 0.
-std::string describe_classes(const std::vector<int64_t>& classes, const Operand& y) {
+std::string describe_classes(const std::vector<int64_t>& classes, const Operand& y, const ClassLayout& layout) {
     constexpr size_t kListed = 8;
     std::vector<std::string> listed, labels;
     for (size_t n = 0; n < std::min(classes.size(), kListed); ++n) {
@@ -44,8 +49,9 @@ std::string describe_classes(const std::vector<int64_t>& classes, const Operand&
         labels.push_back(std::to_string(classes[n] + 1));
     }
     if (classes.size() > kListed) listed.push_back("…"), labels.push_back("…");
-    return fmt::format("the target class{} {} (\"class\" counts from 0: class {} is {} of its sample; as the 1-based \"label{}\": {})",
-                       classes.size() == 1 ? "" : "es", fmt::join(listed, ", "), classes[0], y.name(static_cast<size_t>(classes[0])),
+    return fmt::format("the target class{} {} (\"class\" counts from 0: class {} is {} of its {}; as the 1-based \"label{}\": {})",
+                       classes.size() == 1 ? "" : "es", fmt::join(listed, ", "), classes[0], y.name(layout.index(0, 0, static_cast<size_t>(classes[0]))),
+                       layout.positions == 1 ? "sample" : "place",
                        classes.size() == 1 ? "" : "s", fmt::join(labels, ", "));
 }
 
@@ -62,9 +68,31 @@ std::string target_letter(const Operand& prediction) {
     return "y";
 }
 
-Tensor target_like(const std::string& kind, const Batch& batch, const Tensor& p) {
+ClassLayout class_layout(const std::string& kind, const Tensor& p, const LossOptions& options, const Convention& convention) {
+    ClassLayout layout{p.sample_size(), p.sample_size(), 1, false};
+    const Dims sample(p.shape.begin() + (p.shape.empty() ? 0 : 1), p.shape.end());
+    const auto long_axes = std::count_if(sample.begin(), sample.end(), [](int64_t d) { return d > 1; });
+    const bool cross_entropy = kind == "cross_entropy" || kind == "cross_entropy_logits";
+    if (long_axes <= 1 || !(cross_entropy || is_margin_loss(kind))) return layout;  // a column [C, 1] is one distribution
+    if (!cross_entropy)
+        throw ProblemError("/loss", fmt::format("expected an output with one axis of classes for {}, found {} per sample: a margin loss "
+                                                "over each step or position is not supported",
+                                                kind, format_dims(sample)));
+    const std::string axis = options.class_axis.empty() ? std::string(convention.class_axis) : options.class_axis;
+    if (axis.empty())
+        throw ProblemError("/loss", fmt::format("{} over an output of {} per sample: say where the classes are, \"class_axis\": \"first\" "
+                                                "(nn.CrossEntropyLoss on the output as it is, dim 1: {} classes) or \"last\" (on "
+                                                "output.transpose(1, -1) or output.reshape(-1, {}): {} classes at each place, as Keras)",
+                                                kind, format_dims(sample), sample.front(), sample.back(), sample.back()));
+    layout.first = axis == "first";
+    layout.classes = static_cast<size_t>(layout.first ? sample.front() : sample.back());
+    layout.positions = layout.sample_size / layout.classes;
+    return layout;
+}
+
+Tensor target_like(const std::string& kind, const Batch& batch, const Tensor& p, const ClassLayout& layout) {
     const bool categorical = kind == "cross_entropy" || kind == "cross_entropy_logits" || is_margin_loss(kind);
-    Tensor target = !batch.classes.empty() ? one_hot(batch.classes, p, batch.target_path()) : batch.target;
+    Tensor target = !batch.classes.empty() ? one_hot(batch.classes, p, layout, batch.target_path()) : batch.target;
     if (batch.classes.empty()) {
         if (target.size() != p.size())
             throw ProblemError(batch.target_path(), fmt::format("expected {} values like the output {}, found {} {}", p.size(),
@@ -80,16 +108,8 @@ Tensor target_like(const std::string& kind, const Batch& batch, const Tensor& p)
 LossResult compute_loss(const std::string& kind, const Operand& prediction, const Batch& batch, const LossOptions& options,
                         const Convention& convention, bool worked) {
     const Tensor& p = *prediction.tensor;
-    // One distribution per sample (a column [C, 1] is one): over an output with more
-    // long axes (a sequence [T, C], a map [H, W, C]) Keras takes the last axis as the classes and PyTorch the first, and
-    // neither is a softmax over the whole sample, which is what this would compute.
-    const auto long_axes = std::count_if(p.shape.begin() + (p.shape.empty() ? 0 : 1), p.shape.end(), [](int64_t d) { return d > 1; });
-    if ((kind == "cross_entropy" || kind == "cross_entropy_logits" || is_margin_loss(kind)) && long_axes > 1)
-        throw ProblemError("/loss", fmt::format("expected an output with one axis of classes for {}, found {} per sample: a loss over "
-                                                "each step or position (Keras's last axis, PyTorch's class axis) is not supported; "
-                                                "flatten the output only if the whole sample is one distribution",
-                                                kind, format_dims(Dims(p.shape.begin() + 1, p.shape.end()))));
-    const Tensor target = target_like(kind, batch, p);
+    const ClassLayout layout = class_layout(kind, p, options, convention);
+    const Tensor target = target_like(kind, batch, p, layout);
     const size_t n = p.size();
     const int64_t samples = p.batch();
     const size_t width = p.sample_size();
@@ -189,7 +209,7 @@ LossResult compute_loss(const std::string& kind, const Operand& prediction, cons
                                      "clamped at −100 as PyTorch does",
                                      kind == "bce" ? "on probabilities" : "on logits (ŷ = σ(z))", r.word(), n);
     } else {
-        cross_entropy(kind, prediction, target, y, batch, r, convention, worked, out);
+        cross_entropy(kind, prediction, target, y, layout, batch, r, convention, worked, out);
     }
     if (r.weights)
         out.convention += fmt::format("; each sample's terms are multiplied by its weight w1 … w{} (\"sample_weights\"); {}", samples,
@@ -197,7 +217,7 @@ LossResult compute_loss(const std::string& kind, const Operand& prediction, cons
                                       : r.sum ? "then added"
                                               : "the mean still divides by the count, not by Σw: PyTorch's "
                                                 "(loss(reduction='none') × w).mean() and Keras's sample_weight");
-    if (!batch.classes.empty()) out.convention += "; " + describe_classes(batch.classes, y);
+    if (!batch.classes.empty()) out.convention += "; " + describe_classes(batch.classes, y, layout);
     if (letter != "y") out.convention += fmt::format("; the targets are written {0}1, {0}2, … (y is the output layer's own name)", letter);
     return out;
 }

@@ -24,6 +24,24 @@ struct LossResult {
     bool summarized = false;
 };
 
+// Where a categorical loss finds the classes in each sample of the output: `classes` of
+// them at each of `positions` places. One place: the whole sample is one distribution;
+// more: a sequence [T, C] or a map, with the classes on the last sample axis (Keras) or
+// the first (nn.CrossEntropyLoss's dim 1), one distribution per place.
+struct ClassLayout {
+    size_t sample_size = 0;
+    size_t classes = 0;
+    size_t positions = 1;
+    bool first = false;
+    // The flat index of class c at place q of sample n.
+    size_t index(size_t n, size_t q, size_t c) const { return n * sample_size + (first ? c * positions + q : q * classes + c); }
+};
+
+// The layout of `prediction` for loss `kind` (any loss: the whole sample unless it is a
+// cross-entropy over several long axes). Throws ProblemError where the file must say
+// which axis holds the classes, or a margin loss meets several long axes.
+ClassLayout class_layout(const std::string& kind, const Tensor& prediction, const LossOptions& options, const Convention& convention);
+
 // `prediction` is the network output (batch axis first); the batch's target values of
 // the same shape, or `classes` (one per sample) for the cross-entropies. Throws
 // ProblemError for a target of the wrong size. Formulas are built when `worked` is true.
@@ -39,8 +57,9 @@ bool is_margin_loss(const std::string& kind);
 // begin with y (the output and the target must not share a letter).
 std::string target_letter(const Operand& prediction);
 
-// The batch's target as a tensor shaped like `prediction` (class indices one-hot),
-// checked against it; `kind` is the loss, empty for a learning rule (values only).
-Tensor target_like(const std::string& kind, const Batch& batch, const Tensor& prediction);
+// The batch's target as a tensor shaped like `prediction` (class indices one-hot, one
+// per place of `layout`), checked against it; `kind` is the loss, empty for a learning
+// rule (values only).
+Tensor target_like(const std::string& kind, const Batch& batch, const Tensor& prediction, const ClassLayout& layout);
 
 }  // namespace dlsolve

@@ -86,8 +86,10 @@ inline Expr log_of(const Expr& p) {
     return apply("log", p);
 }
 
-// The categorical cross-entropies, in cross_entropy_loss.cpp; `y` names the target elements.
-void cross_entropy(const std::string& kind, const Operand& prediction, const Tensor& target, const Operand& y, const Batch& batch,
+// The categorical cross-entropies, in cross_entropy_loss.cpp; `y` names the target
+// elements, `layout` says where each distribution's classes are.
+void cross_entropy(const std::string& kind, const Operand& prediction, const Tensor& target, const Operand& y, const ClassLayout& layout,
+                   const Batch& batch,
                    const Reducer& r, const Convention& convention, bool worked, LossResult& out);
 
 // The multiclass SVM loss (hinge) and torch.nn.MultiMarginLoss (multi_margin), in margin_loss.cpp.

@@ -53,6 +53,10 @@ struct Batch {
 struct LossOptions {
     std::string reduction;               // "mean", "sum"; empty: the loss's own definition (mean; sse a sum)
     std::vector<double> sample_weights;  // one per sample; empty: none
+    // The cross-entropies over an output with several long axes: "last" (one
+    // distribution per position, classes on the last axis) or "first" (classes on the
+    // first sample axis, as nn.CrossEntropyLoss's dim 1); empty: the convention's.
+    std::string class_axis;
 };
 
 // The numeric engine refuses a problem whose forward pass would hold more tensor

@@ -12,7 +12,8 @@ namespace {
 // The keys whose strings are words, never sizes: a layer named "C" stays "C".
 bool holds_words(const std::string& key) {
     static const std::set<std::string> words{"title", "source", "note", "name", "type", "inputs", "framework", "ask", "expect",
-                                             "activation", "padding", "loss", "reduction", "symbols", "mode", "data_format"};
+                                             "activation", "padding", "loss", "reduction", "class_axis", "symbols", "mode", "data_format",
+                                             "tied_to"};
     return words.count(key) > 0;
 }
 

@@ -77,12 +77,23 @@ void read_target(const Json& t, const std::string& path, Batch& batch) {
         const char* key = labels ? "labels" : "classes";
         const Json* list = f.raw(key);
         if (!list->is_array() || list->empty()) f.fail(key, labels ? "an array of 1-based labels" : "an array of class indices");
-        for (size_t i = 0; i < list->size(); ++i) {
-            if (!(*list)[i].is_number_integer() || (*list)[i].get<int64_t>() < (labels ? 1 : 0))
-                throw ProblemError(fmt::format("{}/{}/{}", path, key, i), labels ? "expected a label ≥ 1 (1-based), found " + describe((*list)[i])
-                                                                                 : "expected a class index ≥ 0, found " + describe((*list)[i]));
-            batch.classes.push_back((*list)[i].get<int64_t>() - (labels ? 1 : 0));
-        }
+        // One per sample, or per sample a list of one per position (a sequence's steps),
+        // read in row-major order.
+        const auto read = [&](const auto& self, const Json& items, const std::string& at) -> void {
+            for (size_t i = 0; i < items.size(); ++i) {
+                const Json& item = items[i];
+                const std::string here = fmt::format("{}/{}", at, i);
+                if (item.is_array() && !item.empty() && at == fmt::format("{}/{}", path, key)) {
+                    self(self, item, here);
+                    continue;
+                }
+                if (!item.is_number_integer() || item.get<int64_t>() < (labels ? 1 : 0))
+                    throw ProblemError(here, labels ? "expected a label ≥ 1 (1-based), found " + describe(item)
+                                                    : "expected a class index ≥ 0, found " + describe(item));
+                batch.classes.push_back(item.get<int64_t>() - (labels ? 1 : 0));
+            }
+        };
+        read(read, *list, fmt::format("{}/{}", path, key));
     } else {
         f.missing("class", "a class index ≥ 0 counted from 0 (or \"classes\": one per sample; or the 1-based \"label\" / \"labels\")");
     }
@@ -116,6 +127,12 @@ void read_training(Fields& top, NumericSpec& numeric, std::optional<int64_t> bat
                                                          "\"reduction\": \"sum\" is the plain sum), found \"{}\"",
                                                          numeric.loss, numeric.loss_options.reduction));
         if (numeric.loss.empty()) top.missing("loss", "the loss the reduction is for");
+    }
+    if (top.has("class_axis")) {
+        numeric.loss_options.class_axis = top.word("class_axis", {"last", "first"}, "last");
+        if (numeric.loss != "cross_entropy" && numeric.loss != "cross_entropy_logits")
+            throw ProblemError("/class_axis", fmt::format("expected \"class_axis\" only with cross_entropy or cross_entropy_logits, found {}",
+                                                          numeric.loss.empty() ? "no loss" : "loss " + numeric.loss));
     }
     if (const Json* weights = top.raw("sample_weights")) {
         if (!weights->is_array() || weights->empty()) top.fail("sample_weights", "a list of numbers, one weight per sample");
