@@ -48,10 +48,13 @@ Expr sliding_output(int64_t n, const Window& window, Padding::Kind padding, cons
                                      axis.size, padded.worked()));
     }
     if (!ceil_mode) return floor_div(span, stride) + 1;
-    Expr out = ceil_div(span, stride) + 1;
-    // PyTorch drops a last window that would start in the right padding.
-    if (((out - 1) * stride).value() >= (size + window.pad).value()) out = out - 1;
-    return out;
+    // PyTorch drops a last window that would start in the right padding, which can happen
+    // only when the stride exceeds k_eff − p. Then the windows are those starting at 0, s,
+    // 2s, … before H + p: ⌈(H + p)/s⌉ of them for every H (one formula, so that a size in
+    // symbols keeps it); otherwise ⌈(H + 2p − k_eff)/s⌉ + 1, as PyTorch's docs write.
+    if (window.stride > kernel.value() - window.pad)
+        return ceil_div(window.pad > 0 ? size + Expr::sym(fmt::format("p_{}", axis.suffix), window.pad) : size, stride);
+    return ceil_div(span, stride) + 1;
 }
 
 Expr transposed_output(int64_t n, const Window& window, Padding::Kind padding, int64_t output_padding,

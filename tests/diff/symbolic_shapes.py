@@ -36,6 +36,10 @@ def kinds(rng):
         elif rng.random() < 0.5:
             layer["padding"] = "same"
         return layer
+    def ceil_pool():
+        k = rng.randint(1, 4)
+        return {"type": rng.choice(["maxpool2d", "avgpool2d"]), "pool": k, "stride": rng.randint(1, 4), "padding": rng.randint(0, k // 2),
+                "ceil_mode": True}
     return {
         "conv2d": lambda f: [conv(f)],
         "conv2d_dilated": lambda f: [{"type": "conv2d", "filters": 4, "kernel": rng.randint(2, 4), "dilation": rng.randint(2, 3),
@@ -48,11 +52,14 @@ def kinds(rng):
         "zeropadding2d": lambda f: [{"type": "zeropadding2d", "padding": rng.randint(1, 3)}, conv(f)],
         "flatten_dense": lambda f: [conv(f), {"type": "maxpool2d", "pool": 2}, {"type": "flatten"}, {"type": "dense", "units": "C"}],
         "global_avgpool2d": lambda f: [conv(f), {"type": "global_avgpool2d"}, {"type": "dense", "units": rng.randint(1, 9)}],
+        # PyTorch's ceil_mode, where a last window starting in the right padding is dropped
+        # for some parities of H and not others (a stride above k − p).
+        "maxpool2d_ceil": lambda f: [ceil_pool()],
     }
 
 
 def network(rng, kind, make):
-    framework = rng.choice(["keras", "pytorch"])
+    framework = "pytorch" if kind.endswith("_ceil") else rng.choice(["keras", "pytorch"])  # ceil_mode is PyTorch's
     layers = make(framework)
     for i, layer in enumerate(layers):
         layer["name"] = f"l{i}"
