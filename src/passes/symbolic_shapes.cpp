@@ -67,11 +67,11 @@ public:
                 const std::string& label = runs_[0].layers[i].output.labels[d];
                 std::vector<const Expr*> trees;
                 for (const auto& run : runs_) {
-                    if (run.layers[i].output.dims.size() != rank) throw unwritable(name, label);
+                    if (run.layers[i].output.dims.size() != rank) throw unwritable(name, "output " + label);
                     trees.push_back(&run.layers[i].output.dims[d]);
                 }
                 std::vector<ex> leaves;
-                SymbolicDim dim{label, convert(trees, graph.inputs_of(i), leaves, name, label), "", false};
+                SymbolicDim dim{label, convert(trees, graph.inputs_of(i), leaves, name, "output " + label), "", false};
                 if (trees[0]->is_leaf()) {
                     const auto& inputs = graph.inputs_of(i);
                     dim.passed_through = !inputs.empty() && trees[0]->name() == label && out_.layers[inputs[0]].size() == rank &&
@@ -84,6 +84,49 @@ public:
                     });
                 }
                 out_.layers[i].push_back(std::move(dim));
+            }
+        }
+    }
+
+    // Each layer's count, its figures read back as the dimensions' are (after read()).
+    std::vector<SymbolicCount> read_counts() {
+        const Graph& graph = problems_[0].graph;
+        for (size_t s = 0; s < runs_.size(); ++s) count_params(problems_[s], runs_[s]);
+        std::vector<SymbolicCount> out;
+        for (size_t i : graph.order()) {
+            const Expr& first = runs_[0].layers[i].params.total;
+            if (graph.is_input(i) || (first.is_leaf() && first.value() == 0)) continue;
+            std::vector<const Expr*> trees;
+            for (const auto& run : runs_) trees.push_back(&run.layers[i].params.total);
+            SymbolicCount count{fmt::format("{} ({})", graph.layer(i).name, runs_[0].layers[i].class_name), first, {}, 0};
+            count.total = convert(trees, graph.inputs_of(i), count.leaves, graph.layer(i).name, "parameter count").expand();
+            out.push_back(std::move(count));
+        }
+        return out;
+    }
+
+    // The counts against the numbers at sizes none of the samples used.
+    void verify_counts(const Problem& problem, const std::vector<SymbolicCount>& counts) const {
+        for (int p = 0; p < 3; ++p) {
+            const Sample values = probe(names_, p);
+            std::optional<Problem> at;
+            std::optional<Analysis> run;
+            try {
+                at = parse_problem_at(*problem.size_symbols, values);
+                run = analyse(*at, false);
+            } catch (const ProblemError&) {
+                continue;  // these sizes do not make a valid network: nothing to compare
+            }
+            GiNaC::exmap substitution;
+            for (const auto& [name, value] : values) substitution[out_.symbols.at(name)] = value;
+            size_t k = 0;
+            for (size_t i : at->graph.order()) {
+                const Expr& figure = run->layers[i].params.total;
+                if (at->graph.is_input(i) || (figure.is_leaf() && figure.value() == 0)) continue;
+                const ex v = k < counts.size() ? counts[k].total.subs(substitution).eval() : ex(-1);
+                if (!GiNaC::is_a<GiNaC::numeric>(v) || GiNaC::ex_to<GiNaC::numeric>(v) != GiNaC::numeric(static_cast<long>(figure.value())))
+                    throw unwritable(at->graph.layer(i).name, "parameter count");
+                ++k;
             }
         }
     }
@@ -111,7 +154,7 @@ public:
                 const Dims dims = run->layers[i].output.values();
                 for (size_t d = 0; d < out_.layers[i].size(); ++d)
                     if (d >= dims.size() || !agrees(out_.layers[i][d].size, dims[d]))
-                        throw unwritable(at->graph.layer(i).name, out_.layers[i][d].label);
+                        throw unwritable(at->graph.layer(i).name, "output " + out_.layers[i][d].label);
             }
         }
     }
@@ -123,11 +166,12 @@ private:
     std::vector<Problem> problems_;
     std::vector<Analysis> runs_;
 
-    ProblemError unwritable(const std::string& layer, const std::string& label) const {
+    // `what`: "output H", "parameter count".
+    ProblemError unwritable(const std::string& layer, const std::string& what) const {
         const bool one = names_.size() == 1;
-        return ProblemError("/dims", fmt::format("the output {} of layer \"{}\" follows no single formula in {} (it changes with {} "
+        return ProblemError("/dims", fmt::format("the {} of layer \"{}\" follows no single formula in {} (it changes with {} "
                                                  "value{}): give {} in \"dims\"",
-                                                 label, layer, fmt::join(names_, ", "), one ? "its" : "their", one ? "" : "s",
+                                                 what, layer, fmt::join(names_, ", "), one ? "its" : "their", one ? "" : "s",
                                                  one ? "it a value" : "them values"));
     }
 
@@ -213,6 +257,17 @@ SymbolicShapes symbolic_shapes(const Problem& problem) {
     reader.read();
     reader.verify(problem);
     return out;
+}
+
+std::vector<SymbolicCount> symbolic_counts(const Problem& problem) {
+    const std::lock_guard lock(equations::symbolic_lock());
+    SymbolicShapes shapes;
+    Reader reader(problem, shapes);
+    reader.read();
+    reader.verify(problem);
+    auto counts = reader.read_counts();
+    reader.verify_counts(problem, counts);
+    return counts;
 }
 
 Json size_answer(const GiNaC::ex& size) {

@@ -15,6 +15,7 @@
 
 #include <ginac/ginac.h>
 
+#include "expr/expr.h"
 #include "problem/problem.h"
 
 namespace dlsolve {
@@ -35,6 +36,23 @@ struct SymbolicShapes {
 // Callers hold equations::symbolic_lock() while they use the result (GiNaC is not thread-safe).
 // Throws ProblemError("/dims", …) when a shape cannot be written in the symbols.
 SymbolicShapes symbolic_shapes(const Problem& problem);
+
+// A layer's parameter count in symbols: its formula at the first sample, each figure of
+// it in symbols (`leaves`, in Expr::leaves() order), and the count.
+struct SymbolicCount {
+    std::string layer;  // "fc (Dense)"
+    Expr worked;
+    std::vector<GiNaC::ex> leaves;
+    GiNaC::ex total;
+};
+
+// The counts read back like the shapes, each figure a number, a symbol or one of the
+// layer's input dimensions (floors included), for counts that are no polynomial in the
+// sizes: a dense layer after a strided convolution of a symbolic H has
+// 10 × (4 × (⌊(H − 3)/2⌋ + 1)² + 1). Layers without parameters are left out. Checked
+// against the numbers at other samples; throws ProblemError("/dims", …) when a count
+// cannot be written so. Takes equations::symbolic_lock().
+std::vector<SymbolicCount> symbolic_counts(const Problem& problem);
 
 // A shape's size for answers: an integer when it is one, else its text ("H − 2").
 Json size_answer(const GiNaC::ex& size);

@@ -4,6 +4,7 @@
 
 #include "equations/sizes.h"
 #include "passes/analysis.h"
+#include "passes/symbolic_shapes.h"
 #include "problem/error.h"
 
 namespace dlsolve {
@@ -11,13 +12,12 @@ namespace {
 
 constexpr int64_t kNodes[] = {8, 9, 10, 11};  // a cubic in each symbol at most
 constexpr size_t kNodeCount = std::size(kNodes);
+// Nodes and probes move up by this where 8 is too small for the network's kernels and
+// strides (as the shapes' sample moves to 64).
+constexpr int64_t kLargerNodes = 56;
 
-struct Figure {
-    std::string layer;        // name (class)
-    Expr worked;              // the count at the first sample, for its structure
-    std::vector<GiNaC::ex> leaves;  // every figure of the formula, as a polynomial
-    GiNaC::ex total;
-};
+// A layer's count: its formula at the first sample, every figure of it as a polynomial.
+using Figure = SymbolicCount;
 
 GiNaC::ex exact(const Expr& e, const std::string& where) {
     if (e.is_real()) throw ProblemError("/dims", fmt::format("{}: a figure is not an exact number, so it cannot be written in symbols", where));
@@ -28,9 +28,17 @@ class Interpolation {
 public:
     explicit Interpolation(const Problem::SizeSymbols& s) : s_(s) {
         for (const auto& name : s.names) symbols_.emplace_back(name);
+        std::map<std::string, int64_t> smallest;
+        for (const auto& name : s.names) smallest[name] = kNodes[0];
+        try {
+            counts_at(smallest);
+        } catch (const ProblemError&) {
+            offset_ = kLargerNodes;  // and if the network is invalid there too, counts_at says so
+        }
     }
 
-    std::vector<Figure> figures() {
+    // The counts as polynomials, or none when one is not (polynomial()).
+    std::optional<std::vector<Figure>> polynomials() {
         // Every point of the grid kNodes^k, its counts, and Lagrange's basis there.
         const std::vector<size_t> active = counted_symbols();
         if (active.size() > 3) throw ProblemError("/dims", "parameter counts in symbols take at most 3 sizes without a value");
@@ -39,15 +47,15 @@ public:
         std::vector<Figure> out;
         for (size_t g = 0; g < points; ++g) {
             std::map<std::string, int64_t> values;
-            for (const auto& name : s_.names) values[name] = kNodes[0];
+            for (const auto& name : s_.names) values[name] = node(0);
             GiNaC::ex basis = 1;
             size_t rest = g;
             for (size_t i : active) {
                 const size_t at = rest % kNodeCount;
                 rest /= kNodeCount;
-                values[s_.names[i]] = kNodes[at];
+                values[s_.names[i]] = node(at);
                 for (size_t j = 0; j < kNodeCount; ++j)
-                    if (j != at) basis *= (symbols_[i] - kNodes[j]) / GiNaC::numeric(kNodes[at] - kNodes[j]);
+                    if (j != at) basis *= (symbols_[i] - node(j)) / GiNaC::numeric(node(at) - node(j));
             }
             const auto counts = counts_at(values);
             if (g == 0) {
@@ -66,19 +74,22 @@ public:
             for (auto& leaf : f.leaves) leaf = leaf.expand();
             f.total = f.total.expand();
         }
-        verify(out);
+        if (!polynomial(out)) return std::nullopt;
         return out;
     }
 
 private:
     const Problem::SizeSymbols& s_;
     std::vector<GiNaC::symbol> symbols_;
+    int64_t offset_ = 0;
+
+    int64_t node(size_t k) const { return kNodes[k] + offset_; }
 
     // The symbols that change a count or its formula (a batch N changes none): the grid
-    // spans only these; verify() still moves every symbol.
+    // spans only these; polynomial() still moves every symbol.
     std::vector<size_t> counted_symbols() const {
         std::map<std::string, int64_t> base;
-        for (const auto& name : s_.names) base[name] = kNodes[0];
+        for (const auto& name : s_.names) base[name] = node(0);
         const auto written = [](const std::vector<std::pair<std::string, Expr>>& counts) {
             std::vector<std::string> out;
             for (const auto& [layer, e] : counts) out.push_back(layer + " " + e.worked());
@@ -87,9 +98,9 @@ private:
         const auto at_base = written(counts_at(base));
         std::vector<size_t> out;
         for (size_t i = 0; i < s_.names.size(); ++i)
-            for (int64_t node : {kNodes[1], kNodes[2]}) {
+            for (int64_t moved : {node(1), node(2)}) {
                 auto values = base;
-                values[s_.names[i]] = node;
+                values[s_.names[i]] = moved;
                 if (written(counts_at(values)) != at_base) {
                     out.push_back(i);
                     break;
@@ -111,8 +122,8 @@ private:
     }
     // Beyond the grid: a polynomial of degree ≤ 3 in each symbol is fixed by the grid, so
     // a disagreement here means the count is not one.
-    void verify(const std::vector<Figure>& figures) const {
-        for (int64_t probe : {13, 17}) {
+    bool polynomial(const std::vector<Figure>& figures) const {
+        for (int64_t probe : {13 + offset_, 17 + offset_}) {
             std::map<std::string, int64_t> values;
             GiNaC::exmap at;
             for (size_t i = 0; i < symbols_.size(); ++i) {
@@ -122,11 +133,9 @@ private:
             const auto counts = counts_at(values);
             for (size_t l = 0; l < figures.size(); ++l)
                 if (counts.size() != figures.size() || !(exact(counts[l].second, figures[l].layer) - figures[l].total.subs(at)).expand().is_zero())
-                    throw ProblemError("/dims", fmt::format("the parameters of {} are not a polynomial in {} (at {} = {} they are {}): give "
-                                                            "the sizes values",
-                                                            figures[l].layer, fmt::join(s_.names, ", "), s_.names[0], probe,
-                                                            counts[l].second.value_text()));
+                    return false;
         }
+        return true;
     }
 };
 
@@ -148,10 +157,17 @@ std::string worked(const Figure& f) {
     return formula.empty() || formula == total ? total : formula + " = " + total;
 }
 
+// Each count as a polynomial in the sizes (27C²) or, when one is not (an output size behind
+// a floor feeds it), written in the layer's input dimensions, floors included.
+std::vector<Figure> figures_of(const Problem& problem) {
+    if (auto figures = Interpolation(*problem.size_symbols).polynomials()) return std::move(*figures);
+    return symbolic_counts(problem);
+}
+
 }  // namespace
 
 void add_symbolic_param_answers(Json& answers, const Problem& problem) {
-    const auto figures = Interpolation(*problem.size_symbols).figures();
+    const auto figures = figures_of(problem);
     GiNaC::ex total = 0;
     for (const auto& f : figures) {
         answers["params." + f.layer.substr(0, f.layer.find(' '))] = answer_of(f.total);
@@ -161,7 +177,7 @@ void add_symbolic_param_answers(Json& answers, const Problem& problem) {
 }
 
 Worksheet symbolic_params_worksheet(const Problem& problem) {
-    const auto figures = Interpolation(*problem.size_symbols).figures();
+    const auto figures = figures_of(problem);
     Worksheet sheet;
     sheet.title = fmt::format("{}: \"{}\" ({}), sizes in symbols: {}", problem.convention->table_title, problem.title, problem.convention->name,
                               fmt::join(problem.size_symbols->names, ", "));

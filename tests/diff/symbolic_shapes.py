@@ -9,8 +9,10 @@ For every layer kind below, a few small networks are generated whose input is
 once (⌊(H − 3)/2⌋ + 1, ⌈H/2⌉, products). Then each network is written again with N
 (default 500) random values of the symbols per layer kind, dlsolve answers those files
 in numbers, and every layer's symbolic shape, evaluated here at the values (exact
-fractions, math.floor / math.ceil), must equal the numeric one. --self-test adds 1 to
-one symbolic size and expects the comparison to catch it.
+fractions, math.floor / math.ceil), must equal the numeric one; so must every layer's
+parameter count (`solve` answers shapes and params), a polynomial or, after a floor,
+one written in the floored sizes. --self-test adds 1 to one symbolic size and to one
+count behind a floor and expects the comparison to catch both.
 """
 
 import json
@@ -68,7 +70,8 @@ def network(rng, kind, make):
         dims["C"] = None
     channels = rng.randint(1, 4)
     shape = ["H", "W", channels] if framework == "keras" else [channels, "H", "W"]
-    return {"title": f"{kind} in symbols", "framework": framework, "dims": dims, "batch": "N", "input": {"shape": shape}, "layers": layers}
+    return {"title": f"{kind} in symbols", "framework": framework, "dims": dims, "batch": "N", "input": {"shape": shape}, "layers": layers,
+            "ask": ["shapes", "params"]}
 
 
 def with_values(document, values):
@@ -94,7 +97,7 @@ def value_of(text, values):
 
 
 def answers(dlsolve, paths):
-    out = subprocess.run([dlsolve, "shapes", "--format", "json", *paths], capture_output=True, text=True)
+    out = subprocess.run([dlsolve, "solve", "--format", "json", *paths], capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"dlsolve failed: {out.stderr.strip()}")
     data = json.loads(out.stdout)
@@ -128,6 +131,9 @@ def main():
         if self_test:
             key = next(k for k in symbolic[0] if k != "shapes.input")
             symbolic[0][key][-1] = f"({symbolic[0][key][-1]}) + 1"
+            # and a count behind a floor: the dense layer of the first flatten_dense network
+            dense = next(i for i, (kind, _) in enumerate(networks) if kind == "flatten_dense")
+            symbolic[dense]["params.l3"] = f"({symbolic[dense]['params.l3']}) + 1"
         samples, numeric_paths = [], []
         per_network = -(-draws // NETWORKS_PER_KIND)
         for i, (kind, doc) in enumerate(networks):
@@ -138,9 +144,17 @@ def main():
                 with open(numeric_paths[-1], "w") as f:
                     json.dump(with_values(doc, values), f)
         numeric = answers(dlsolve, numeric_paths)
-        compared, failures = {}, []
+        compared, counted, failures = {}, {}, []
         for (i, kind, values), got in zip(samples, numeric):
             for key, shape in got.items():
+                if key in ("params.trainable", "params.non_trainable"):
+                    continue  # answered in numbers only
+                if key.startswith("params."):  # a count: a number, a polynomial, or one behind a floor
+                    expected = value_of(symbolic[i].get(key, 0), values)  # layers without parameters are not listed in symbols
+                    counted[kind] = counted.get(kind, 0) + 1
+                    if expected != shape:
+                        failures.append(f"{kind} network {i} {key} at {values}: symbols {symbolic[i].get(key, 0)} give {expected}, numbers {shape}")
+                    continue
                 if not key.startswith("shapes."):
                     continue
                 expected = [value_of(t, values) for t in symbolic[i][key]]
@@ -148,17 +162,17 @@ def main():
                 if expected != shape:
                     failures.append(f"{kind} network {i} {key} at {values}: symbols {symbolic[i][key]} give {expected}, numbers {shape}")
     for kind in makers:
-        print(f"{kind}: {compared.get(kind, 0)} layer shapes over {per_network * NETWORKS_PER_KIND} draws")
+        print(f"{kind}: {compared.get(kind, 0)} layer shapes and {counted.get(kind, 0)} counts over {per_network * NETWORKS_PER_KIND} draws")
     if self_test:
-        if not failures:
-            sys.exit("self-test: a planted error in a symbolic shape was not caught")
+        if not any("shapes." in f for f in failures) or not any("params.l3" in f for f in failures):
+            sys.exit("self-test: a planted error in a symbolic shape or count was not caught")
         print(f"self-test: the planted error was caught ({len(failures)} mismatches)")
         return
     for f in failures[:20]:
         print("FAIL", f)
     if failures:
         sys.exit(f"{len(failures)} symbolic shapes disagree with the numbers")
-    print(f"all {sum(compared.values())} symbolic shapes agree with the numeric ones")
+    print(f"all {sum(compared.values())} symbolic shapes and {sum(counted.values())} counts agree with the numeric ones")
 
 
 if __name__ == "__main__":
