@@ -9,9 +9,8 @@
 #include "problem/error.h"
 
 namespace dlsolve {
-namespace {
 
-std::string heading(const Problem& problem, const Analysis& analysis, size_t i) {
+std::string layer_heading(const Problem& problem, size_t i, const Analysis& analysis) {
     return fmt::format("{} ({})", problem.graph.layer(i).name, analysis.layers[i].class_name);
 }
 
@@ -31,10 +30,21 @@ std::string pair_text(const Expr& h, const Expr& w) {
     return same_value(h, w) ? h.value_text() : fmt::format("{} × {}", h.value_text(), w.value_text());
 }
 
+Expr cost_total(const Problem& problem, const Analysis& analysis, Expr Cost::*field) {
+    std::vector<Expr> terms;
+    for (size_t i : problem.graph.order()) {
+        const Expr& e = analysis.layers[i].cost.*field;
+        if (e.value() != 0) terms.push_back(Expr::sym(problem.graph.layer(i).name, e.value()));
+    }
+    return Expr::sum(terms);
+}
+
 Json pair_answer(const Expr& h, const Expr& w) {
     if (same_value(h, w)) return answer_number(h);
     return Json::array({answer_number(h), answer_number(w)});
 }
+
+namespace {
 
 // Nothing was computed at this layer: every figure is carried over.
 bool carried_over(const ReceptiveField& f) {
@@ -90,7 +100,7 @@ Section rf_table(const Problem& problem, const Analysis& analysis, const std::ve
     std::vector<Line> notes;
     for (size_t i : problem.graph.order()) {
         const auto& f = fields[i];
-        std::vector<Cell> row{{heading(problem, analysis, i), {}}, {shape_text(problem, analysis.layers[i].output.values()), {}}};
+        std::vector<Cell> row{{layer_heading(problem, i, analysis), {}}, {shape_text(problem, analysis.layers[i].output.values()), {}}};
         if (f.whole_input) {
             row.push_back({pair_text(f.h.size, f.w.size), {}});
             for (int c = 0; c < 3; ++c) row.push_back({"", {}});
@@ -119,14 +129,14 @@ Section rf_layer(const Problem& problem, const Analysis& analysis, const std::ve
         if (!keep[i]) continue;
         const auto& f = fields[i];
         if (problem.graph.inputs_of(i).empty()) {
-            section.lines.push_back({"  " + heading(problem, analysis, i), {"r = 1, j = 1, start = 0", {}}});
+            section.lines.push_back({"  " + layer_heading(problem, i, analysis), {"r = 1, j = 1, start = 0", {}}});
         } else if (f.whole_input) {
-            section.lines.push_back({"  " + heading(problem, analysis, i),
+            section.lines.push_back({"  " + layer_heading(problem, i, analysis),
                                      {fmt::format("the whole input, {} pixels", pair_text(f.h.size, f.w.size)), {}}});
         } else if (carried_over(f)) {
-            section.lines.push_back({"  " + heading(problem, analysis, i), {"unchanged", {}}});
+            section.lines.push_back({"  " + layer_heading(problem, i, analysis), {"unchanged", {}}});
         } else {
-            section.lines.push_back({"  " + heading(problem, analysis, i), {"", recurrence_parts(f)}});
+            section.lines.push_back({"  " + layer_heading(problem, i, analysis), {"", recurrence_parts(f)}});
         }
         if (!f.misaligned.empty()) section.lines.push_back({"  note", {f.misaligned, {}}});
     }
@@ -138,7 +148,7 @@ Section rf_layer(const Problem& problem, const Analysis& analysis, const std::ve
             std::vector<Part> parts{{"r_h", step.h}};
             if (step.h.formula() != step.w.formula()) parts.push_back({"r_w", step.w});
             else parts[0].label = "r";
-            section.lines.push_back({"  " + heading(problem, analysis, step.layer), {"", parts}});
+            section.lines.push_back({"  " + layer_heading(problem, step.layer, analysis), {"", parts}});
         }
     }
     const auto& f = fields[target];
@@ -150,15 +160,6 @@ Section rf_layer(const Problem& problem, const Analysis& analysis, const std::ve
         result += " (the whole input)";
     section.lines.push_back({"Receptive field", {result, {}}});
     return section;
-}
-
-Expr total_of(const Problem& problem, const Analysis& analysis, Expr Cost::*field) {
-    std::vector<Expr> terms;
-    for (size_t i : problem.graph.order()) {
-        const Expr& e = analysis.layers[i].cost.*field;
-        if (e.value() != 0) terms.push_back(Expr::sym(problem.graph.layer(i).name, e.value()));
-    }
-    return Expr::sum(terms);
 }
 
 constexpr const char* kCostConvention =
@@ -259,7 +260,7 @@ Worksheet flops_worksheet(const Problem& problem, const Analysis& analysis) {
             if (it == rules.end()) it = rules.insert(rules.end(), {c.rule, {}});
             it->second.push_back(problem.graph.layer(i).name);
         }
-        table.rows.push_back({{heading(problem, analysis, i), {}},
+        table.rows.push_back({{layer_heading(problem, i, analysis), {}},
                               {shape_text(problem, analysis.layers[i].output.values()), {}},
                               {"", {{"", c.macs, false, true}}},
                               {"", {{"", c.flops, false, true}}},
@@ -269,7 +270,7 @@ Worksheet flops_worksheet(const Problem& problem, const Analysis& analysis) {
         if (c.flops.value() != 0) sheet.steps.push_back({"flops." + name, "FLOPs", c.flops});
         add_cost_parts(problem, analysis, i, sheet, parts);
     }
-    const Expr macs = total_of(problem, analysis, &Cost::macs), flops = total_of(problem, analysis, &Cost::flops);
+    const Expr macs = cost_total(problem, analysis, &Cost::macs), flops = cost_total(problem, analysis, &Cost::flops);
     std::vector<Line> lines{{"Total MACs", {"", {{"", macs, true, true}}}}, {"Total FLOPs", {"", {{"", flops, true, true}}}}};
     for (auto& line : parts) lines.push_back(std::move(line));
     for (const auto& [rule, layers] : rules) lines.push_back({fmt::format("FLOPs of {}", fmt::join(layers, ", ")), {rule, {}}});
@@ -286,134 +287,6 @@ Worksheet flops_worksheet(const Problem& problem, const Analysis& analysis) {
     return sheet;
 }
 
-namespace {
-
-// Attention's score and weight matrices inside a layer, per batch: a line and an answer
-// memory.LAYER.KEY each. Training keeps the weights A (autograd saves softmax's output for
-// its backward and for AV's; the scores S are freed once the softmax has run), so A joins
-// the activations that forward/backward doubles for the gradients; the inference pass
-// counts S and A once, as it counts every layer's output once.
-void add_inner_tensors(const Problem& problem, const Analysis& analysis, size_t i, const Expr& batch, const Expr& bytes, Worksheet& sheet,
-                       std::vector<Line>& lines, std::vector<Expr>& activations, std::vector<Expr>& transient) {
-    if (problem.graph.is_input(i)) return;
-    const Layer& layer = problem.graph.layer(i);
-    for (const auto& inner : layer.inner_tensors(analysis.layers[i].input_shapes, *problem.convention)) {
-        const std::string key = layer.name + "." + inner.key;
-        const Expr memory = with_place(describe_layer(layer), [&] { return batch * inner.elements * bytes; });
-        lines.push_back({fmt::format("Inside {}: {} (bytes, {})", layer.name, inner.what,
-                                     inner.saved ? "kept for backward: in training and inference" : "freed after the softmax: in inference only"),
-                         {"", {{"", memory}}}});
-        sheet.steps.push_back({"memory." + key, "activation bytes", memory});
-        sheet.answers["memory." + key] = memory.value();
-        (inner.saved ? activations : transient).push_back(Expr::sym(key, memory.value()));
-    }
-}
-
-}  // namespace
-
-Worksheet summary_worksheet(const Problem& problem, const Analysis& analysis, const DataType& dtype) {
-    Worksheet sheet = titled(problem);
-    const auto defined = fields_if_defined(problem, analysis);
-    const bool image = defined.has_value();
-    static const std::vector<ReceptiveField> none;
-    const std::vector<ReceptiveField>& fields = image ? *defined : none;
-    const Expr batch = Expr::sym("N", problem.batch.value_or(1));
-    const Expr bytes = Expr::sym(dtype.name, dtype.bytes);
-
-    Table table{{"Layer (type)", "Output Shape", "Param #", "RF", "MACs", "Activations (bytes)"},
-                {false, false, true, true, true, true}, {}};
-    if (!image) table.columns.erase(table.columns.begin() + 3), table.right_aligned.erase(table.right_aligned.begin() + 3);
-    std::vector<Expr> activations, transient;  // layer outputs and what autograd saves inside; inside, forward only
-    std::vector<Line> inner_lines;
-    Json json_rows = Json::array();
-    for (size_t i : problem.graph.order()) {
-        const auto& r = analysis.layers[i];
-        const Expr memory = with_place(describe_layer(problem.graph.layer(i)),
-                                       [&] { return batch * element_count(r.output.values(), *problem.convention) * bytes; });
-        const std::string& name = problem.graph.layer(i).name;
-        if (!problem.graph.inputs_of(i).empty()) activations.push_back(Expr::sym(name, memory.value()));
-        std::vector<Cell> row{{heading(problem, analysis, i), {}},
-                              {shape_text(problem, r.output.values()), {}},
-                              {"", {{"", r.params.total, false, true}}}};
-        if (image) row.push_back({pair_text(fields[i].h.size, fields[i].w.size), {}});
-        // MACs count what the memory counts: the batch when the problem has one.
-        const Expr macs = problem.batch ? with_place(describe_layer(problem.graph.layer(i)), [&] { return batch * r.cost.macs; }) : r.cost.macs;
-        row.push_back({"", {{"", macs, false, true}}});
-        row.push_back({"", {{"", memory, false, true}}});
-        table.rows.push_back(std::move(row));
-        sheet.steps.push_back({"memory." + name, "activation bytes", memory});
-        add_inner_tensors(problem, analysis, i, batch, bytes, sheet, inner_lines, activations, transient);
-        // The table's row for scripts: --format json prints data["layers"].
-        Json json_row = Json::object();
-        json_row["name"] = name;
-        json_row["class_name"] = r.class_name;
-        Json dims = Json::array();  // as the shapes.* answers: the batch first when the problem has one
-        if (problem.batch) dims.push_back(*problem.batch);
-        for (auto d : r.output.values()) dims.push_back(d);
-        json_row["output_shape"] = std::move(dims);
-        json_row["params"] = r.params.total.value();
-        if (image) json_row["receptive_field"] = pair_answer(fields[i].h.size, fields[i].w.size);
-        json_row["macs"] = macs.value();
-        json_row["activation_bytes"] = memory.value();
-        json_rows.push_back(std::move(json_row));
-    }
-    // The memory in all grows with the batch: an overflow there is the batch's.
-    const auto [input_bytes, forward_backward, params_bytes, total, forward_only, inference] = with_place("/batch", [&] {
-        const Expr input = batch * element_count(analysis.layers[0].output.values(), *problem.convention) * bytes;
-        const Expr once = activations.empty() ? Expr(0) : Expr::sum(activations);
-        const Expr twice = Expr(2) * Expr::sym("activations", once.value());
-        const Expr stored = Expr::sym("params", analysis.totals.total.value()) + Expr::sym("buffers", analysis.totals.buffers.value());
-        const Expr params = stored * bytes;
-        const Expr all = Expr::sym("input", input.value()) + Expr::sym("forward/backward", twice.value()) + Expr::sym("params", params.value());
-        const Expr forward = transient.empty() ? once : Expr::sym("activations", once.value()) + Expr::sum(transient);
-        const Expr served = Expr::sym("input", input.value()) + Expr::sym("forward", forward.value()) + Expr::sym("params", params.value());
-        return std::array<Expr, 6>{input, twice, params, all, forward, served};
-    });
-    // One unit for the whole table: the batch (N = 1 when the problem gives none).
-    const auto per_batch = [&](const Expr& count) { return problem.batch ? batch * count : count; };
-    // Bytes in MiB as a worked real: 209732/1048576 = 0.2000160217.
-    const Expr mib = divide(Expr::real(total.to_double()), Expr::real(1024.0 * 1024.0));
-    sheet.sections.push_back(
-        {problem.batch ? fmt::format("Summary, per batch of N = {}: MACs, FLOPs and memory count the whole batch", *problem.batch)
-                       : std::string("Summary, per sample (the problem gives no batch: N = 1): MACs, FLOPs and memory count one sample"),
-         {std::move(table)},
-         {{"Total params", {"", {{"", analysis.totals.total, false, true}}}},
-          {"Total MACs", {"", {{"", per_batch(total_of(problem, analysis, &Cost::macs)), false, true}}}},
-          {"Total FLOPs", {"", {{"", per_batch(total_of(problem, analysis, &Cost::flops)), false, true}}}},
-          {fmt::format("Input size (bytes, {}, batch {})", dtype.name, problem.batch.value_or(1)), {"", {{"", input_bytes}}}},
-          {inner_lines.empty() ? "Forward/backward pass size (bytes: every layer's output and its gradient)"
-                               : "Forward/backward pass size (bytes: every layer's output, the attention weights A saved for backward, "
-                                 "and their gradients)",
-           {"", {{"", forward_backward}}, }},
-          {"Params size (bytes, parameters and buffers)", {"", {{"", params_bytes}}}},
-          {"Estimated total size (bytes)", {"", {{"", total}}}},
-          {"Estimated total size (MiB)", {"", {{"", mib}}}},
-          {inner_lines.empty() ? "Inference, forward pass only (bytes: every layer's output once, no gradients)"
-                               : "Inference, forward pass only (bytes: every layer's output once and the attention scores S and weights A, "
-                                 "no gradients)",
-           {"", {{"", forward_only}}}},
-          {"Estimated inference size (bytes)", {"", {{"", inference}}}},
-          {"Formulas", {"dlsolve params, rf and flops show every per-layer figure worked", {}}}}});
-    auto& summary_lines = sheet.sections.back().lines;
-    summary_lines.insert(summary_lines.begin() + 4, inner_lines.begin(), inner_lines.end());
-    sheet.steps.push_back({"memory.input", "bytes", input_bytes});
-    sheet.steps.push_back({"memory.forward_backward", "bytes", forward_backward});
-    sheet.steps.push_back({"memory.params", "bytes", params_bytes});
-    sheet.steps.push_back({"memory.total", "bytes", total});
-    sheet.steps.push_back({"memory.inference_forward", "bytes", forward_only});
-    sheet.steps.push_back({"memory.inference_total", "bytes", inference});
-    sheet.answers["params.total"] = analysis.totals.total.value();
-    add_analysis_answers(sheet.answers, problem, analysis, defined);
-    sheet.answers["memory.input"] = input_bytes.value();
-    sheet.answers["memory.forward_backward"] = forward_backward.value();
-    sheet.answers["memory.params"] = params_bytes.value();
-    sheet.answers["memory.total"] = total.value();
-    sheet.answers["memory.inference_forward"] = forward_only.value();
-    sheet.answers["memory.inference_total"] = inference.value();
-    sheet.data["layers"] = std::move(json_rows);
-    return sheet;
-}
-
 void add_analysis_answers(Json& answers, const Problem& problem, const Analysis& analysis) {
     add_analysis_answers(answers, problem, analysis, fields_if_defined(problem, analysis));
 }
@@ -426,8 +299,8 @@ void add_analysis_answers(Json& answers, const Problem& problem, const Analysis&
         append_answer(answers, "macs." + name, analysis.layers[i].cost.macs.value());
         append_answer(answers, "flops." + name, analysis.layers[i].cost.flops.value());
     }
-    answers["macs.total"] = total_of(problem, analysis, &Cost::macs).value();
-    answers["flops.total"] = total_of(problem, analysis, &Cost::flops).value();
+    answers["macs.total"] = cost_total(problem, analysis, &Cost::macs).value();
+    answers["flops.total"] = cost_total(problem, analysis, &Cost::flops).value();
 }
 
 }  // namespace dlsolve

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "problem/error.h"
+#include "report/analysis_reports.h"
 #include "report/reports.h"
 
 namespace dlsolve {
@@ -93,10 +94,6 @@ bool is_chain(const Problem& problem) {
     return true;
 }
 
-std::string heading(const Problem& problem, const Analysis& analysis, size_t i) {
-    return fmt::format("{} ({})", problem.graph.layer(i).name, analysis.layers[i].class_name);
-}
-
 Cell formula_cell(const LayerResult& r) {
     if (r.params.total.value() == 0) return {"", {}};
     Cell cell{"", {{"", r.params.total}}};
@@ -120,7 +117,7 @@ void keras_rows(FrameworkSummary& out, const Problem& problem, const Analysis& a
         std::string shape = format_shape(r.output.values(), *problem.convention, nullptr);
         if (input && tool.input_shape_in_list) shape = "[" + shape + "]";
         const int64_t params = r.params.total.value();
-        std::vector<std::string> row{heading(problem, analysis, i), shape,
+        std::vector<std::string> row{layer_heading(problem, i, analysis), shape,
                                      tool.group_param_digits ? group_digits(params) : std::to_string(params)};
         std::vector<std::string> sources;
         for (size_t src : problem.graph.inputs_of(i)) sources.push_back(problem.graph.layer(src).name + "[0][0]");

@@ -1,13 +1,13 @@
 #include "report/graph_report.h"
 
+#include "report/analysis_reports.h"
+
 #include <fmt/format.h>
 
 namespace dlsolve {
 
 Worksheet graph_worksheet(const Problem& problem, const Analysis& analysis) {
-    Worksheet sheet;
-    sheet.title = fmt::format("{}: \"{}\" ({})", problem.convention->table_title, problem.title, problem.convention->name);
-    sheet.notes = problem.notes;
+    Worksheet sheet = titled(problem);
     const Graph& graph = problem.graph;
     Picture picture;
     std::vector<size_t> position(graph.size());

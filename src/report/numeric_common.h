@@ -1,4 +1,4 @@
-// What the numeric worksheets share: how much they work out, titles, tensors as text,
+// What the numeric worksheets share: how much they work out, tensors as text,
 // the scalars worked in full, and the gradient and update answers.
 #pragma once
 
@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "numeric/engine.h"
+#include "report/analysis_reports.h"  // titled()
 #include "report/numeric_reports.h"
 
 namespace dlsolve {
 
 inline constexpr size_t kShownElements = 32;  // larger tensors show this many worked elements unless --all
 
-Worksheet titled(const Problem& problem);
 // A tensor's values as a cell: a scalar as text, else a matrix of rows (the last axis).
 Cell tensor_cell(const Tensor& t, bool keep_batch_axis);
 // The scalars whose chain rule or update is worked: --param, else every named

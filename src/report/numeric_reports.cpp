@@ -13,13 +13,6 @@
 
 namespace dlsolve {
 
-Worksheet titled(const Problem& problem) {
-    Worksheet sheet;
-    sheet.title = fmt::format("{}: \"{}\" ({})", problem.convention->table_title, problem.title, problem.convention->name);
-    sheet.notes = problem.notes;
-    return sheet;
-}
-
 Cell tensor_cell(const Tensor& t, bool keep_batch_axis) {
     Dims shape = keep_batch_axis ? t.shape : Dims(t.shape.begin() + 1, t.shape.end());
     if (shape.empty()) return {format_real(t[0]), {}};

@@ -23,15 +23,6 @@ Json shape_answer(const Problem& problem, const Dims& dims) {
     return out;
 }
 
-std::string shape_text(const Problem& problem, const Dims& dims) {
-    const int64_t* batch = problem.batch ? &*problem.batch : nullptr;
-    return format_shape(dims, *problem.convention, batch);
-}
-
-std::string layer_heading(const Problem& problem, size_t i, const Analysis& analysis) {
-    return fmt::format("{} ({})", problem.graph.layer(i).name, analysis.layers[i].class_name);
-}
-
 // The dimensions a layer computed or set, H and W merged when worked alike:
 // `H = W = ⌈128/2⌉ = 64`. A dimension passed through unchanged is left out.
 std::vector<Part> shape_parts(const LayerResult& result) {
@@ -200,13 +191,6 @@ Section params_section(const Problem& problem, const Analysis& analysis) {
     return {"Parameters", {std::move(table)}, std::move(lines)};
 }
 
-Worksheet base_worksheet(const Problem& problem) {
-    Worksheet sheet;
-    sheet.title = fmt::format("{}: \"{}\" ({})", problem.convention->table_title, problem.title, problem.convention->name);
-    sheet.notes = problem.notes;
-    return sheet;
-}
-
 size_t layer_index(const Problem& problem, const std::string& name) {
     for (size_t i = 0; i < problem.graph.size(); ++i)
         if (problem.graph.layer(i).name == name) return i;
@@ -218,7 +202,7 @@ size_t layer_index(const Problem& problem, const std::string& name) {
 Worksheet shapes_worksheet(const Problem& problem, const Analysis& analysis) {
     if (problem.equations) return equation_shapes_worksheet(problem);
     if (problem.size_symbols) return symbolic_shapes_worksheet(problem, analysis);
-    Worksheet sheet = base_worksheet(problem);
+    Worksheet sheet = titled(problem);
     sheet.sections.push_back(shapes_section(problem, analysis));
     add_shape_answers(sheet.answers, problem, analysis);
     for (size_t i : problem.graph.order()) add_shape_steps(sheet, "shapes." + problem.graph.layer(i).name, analysis.layers[i]);
@@ -228,7 +212,7 @@ Worksheet shapes_worksheet(const Problem& problem, const Analysis& analysis) {
 Worksheet params_worksheet(const Problem& problem, const Analysis& analysis) {
     if (problem.equations) return equation_params_worksheet(problem);
     if (problem.size_symbols) return symbolic_params_worksheet(problem);
-    Worksheet sheet = base_worksheet(problem);
+    Worksheet sheet = titled(problem);
     sheet.sections.push_back(params_section(problem, analysis));
     add_param_answers(sheet.answers, problem, analysis);
     add_param_steps(sheet, problem, analysis);
@@ -238,7 +222,7 @@ Worksheet params_worksheet(const Problem& problem, const Analysis& analysis) {
 Worksheet solve_worksheet(const Problem& problem, const Analysis& analysis) {
     std::vector<Question> questions = problem.ask;
     if (questions.empty()) questions = {{"shapes", ""}, {"params", ""}};
-    Worksheet sheet = base_worksheet(problem);
+    Worksheet sheet = titled(problem);
     const auto append = [&sheet](Worksheet part) {
         for (auto& s : part.sections) sheet.sections.push_back(std::move(s));
         for (auto& [key, value] : part.answers.items()) sheet.answers[key] = value;
