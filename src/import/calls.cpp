@@ -67,6 +67,13 @@ ValuePtr Reader::attribute(const ValuePtr& object, const std::string& name, Plac
     case V::Builtin:
         if (object->text == "super_object" && name == "__init__") return Value::of_text(V::Builtin, "ignore");
         break;
+    case V::Layer:
+        if (name == "weight") {  // only to be tied: self.head.weight = self.emb.weight
+            auto w = Value::make(V::Weight);
+            w->layer = object->layer;
+            return w;
+        }
+        break;
     default: break;
     }
     throw CodeError(at, "the attribute " + name + " of " + describe(*object) + ": layers, modules and tensors are supported");
@@ -129,8 +136,10 @@ ValuePtr Reader::apply(const ValuePtr& callable, const std::vector<ValuePtr>& in
         layer.applied = true;
         if (fw == Fw::Keras && layer.spec.value("type", "") == "attention" && inputs.size() == 3)
             return emit(layer.spec, layer.name, {inputs[0], inputs[2], inputs[1]}, at);  // Keras [query, value, key] → dlsolve [query, key, value]
-        if (layer.name.empty() || again) return emit_function(layer.name.empty() ? keras_snake_name(layer.class_name) : layer.name, layer.spec, inputs, at);
-        return emit(layer.spec, layer.name, inputs, at);
+        Json spec = layer.spec;
+        if (layer.tied_to) spec["tied_to"] = layer.tied_to->name;
+        if (layer.name.empty() || again) return emit_function(layer.name.empty() ? keras_snake_name(layer.class_name) : layer.name, spec, inputs, at);
+        return emit(spec, layer.name, inputs, at);
     }
     case V::Sequential: {
         if (callable->text == "Model") throw CodeError(at, "a Keras Model called as a layer: one model built with Sequential or the functional API is supported");

@@ -221,7 +221,19 @@ void Reader::run(const std::vector<NodePtr>& body, ValuePtr* returned) {
             scope[target->text] = value;
         } else if (target->kind == Kind::Attribute) {
             ValuePtr object = eval(target->target);
-            if (object->kind != V::Instance) throw CodeError(target->at, "an attribute assignment on " + describe(*object) + ": self.NAME = … inside a module is supported");
+            if (object->kind == V::Layer && target->text == "weight" && value->kind == V::Weight && value->layer != object->layer) {
+                // Weight tying: one tensor, counted once, by the layer made first, as
+                // model.named_parameters() lists it under the first module that holds it
+                // (nanoGPT's wte.weight = lm_head.weight is wte's there too).
+                auto first = object->layer, second = value->layer;
+                if (std::pair(second->made.line, second->made.column) < std::pair(first->made.line, first->made.column)) std::swap(first, second);
+                second->tied_to = first;
+                first->tied_to = nullptr;
+                return;
+            }
+            if (object->kind != V::Instance)
+                throw CodeError(target->at, "an attribute assignment on " + describe(*object) +
+                                                ": self.NAME = … inside a module, and weight tying (self.head.weight = self.emb.weight), are supported");
             object->instance->attributes[target->text] = value;
         } else if (target->kind == Kind::Tuple || target->kind == Kind::List) {
             if ((value->kind != V::Tuple && value->kind != V::List) || value->items.size() != target->items.size())

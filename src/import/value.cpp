@@ -15,6 +15,7 @@ std::string describe(const Value& v) {
     case V::List: return "a list";
     case V::Module: return "the module " + v.text;
     case V::Layer: return "a layer (" + v.layer->class_name + ")";
+    case V::Weight: return "the weight of a layer (" + v.layer->class_name + ")";
     case V::Tensor: return "a tensor";
     case V::BatchSize: return "the batch size";
     case V::Sequential: return "a Sequential model";

@@ -30,6 +30,7 @@ struct LayerObject {
     bool applied = false;
     bool skip = false;         // nn.Identity: passes its input through
     Json input_shape;          // Keras input_shape= / input_dim= (null when not given)
+    std::shared_ptr<LayerObject> tied_to;  // weight tying, self.head.weight = self.emb.weight: emb
 };
 
 struct ClassDef {
@@ -46,7 +47,8 @@ struct Instance {
     Place made;
 };
 
-enum class V { Int, Float, Str, Bool, None, Tuple, List, Module, Layer, Tensor, BatchSize, Sequential, Class, Instance, Method, Builtin };
+// Weight: a layer's weight tensor (`layer` is the layer), read only to tie it to another layer.
+enum class V { Int, Float, Str, Bool, None, Tuple, List, Module, Layer, Weight, Tensor, BatchSize, Sequential, Class, Instance, Method, Builtin };
 
 struct Value {
     V kind;

@@ -9,7 +9,8 @@ Usage: listings.py DLSOLVE PROBLEMS_DIR [--self-test]
   code must equal, layer by layer in order, and in total, those of the JSON.
 - problems/code/torch-*.py: each PyTorch model is run by torch itself (runpy, the
   file's own example input); every module's output shape (without the batch axis) and
-  parameter and buffer counts must equal dlsolve's answers under the module's name, and
+  parameter and buffer counts (a tied tensor once, under the first module holding it, as
+  model.named_parameters() lists it) must equal dlsolve's answers under the module's name, and
   so must the totals and the model's output shape.
 - every file: `dlsolve convert FILE` writes a document valid under schemas/problem.schema.json.
 --self-test plants one wrong count on each side and checks that both comparisons fail.
@@ -67,7 +68,14 @@ def torch_reference(code):
         out = model(example)
     for h in hooks:
         h.remove()
-    counts = {name: sum(p.numel() for p in m.parameters(recurse=False)) for name, m in model.named_modules() if name and not list(m.children())}
+    # A tied tensor (one nn.Parameter held by two modules) counts once, under the first
+    # module that holds it, as model.named_parameters() lists it.
+    counts, seen = {}, set()
+    for name, m in model.named_modules():
+        if name and not list(m.children()):
+            own = [p for p in m.parameters(recurse=False) if id(p) not in seen]
+            seen.update(id(p) for p in own)
+            counts[name] = sum(p.numel() for p in own)
     buffers = {name: sum(b.numel() for b in m.buffers(recurse=False) if b.dtype.is_floating_point) for name, m in model.named_modules() if name and not list(m.children())}
     total = sum(p.numel() for p in model.parameters())
     return shapes, counts, buffers, total, list(out.shape[1:])
