@@ -107,39 +107,41 @@ public:
 
     // The counts against the numbers at sizes none of the samples used.
     void verify_counts(const Problem& problem, const std::vector<SymbolicCount>& counts) const {
-        for (int p = 0; p < 3; ++p) {
-            const Sample values = probe(names_, p);
-            std::optional<Problem> at;
-            std::optional<Analysis> run;
-            try {
-                at = parse_problem_at(*problem.size_symbols, values);
-                run = analyse(*at, false);
-            } catch (const ProblemError&) {
-                continue;  // these sizes do not make a valid network: nothing to compare
-            }
-            GiNaC::exmap substitution;
-            for (const auto& [name, value] : values) substitution[out_.symbols.at(name)] = value;
+        at_probes(problem, true, [&](const Problem& at, const Analysis& run, const auto& agrees) {
             size_t k = 0;
-            for (size_t i : at->graph.order()) {
-                const Expr& figure = run->layers[i].params.total;
-                if (at->graph.is_input(i) || (figure.is_leaf() && figure.value() == 0)) continue;
-                const ex v = k < counts.size() ? counts[k].total.subs(substitution).eval() : ex(-1);
-                if (!GiNaC::is_a<GiNaC::numeric>(v) || GiNaC::ex_to<GiNaC::numeric>(v) != GiNaC::numeric(static_cast<long>(figure.value())))
-                    throw unwritable(at->graph.layer(i).name, "parameter count");
+            for (size_t i : at.graph.order()) {
+                const Expr& figure = run.layers[i].params.total;
+                if (at.graph.is_input(i) || (figure.is_leaf() && figure.value() == 0)) continue;
+                if (k >= counts.size() || !agrees(counts[k].total, figure.value())) throw unwritable(at.graph.layer(i).name, "parameter count");
                 ++k;
             }
-        }
+        });
     }
 
     // The formulas against the numbers at sizes none of the samples used.
     void verify(const Problem& problem) const {
+        at_probes(problem, false, [&](const Problem& at, const Analysis& run, const auto& agrees) {
+            if (out_.batch && at.batch && !agrees(*out_.batch, *at.batch)) throw ProblemError("/batch", "the batch disagrees with its size");
+            for (size_t i = 0; i < out_.layers.size(); ++i) {
+                const Dims dims = run.layers[i].output.values();
+                for (size_t d = 0; d < out_.layers[i].size(); ++d)
+                    if (d >= dims.size() || !agrees(out_.layers[i][d].size, dims[d]))
+                        throw unwritable(at.graph.layer(i).name, "output " + out_.layers[i][d].label);
+            }
+        });
+    }
+
+    // The network at three probes of the sizes, shapes (and counts, with `counts`) in numbers,
+    // handed to `check` with agrees(symbolic, number): whether a formula gives that number there.
+    template <class Check>
+    void at_probes(const Problem& problem, bool counts, Check check) const {
         for (int p = 0; p < 3; ++p) {
             const Sample values = probe(names_, p);
             std::optional<Problem> at;
             std::optional<Analysis> run;
             try {
                 at = parse_problem_at(*problem.size_symbols, values);
-                run = infer_shapes(*at);
+                run = counts ? analyse(*at, false) : infer_shapes(*at);
             } catch (const ProblemError&) {
                 continue;  // these sizes do not make a valid network: nothing to compare
             }
@@ -149,13 +151,7 @@ public:
                 const ex v = size.subs(substitution).eval();
                 return GiNaC::is_a<GiNaC::numeric>(v) && GiNaC::ex_to<GiNaC::numeric>(v) == GiNaC::numeric(static_cast<long>(value));
             };
-            if (out_.batch && at->batch && !agrees(*out_.batch, *at->batch)) throw ProblemError("/batch", "the batch disagrees with its size");
-            for (size_t i = 0; i < out_.layers.size(); ++i) {
-                const Dims dims = run->layers[i].output.values();
-                for (size_t d = 0; d < out_.layers[i].size(); ++d)
-                    if (d >= dims.size() || !agrees(out_.layers[i][d].size, dims[d]))
-                        throw unwritable(at->graph.layer(i).name, "output " + out_.layers[i][d].label);
-            }
+            check(*at, *run, agrees);
         }
     }
 
