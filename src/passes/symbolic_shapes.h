@@ -4,8 +4,8 @@
 // dimension's worked formula back in symbols: a figure that follows a symbol becomes the
 // symbol, one that follows an input dimension becomes that dimension's expression, a
 // division becomes ⌊…⌋ or ⌈…⌉ (equations/rounding.h). The result is checked against the
-// numbers at other samples, so a shape whose formula changes with the sizes (PyTorch's
-// ceil_mode dropping a window) is refused rather than guessed.
+// numbers at other samples, so a shape whose formula changes with the sizes is refused
+// rather than guessed.
 #pragma once
 
 #include <map>

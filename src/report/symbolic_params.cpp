@@ -16,7 +16,8 @@ constexpr size_t kNodeCount = std::size(kNodes);
 // strides (as the shapes' sample moves to 64).
 constexpr int64_t kLargerNodes = 56;
 
-// A layer's count: its formula at the first sample, every figure of it as a polynomial.
+// A layer's count: its formula at the first sample, every figure of it in symbols (a
+// polynomial here; symbolic_counts() keeps floors where a count is no polynomial).
 using Figure = SymbolicCount;
 
 GiNaC::ex exact(const Expr& e, const std::string& where) {
